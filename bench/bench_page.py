@@ -1,0 +1,110 @@
+"""HTML page → article: watcher's `parse_article` against `trafilatura.extract`, same pages, same run.
+
+    .venv/bin/python bench/bench_page.py [--repeat N]
+
+Pages: the fixtures in tests/data/pages/ and ~40 kB variants of each (article paragraphs
+repeated, a sidebar of links added), decoded to str once so that only extraction is timed.
+trafilatura runs twice: text only (its default, less work than ours) and with metadata (title,
+date, like ours). Needs the `bench` extra: pip install -e '.[bench]'.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import trafilatura
+
+from watcher.fetch.decode import decode_body
+from watcher.page import parse_article
+
+PAGES = Path(__file__).resolve().parent.parent / "tests" / "data" / "pages"
+TARGET_BYTES = 40_000
+URL = "http://www.jiangmen.gov.cn/home/jmyw/content/post_2760001.html"
+
+# Two or more sibling paragraphs without block elements inside them.
+_PARAGRAPH_RUN = re.compile(r"(?:\s*<p\b[^>]*>(?:[^<]|<(?!/?(?:p|div|table|td|tr|ul|li)\b))*</p>){2,}", re.I)
+
+
+def inflate(html: str, target_bytes: int = TARGET_BYTES) -> str:
+    """A ~40 kB version of a page shaped like the real ones: half article text, half chrome.
+
+    The longest run of paragraphs is repeated to half the target, then a menu, a sidebar of dated
+    links and an inline script fill the rest.
+    """
+    runs = list(_PARAGRAPH_RUN.finditer(html))
+    if runs:
+        run = max(runs, key=lambda match: len(match.group(0)))
+        copies = max(0, (target_bytes // 2 - len(html.encode())) // max(len(run.group(0).encode()), 1))
+        html = html[: run.start()] + run.group(0) * (copies + 1) + html[run.end() :]
+    chrome: list[str] = []
+    size = len(html.encode())
+    i = 0
+    while size < target_bytes:
+        item = (
+            f'<li class="item"><a href="/news/{i}.html" title="江门新闻">江门新闻第{i}条标题示例</a>'
+            f"<span>2024-01-{i % 28 + 1:02d}</span></li>\n"
+        )
+        chrome.append(item)
+        size += len(item.encode())
+        i += 1
+    script = "<script>var menu = {" + ", ".join(f'"m{i}": "/c/{i}/"' for i in range(40)) + "};</script>"
+    block = f'<div class="sidebar"><h3>热点新闻</h3><ul>{"".join(chrome)}</ul></div>{script}'
+    return html.replace("</body>", block + "</body>", 1) if "</body>" in html else html + block
+
+
+def load_pages() -> dict[str, str]:
+    pages: dict[str, str] = {}
+    for path in sorted(PAGES.glob("*.html")):
+        html = decode_body(path.read_bytes())
+        pages[path.stem] = html
+        pages[f"{path.stem}@40k"] = inflate(html)
+    return pages
+
+
+def time_ms(function: Callable[[str], object], html: str, repeat: int) -> float:
+    """Median wall time of one call, in milliseconds, after one warm-up call."""
+    function(html)
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function(html)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=30)
+    repeat = parser.parse_args().repeat
+
+    contenders: dict[str, Callable[[str], object]] = {
+        "watcher": lambda html: parse_article(html, URL),
+        "trafilatura": lambda html: trafilatura.extract(html, url=URL),
+        "trafilatura+meta": lambda html: trafilatura.extract(html, url=URL, with_metadata=True),
+    }
+    pages = load_pages()
+    print(f"{'page':28} {'kB':>5} " + " ".join(f"{name:>17}" for name in contenders) + "   (ms/page)")
+    totals = dict.fromkeys(contenders, 0.0)
+    for name, html in pages.items():
+        row = {who: time_ms(function, html, repeat) for who, function in contenders.items()}
+        for who, value in row.items():
+            totals[who] += value
+        cells = " ".join(f"{row[who]:17.3f}" for who in contenders)
+        print(f"{name:28} {len(html.encode()) / 1000:5.1f} {cells}")
+    means = {who: total / len(pages) for who, total in totals.items()}
+    print()
+    print("mean ms/page: " + ", ".join(f"{who} {value:.3f}" for who, value in means.items()))
+    for who in ("trafilatura", "trafilatura+meta"):
+        print(f"watcher is {means[who] / means['watcher']:.1f}x faster than {who}")
+    big = [name for name in pages if name.endswith("@40k")]
+    big_watcher = statistics.mean(time_ms(contenders["watcher"], pages[name], repeat) for name in big)
+    print(f"watcher on the ~40 kB variants: {big_watcher:.3f} ms/page")
+
+
+if __name__ == "__main__":
+    main()

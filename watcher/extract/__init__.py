@@ -1,0 +1,67 @@
+"""Article text → indicator facts. Pure: no I/O once the lexicon is loaded.
+
+    extractor = Extractor(load_lexicon(Path("config/lexicon")))
+    facts = extractor.extract(article, region="江门")
+
+The document is normalised once (simplified, half-width, same length), split into sentences, and
+each sentence that can hold a number is read for values and milestones. The same fact stated twice
+in one document is kept once.
+"""
+
+from __future__ import annotations
+
+from watcher.extract.lexicon import Lexicon, load_lexicon
+from watcher.extract.milestones import compile_not_reached, read_milestones
+from watcher.extract.quantities import compile_quantity_re
+from watcher.extract.subjects import SubjectMemory
+from watcher.extract.text import has_digit, normalize, split_sentences
+from watcher.extract.values import Context, compile_cues, read_sentence, to_facts
+from watcher.models import Article, Fact, Milestone, ValueFact
+
+__all__ = ["Extractor", "Lexicon", "load_lexicon"]
+
+
+class Extractor:
+    """Holds the compiled lexicon; `extract` is safe to call from many threads."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self._cues = compile_cues(lexicon, compile_quantity_re(lexicon))
+        self._not_reached = compile_not_reached(lexicon)
+
+    def extract(self, article: Article, region: str) -> list[Fact]:
+        """Value facts and milestones of an article, each once, in document order."""
+        original = article.text
+        text = normalize(original)
+        ctx = Context(published=article.published, region=region, memory=SubjectMemory())
+        facts: list[Fact] = []
+        for s in split_sentences(text):
+            if s.paragraph != ctx.paragraph:
+                ctx.paragraph, ctx.period = s.paragraph, None
+            quoted = original[s.start:s.start + len(s.text)]
+            if has_digit(s.text):
+                facts.extend(to_facts(s.text, quoted, read_sentence(s.text, ctx, self.lexicon, self._cues)))
+            if self.lexicon.stage_re.search(s.text):
+                facts.extend(read_milestones(s.text, quoted, article.published, self.lexicon, self._not_reached))
+        return dedupe(facts)
+
+
+def _key(fact: Fact) -> tuple[object, ...]:
+    if isinstance(fact, Milestone):
+        return ("m", fact.project, fact.stage)
+    return ("v", fact.indicator, fact.subject, fact.measure, fact.kind, round(fact.value, 6), fact.unit)
+
+
+def dedupe(facts: list[Fact]) -> list[Fact]:
+    """The first statement of each fact; a later one with the same period (or none) is a repeat."""
+    seen: dict[tuple[object, ...], list[str | None]] = {}
+    out: list[Fact] = []
+    for fact in facts:
+        key = _key(fact)
+        period = fact.period if isinstance(fact, ValueFact) else fact.date
+        periods = seen.setdefault(key, [])
+        if periods and (period is None or period in periods or None in periods):
+            continue
+        periods.append(period)
+        out.append(fact)
+    return out

@@ -1,0 +1,215 @@
+"""The extractor's vocabulary, loaded from the TOML files in `config/lexicon/`.
+
+Users extend these files without touching code; a typo in a key is a `ConfigError` naming the file.
+Everything the hot loop needs is precompiled here once: alternation regexes (longest entry first)
+and plain sets for the word-boundary walks.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from watcher.errors import ConfigError
+
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+
+
+class IndicatorEntry(BaseModel):
+    model_config = _STRICT
+    name: str
+    aliases: list[str] = []
+
+
+class IndicatorsFile(BaseModel):
+    model_config = _STRICT
+    indicator: list[IndicatorEntry] = []
+
+
+class SubjectsFile(BaseModel):
+    model_config = _STRICT
+    region_words: list[str]
+    places: list[str] = []
+    suffixes: list[str] = []
+    generic_words: list[str] = []
+
+
+class StagesFile(BaseModel):
+    model_config = _STRICT
+    verbs: dict[str, list[str]]
+    project_suffixes: list[str]
+    not_reached: list[str] = []
+    adverbs: list[str] = []
+    partial: list[str] = []
+
+
+class UnitsFile(BaseModel):
+    model_config = _STRICT
+    units: dict[str, tuple[str, float]]
+    counters: list[str]
+    arabic_only: list[str] = []
+
+
+class KindCues(BaseModel):
+    model_config = _STRICT
+    target: list[str]
+    forecast: list[str]
+    not_cue: list[str] = []
+
+
+class QualifierCues(BaseModel):
+    model_config = _STRICT
+    over: list[str]
+    about: list[str]
+    under: list[str]
+    over_after: list[str]
+    about_after: list[str]
+    under_after: list[str]
+
+
+class MeasureCues(BaseModel):
+    model_config = _STRICT
+    yoy: list[str]
+    yoy_negative: list[str]
+    share: list[str]
+    progress: list[str]
+    rank: list[str]
+
+
+class WordLists(BaseModel):
+    model_config = _STRICT
+    stop: list[str]
+    time: list[str] = []
+
+
+class CuesFile(BaseModel):
+    model_config = _STRICT
+    kind: KindCues
+    qualifier: QualifierCues
+    measure: MeasureCues
+    words: WordLists
+
+
+STAGES = ("signed", "landed", "land_acquired", "started", "under_construction", "topped_out", "completed",
+          "operational")
+
+
+def alternation(words: list[str] | set[str] | tuple[str, ...]) -> str:
+    """A regex alternation of literal words, longest first (so 同比增长 wins over 增长)."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)) if w)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Compiled vocabulary. Build it with `load_lexicon(directory)`."""
+
+    indicator_names: dict[str, str]  # spelling → canonical name
+    indicator_re: re.Pattern[str]
+    region_words: frozenset[str]
+    places: frozenset[str]
+    subject_suffixes: tuple[str, ...]
+    subject_re: re.Pattern[str]
+    generic_words: tuple[str, ...]
+    stage_of: dict[str, str]  # verb → stage
+    stage_re: re.Pattern[str]
+    project_suffix_re: re.Pattern[str]
+    not_reached: tuple[str, ...]
+    adverbs: tuple[str, ...]
+    partial: tuple[str, ...]
+    units: dict[str, tuple[str, float]]
+    counters: frozenset[str]
+    arabic_only: frozenset[str]
+    unit_alternation: str
+    target_cues: tuple[str, ...]
+    forecast_cues: tuple[str, ...]
+    not_cues: tuple[str, ...]
+    qualifier_before: dict[str, str]
+    qualifier_after: dict[str, str]
+    yoy: tuple[str, ...]
+    yoy_negative: tuple[str, ...]
+    share: tuple[str, ...]
+    progress: tuple[str, ...]
+    rank_cues: tuple[str, ...]
+    stop_words: frozenset[str]
+    stop_max: int
+    time_words: tuple[str, ...]
+
+
+def _read(path: Path, model: type[BaseModel]) -> Any:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: lexicon file missing") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(f"{path}: {where}: {err['msg']}") from exc
+
+
+def _longest_first(words: list[str]) -> tuple[str, ...]:
+    return tuple(sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+def load_lexicon(directory: Path) -> Lexicon:
+    """Read and compile the five lexicon files of `directory`."""
+    ind = _read(directory / "indicators.toml", IndicatorsFile)
+    subj = _read(directory / "subjects.toml", SubjectsFile)
+    stages = _read(directory / "stages.toml", StagesFile)
+    units = _read(directory / "units.toml", UnitsFile)
+    cues = _read(directory / "cues.toml", CuesFile)
+
+    unknown = set(stages.verbs) - set(STAGES)
+    if unknown:
+        raise ConfigError(f"{directory / 'stages.toml'}: verbs: unknown stage {sorted(unknown)[0]!r}")
+    names: dict[str, str] = {}
+    for entry in ind.indicator:
+        for spelling in (entry.name, *entry.aliases):
+            names[spelling] = entry.name
+    stage_of = {verb: stage for stage, verbs in stages.verbs.items() for verb in verbs}
+    q = cues.qualifier
+    unit_words = list(units.units) + list(units.counters)
+    return Lexicon(
+        indicator_names=names,
+        indicator_re=re.compile(alternation(list(names))),
+        region_words=frozenset(subj.region_words),
+        places=frozenset(subj.places),
+        subject_suffixes=_longest_first(subj.suffixes),
+        subject_re=re.compile(alternation(subj.region_words + subj.places + subj.suffixes)),
+        generic_words=_longest_first(subj.generic_words),
+        stage_of=stage_of,
+        stage_re=re.compile(alternation(list(stage_of))),
+        project_suffix_re=re.compile(
+            r"(?:" + alternation(stages.project_suffixes) + r")(?:[一二三四五六七八九]期)?(?:工程)?"
+            r"(?:[(（][^()（）]{1,10}[)）])?$"
+        ),
+        not_reached=_longest_first(stages.not_reached),
+        adverbs=_longest_first(stages.adverbs),
+        partial=tuple(stages.partial),
+        units=dict(units.units),
+        counters=frozenset(units.counters),
+        arabic_only=frozenset(units.arabic_only),
+        unit_alternation=alternation(unit_words),
+        target_cues=_longest_first(cues.kind.target),
+        forecast_cues=_longest_first(cues.kind.forecast),
+        not_cues=_longest_first(cues.kind.not_cue),
+        qualifier_before={w: s for s, ws in ((">", q.over), ("~", q.about), ("<", q.under)) for w in ws},
+        qualifier_after={w: s for s, ws in ((">", q.over_after), ("~", q.about_after), ("<", q.under_after))
+                         for w in ws},
+        yoy=_longest_first(cues.measure.yoy),
+        yoy_negative=_longest_first(cues.measure.yoy_negative),
+        share=_longest_first(cues.measure.share),
+        progress=_longest_first(cues.measure.progress),
+        rank_cues=_longest_first(cues.measure.rank),
+        stop_words=frozenset(cues.words.stop + cues.words.time),
+        stop_max=max(len(w) for w in cues.words.stop + cues.words.time),
+        time_words=_longest_first(cues.words.time),
+    )

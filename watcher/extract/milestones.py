@@ -1,0 +1,107 @@
+"""Milestones: a named project reaching a stage (签约, 开工, 封顶, 竣工, 投产 …) and when.
+
+    今年7月9日，XX加速器项目一期工程顺利封顶 → (XX加速器项目一期工程, topped_out, 2022-07-09)
+
+Only what happened counts: a future, planned or negated stage (将于年底竣工, 推动项目开工, 迟迟未能落地)
+is not a milestone, nor is a group (一批项目相继落户), an anonymous one (该项目), a partial one (分段建成)
+or a verb with an object (开工改造65个老旧小区, 建成…示范区) — except 开通, which takes its service.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from watcher.extract.lexicon import Lexicon, alternation
+from watcher.extract.periods import find_times
+from watcher.extract.phrases import is_phrase_char, strip_words
+from watcher.models import Milestone
+
+_CLAUSE_END = "，,；;：:。!?！？"
+_TRAILERS = ("建设", "仪式", "了", "运营", "投用", "使用", "并", "投产", "后", "以来", "活动")
+_TAKES_OBJECT = ("开通",)
+_LEAD_VERBS = re.compile(r".*(?:引进|新引进|成功引进|吸引|使|让|有|是|在|由|位于|随着|其中|目前|如今)")
+_NAMELESS = ("该", "这", "此", "其", "一批", "一个", "多个", "各", "首批", "所有", "部分")
+_COMPONENT = re.compile(r"(.+?(?:项目|工程)(?:[一二三四五]期)?(?:工程)?)(?:所有|全部)?(?:主厂房|厂房|主体结构|主体工程|主体)$")
+
+
+def compile_not_reached(lex: Lexicon) -> re.Pattern[str]:
+    return re.compile(r"(?<![主重需只紧必])(?:" + alternation(lex.not_reached) + ")")
+
+
+def _is_reached_verb(sentence: str, start: int, end: int) -> bool:
+    """The verb ends its clause (or is followed by an allowed trailer, or is 开通 + service)."""
+    after = sentence[end:end + 2]
+    if not after or after[0] in _CLAUSE_END or after[0] in "、”)）\n ":
+        return True
+    if after.startswith(_TRAILERS):
+        return True
+    return sentence[start:end] in _TAKES_OBJECT
+
+
+def _project_start(pre: str) -> int:
+    i = len(pre)
+    while i > 0:
+        ch = pre[i - 1]
+        if ch == "的" or not (is_phrase_char(ch) or ch in "·“”、()（）"):
+            break
+        i -= 1
+    m = _LEAD_VERBS.match(pre, i)
+    return m.end() if m else i
+
+
+def _projects(name: str, lex: Lexicon) -> list[str]:
+    """The project names of a phrase (split on 、), each checked to look like a project."""
+    out = []
+    for part in name.split("、"):
+        part = part.strip("“”")
+        if not part or any(ch.isdigit() for ch in part) or part.startswith(_NAMELESS):
+            continue
+        m = _COMPONENT.match(part)
+        if m:
+            part = m.group(1)
+        suffix = lex.project_suffix_re.search(part)
+        if suffix is None or suffix.start() < 2:
+            continue  # 项目, 园区: no name in front of the suffix
+        out.append(part)
+    return out
+
+
+def read_milestones(sentence: str, original: str, published: date | None, lex: Lexicon,
+                    not_reached: re.Pattern[str]) -> list[Milestone]:
+    """Milestones of one normalised sentence, quoting the original."""
+    found: list[Milestone] = []
+    consumed = -1
+    for m in lex.stage_re.finditer(sentence):
+        if m.start() < consumed:
+            continue
+        end = m.end()
+        nxt = lex.stage_re.match(sentence, end)
+        while nxt:  # 摘牌进驻, 签约落户: the first verb of a cluster names the stage
+            end, nxt = nxt.end(), lex.stage_re.match(sentence, nxt.end())
+        consumed = end
+        if not _is_reached_verb(sentence, m.start(), end):
+            continue
+        clause = sentence.rfind("，", 0, m.start()) + 1
+        for ch in "；;。:：,":
+            clause = max(clause, sentence.rfind(ch, 0, m.start()) + 1)
+        pre = sentence[clause:m.start()]
+        if not_reached.search(pre) or any(w in pre for w in lex.partial):
+            continue
+        pre = strip_words(pre, lex.adverbs, lead=False)
+        start = _project_start(pre)
+        for project in _projects(pre[start:], lex):
+            found.append(Milestone(
+                project=project, stage=lex.stage_of[m.group()],  # type: ignore[arg-type]
+                date=_date_before(sentence, m.start(), published),
+                sentence=original.strip(), raw=original[clause + start:end],
+            ))
+    return found
+
+
+def _date_before(sentence: str, pos: int, published: date | None) -> str | None:
+    best = None
+    for t in find_times(sentence[:pos], published):
+        if t.date and not t.comparison:
+            best = t.date
+    return best

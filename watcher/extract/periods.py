@@ -1,0 +1,203 @@
+"""Time expressions in a sentence → periods, deadlines and dates resolved against the publication date.
+
+    今年1—10月 (published 2022-11-30) → period 2022-01/2022-10
+    上半年 → 2023-01/2023-06        十四五 → 2021/2025       截至2024年底 → 2024
+    到2026年 → deadline 2026        3年内 (published 2024) → deadline 2027
+    今年7月9日 → date 2022-07-09    与2022年相比 → a comparison, not the period
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from watcher.extract.numbers import parse_chinese
+
+_M = r"(?:1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
+_TIME = re.compile(
+    r"(?P<prefix>截至|截止到|截止|力争到|力争在|争取到|到|至)?\s*(?:"
+    r"(?P<fyp>[“\"]?十[一二三四五六]五[”\"]?)(?P<fyp_tail>期间|时期|以来|末|前[两二三四]年)?"
+    r"|(?P<y1>(?:19|20)\d\d)\s*[—–\-~至到]\s*(?P<y2>(?:19|20)\d\d)\s*年"
+    r"|(?P<n>\d{1,2}|[一二三四五六七八九十])\s*年内"
+    r"|(?P<vague>近年来|近年|近[两二三四五六七八九十]年|过去[两二三四五六七八九十]年|这些年|多年来|历年)"
+    r"|(?:(?P<y>(?:19|20)\d\d)\s*年|(?P<rel>今年|去年|上年|前年|明年|本年))(?P<sub>\s*(?:"
+    r"(?P<half>上半年|下半年)|(?P<q>前三季度|前两季度|第?[一二三四1-4]季度)"
+    rf"|(?P<m1>{_M})\s*[—–\-~至到]\s*(?P<m2>{_M})\s*月份?(?P<mtail>末|底)?"
+    rf"|(?P<m>{_M})\s*月份?(?:(?P<d>[0-3]?\d)\s*日)?(?P<mend>末|底)?"
+    r"|(?P<yend>年底|年末|底|末)|(?P<full>全年)))?"
+    r"|(?P<half2>上半年|下半年)|(?P<q2>前三季度|前两季度|第?[一二三四1-4]季度)"
+    rf"|(?P<m12>{_M})\s*[—–\-~至]\s*(?P<m22>{_M})\s*月份?"
+    rf"|(?P<mm>{_M})\s*月份?(?:(?P<dd>[0-3]?\d)\s*日)?(?P<mmend>末|底)?"
+    r"|(?P<full2>全年)"
+    r")"
+)
+_COMPARE_BEFORE = ("与", "比", "较", "同", "和", "跟", "同比")
+_COMPARE_AFTER = ("相比", "同期", "比较", "水平", "相较")
+_PLAN_NAME_AFTER = re.compile(r"[”\"]?(?:规划|发展规划|时期规划|规划纲要|计划)")
+_FIVE_YEAR_START = {"十一五": 2006, "十二五": 2011, "十三五": 2016, "十四五": 2021, "十五五": 2026, "十六五": 2031}
+
+
+@dataclass(frozen=True, slots=True)
+class TimeRef:
+    """One time expression found in a sentence."""
+
+    start: int
+    end: int
+    period: str | None = None  # what a value after it covers
+    deadline: str | None = None  # 到2026年, 3年内: a target's deadline
+    date: str | None = None  # a day or month, for milestones
+    comparison: bool = False  # 与2022年相比: the base of a comparison, not the period
+    vague: bool = False  # 近年来: no period at all
+
+
+def _int(text: str | None) -> int | None:
+    if text is None:
+        return None
+    if text.isdigit():
+        return int(text)
+    value = parse_chinese(text)
+    return int(value) if value is not None else None
+
+
+def _months(year: int, first: int, last: int) -> str:
+    if first == 1 and last == 12:
+        return str(year)
+    if first == last:
+        return f"{year}-{first:02d}"
+    return f"{year}-{first:02d}/{year}-{last:02d}"
+
+
+def _year_of(m: re.Match[str], published: date | None, *, last_month: int | None = None,
+             day: int | None = None) -> int | None:
+    """The year a match means: written, relative (今年, 去年) or implied by the publication date."""
+    if m.group("y"):
+        return int(m.group("y"))
+    rel = m.group("rel")
+    if published is None:
+        return None
+    if rel:
+        return published.year + {"今年": 0, "本年": 0, "去年": -1, "上年": -1, "前年": -2, "明年": 1}[rel]
+    # No year written: the latest such period that is not after the publication date.
+    if last_month is not None and (last_month, day or 1) > (published.month, published.day):
+        return published.year - 1
+    return published.year
+
+
+def _is_comparison(sentence: str, start: int, end: int) -> bool:
+    before = sentence[max(0, start - 2):start]
+    after = sentence[end:end + 3]
+    return before.endswith(_COMPARE_BEFORE) or after.startswith(_COMPARE_AFTER)
+
+
+def _five_year_plan(m: re.Match[str], sentence: str) -> TimeRef | None:
+    name = m.group("fyp").strip("“”\"")
+    if _PLAN_NAME_AFTER.match(sentence, m.end("fyp")) and not m.group("fyp_tail"):
+        return None  # “十四五”规划: the plan's name, not a period
+    first = _FIVE_YEAR_START[name]
+    tail = m.group("fyp_tail") or ""
+    if tail.startswith("前"):
+        period = f"{first}/{first + (_int(tail[1]) or 1) - 1}"
+    elif tail == "末":
+        period = str(first + 4)
+    else:
+        period = f"{first}/{first + 4}"
+    return TimeRef(m.start(), m.end(), period=period, deadline=str(first + 4))
+
+
+def _dated(m: re.Match[str], published: date | None) -> TimeRef:
+    """Expressions with a year or a relative year (2023年…, 今年…, 去年11月)."""
+    start, end = m.start(), m.end()
+    if m.group("m1"):
+        first, last = _int(m.group("m1")) or 1, _int(m.group("m2")) or 12
+        year = _year_of(m, published, last_month=last)
+        return TimeRef(start, end, period=_months(year, first, last) if year else None)
+    if m.group("m"):
+        month, day = _int(m.group("m")) or 1, _int(m.group("d"))
+        year = _year_of(m, published, last_month=month, day=day)
+        if year is None:
+            return TimeRef(start, end)
+        if day:
+            return TimeRef(start, end, date=f"{year}-{month:02d}-{day:02d}")
+        return TimeRef(start, end, period=f"{year}-{month:02d}", date=f"{year}-{month:02d}")
+    year = _year_of(m, published)
+    if year is None:
+        return TimeRef(start, end)
+    if m.group("half") or m.group("half2"):
+        half = m.group("half") or m.group("half2")
+        return TimeRef(start, end, period=_months(year, 1, 6) if half == "上半年" else _months(year, 7, 12))
+    q = m.group("q") or m.group("q2")
+    if q:
+        return TimeRef(start, end, period=_quarter(year, q))
+    return TimeRef(start, end, period=str(year), date=str(year))
+
+
+def _quarter(year: int, q: str) -> str:
+    if q.startswith("前"):
+        return _months(year, 1, 9 if q == "前三季度" else 6)
+    n = _int(q.strip("第季度")) or 1
+    return _months(year, 3 * n - 2, 3 * n)
+
+
+def _undated(m: re.Match[str], published: date | None) -> TimeRef:
+    """Expressions without any year (1—10月, 上半年, 7月9日): the publication date's year, or the one before."""
+    start, end = m.start(), m.end()
+    if published is None:
+        return TimeRef(start, end)
+    if m.group("m12"):
+        first, last = _int(m.group("m12")) or 1, _int(m.group("m22")) or 12
+        year = published.year - 1 if last > published.month else published.year
+        return TimeRef(start, end, period=_months(year, first, last))
+    if m.group("mm"):
+        month, day = _int(m.group("mm")) or 1, _int(m.group("dd"))
+        year = published.year - 1 if (month, day or 1) > (published.month, published.day) else published.year
+        if day:
+            return TimeRef(start, end, date=f"{year}-{month:02d}-{day:02d}")
+        return TimeRef(start, end, period=f"{year}-{month:02d}", date=f"{year}-{month:02d}")
+    if m.group("full2"):
+        return TimeRef(start, end, period=str(published.year))
+    half, q = m.group("half2"), m.group("q2")
+    if half:
+        return TimeRef(start, end, period=_months(published.year, 1, 6) if half == "上半年"
+                       else _months(published.year, 7, 12))
+    return TimeRef(start, end, period=_quarter(published.year, q or "一季度"))
+
+
+def find_times(sentence: str, published: date | None) -> list[TimeRef]:
+    """Every time expression of a (normalised) sentence, in order."""
+    refs: list[TimeRef] = []
+    for m in _TIME.finditer(sentence):
+        if not m.group().strip() or m.group() == m.group("prefix"):
+            continue
+        ref = _classify(m, sentence, published)
+        if ref is not None:
+            refs.append(ref)
+    return refs
+
+
+def _classify(m: re.Match[str], sentence: str, published: date | None) -> TimeRef | None:
+    start, end = m.start(), m.end()
+    prefix = m.group("prefix") or ""
+    if m.group("fyp"):
+        return _five_year_plan(m, sentence)
+    if m.group("vague"):
+        return TimeRef(start, end, vague=True)
+    if m.group("y1"):
+        return TimeRef(start, end, period=f"{m.group('y1')}/{m.group('y2')}")
+    if m.group("n"):
+        years = _int(m.group("n")) or 1
+        return TimeRef(start, end, deadline=str(published.year + years) if published else None)
+    if _is_comparison(sentence, start + len(prefix), end):
+        return TimeRef(start, end, comparison=True)
+    ref = _dated(m, published) if (m.group("y") or m.group("rel")) else _undated(m, published)
+    if prefix in ("到", "至", "力争到", "力争在", "争取到") and ref.period and m.group("y"):
+        return TimeRef(start, end, period=ref.period, deadline=ref.period[:4])
+    return ref
+
+
+def resolve_period(expression: str, published: date | None) -> str | None:
+    """The period of the first time expression in `expression` (a convenience for callers and tests)."""
+    for ref in find_times(expression, published):
+        if ref.period or ref.deadline:
+            return ref.period or ref.deadline
+    return None

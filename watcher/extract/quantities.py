@@ -1,0 +1,145 @@
+"""Numbers with their units and qualifiers, found in a normalised sentence.
+
+    超1000亿元 → 1e11 元 ">"     1.05万个 → 10500 个     100多家 → 100 家 ">"
+    50%以上 → 50 % ">"           全省第7 → rank 7         新增学位万个 → nothing (no number)
+
+Not quantities: numbers without a unit (2009年, 1+3), ordinals (第四届, 第二批), a lone 一 before a
+counter (一条线路, 一批项目), Chinese numerals inside slogans (“两个维护”), parts of formulas (1个+3个).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from watcher.extract.lexicon import Lexicon, alternation
+from watcher.extract.numbers import MAGNITUDES, parse_chinese
+
+_CN = "零〇一二两三四五六七八九十百千万亿"
+_RANK_NUM = r"(?P<rank>\d{1,3}|[一二三四五六七八九十]{1,3})"
+_RANK = re.compile(
+    r"(?P<rcue>(?:排名|排行|位居|位列|居于|居|排|列|上升至|升至|跃居|跃升至|保持)?"
+    r"(?:全省|全国|全市|全球|全区|全省地级市|珠三角|大湾区|同类城市)(?:排名|排行)?第|排名第|排第)"
+    + _RANK_NUM + r"(?P<rsuffix>位|名)?(?![档批届次期个项家条])"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """One figure in a sentence; offsets are into that sentence."""
+
+    start: int  # first character, qualifier words included
+    num_start: int  # first character of the number itself
+    end: int  # one past the last character (unit and trailing qualifier included)
+    value: float  # in the base unit, sign not yet applied
+    unit: str  # base unit
+    written_unit: str  # the unit as written, magnitude included (亿元)
+    qualifier: str
+    is_rank: bool = False
+    is_counter: bool = False
+
+    def text(self, sentence: str) -> str:
+        return sentence[self.num_start:self.end]
+
+
+def compile_quantity_re(lex: Lexicon) -> re.Pattern[str]:
+    """The one regex that finds candidate figures; built once per lexicon."""
+    before = alternation(list(lex.qualifier_before))
+    after = alternation(list(lex.qualifier_after))
+    mags = alternation(list(MAGNITUDES))
+    return re.compile(
+        rf"(?P<qb>{before})?"
+        rf"(?:(?P<num>\d+(?:,\d{{3}})*(?:\.\d+)?)(?:\s*[—–\-~至到]\s*(?P<hi>\d+(?:\.\d+)?)(?=[%万亿\d.]|{lex.unit_alternation}))?"
+        rf"|(?P<cn>[零〇一二两三四五六七八九十][{_CN}]*)"
+        rf"|(?P<bare>千亿|百亿|万亿))"
+        rf"(?P<more>多|余)?\s*(?P<mag>{mags})?(?P<more2>多|余)?\s*"
+        rf"(?P<unit>{lex.unit_alternation})?"
+        rf"(?P<qa>{after})?"
+    )
+
+
+def _reject(m: re.Match[str], sentence: str, lex: Lexicon) -> bool:
+    """Matches that look like figures but are not facts."""
+    unit, cn = m.group("unit"), m.group("cn")
+    start = m.start("num") if m.group("num") else m.start("cn") if cn else m.start("bare")
+    before = sentence[max(0, start - 1):start]
+    after = sentence[m.end():m.end() + 1]
+    if before == "第" or before in ".-/:" or after in ("+", "-", "/") or before == "+":
+        return True  # ordinals, decimals' tails, codes, phone numbers, formulas (1+3)
+    if before.isascii() and before.isalnum():
+        return True  # M1, 5G, B2-…: part of a code
+    if cn is not None:
+        if cn == "一" or cn[-1] in "万亿" and not unit:
+            return True
+        if unit in lex.arabic_only or before in "“‘\"" or sentence[max(0, start - 2):start].endswith("“"):
+            return True
+    if m.group("bare") and not m.group("qb"):
+        return True  # 千亿级, 百亿元: a class, not a figure, unless 超/近 … says how much
+    return after == "级"  # 百亿元级, 千亿级
+
+
+def _value(m: re.Match[str]) -> float | None:
+    if m.group("num"):
+        value = float(m.group("num").replace(",", ""))
+    elif m.group("cn"):
+        value = parse_chinese(m.group("cn"))
+    else:
+        value = MAGNITUDES[m.group("bare")]
+    if value is None:
+        return None
+    if m.group("mag"):
+        value *= MAGNITUDES[m.group("mag")]
+    return value
+
+
+def _qualifier(m: re.Match[str], lex: Lexicon) -> str:
+    if m.group("hi"):
+        return ">"
+    if m.group("qa"):
+        return lex.qualifier_after[m.group("qa")]
+    if m.group("more") or m.group("more2"):
+        return ">"
+    if m.group("qb"):
+        return lex.qualifier_before[m.group("qb")]
+    return "="
+
+
+def _unit(m: re.Match[str], lex: Lexicon) -> tuple[str, float, str] | None:
+    """(base unit, factor, unit as written) or None when the figure has no unit."""
+    unit, mag = m.group("unit"), m.group("mag") or ""
+    if unit:
+        if unit in lex.counters:
+            return unit, 1.0, mag + unit
+        base, factor = lex.units[unit]
+        return base, factor, mag + unit
+    if mag in ("亿", "万亿", "千亿", "百亿") or m.group("bare"):
+        return "元", 1.0, mag or m.group("bare")  # 4000亿 in an economy report is money
+    return None
+
+
+def find_quantities(sentence: str, lex: Lexicon, pattern: re.Pattern[str]) -> list[Quantity]:
+    """Every figure of a normalised sentence, in order."""
+    found: list[Quantity] = []
+    for m in pattern.finditer(sentence):
+        if not (m.group("unit") or m.group("mag") or m.group("bare")) or _reject(m, sentence, lex):
+            continue
+        unit = _unit(m, lex)
+        value = _value(m)
+        if unit is None or value is None:
+            continue
+        base, factor, written = unit
+        qa = m.group("qa")
+        end = m.end() if qa else m.end("unit") if m.group("unit") else m.end("mag") if m.group("mag") else m.end()
+        num_start = m.start("num") if m.group("num") else m.start("cn") if m.group("cn") else m.start("bare")
+        found.append(Quantity(
+            start=m.start(), num_start=num_start, end=end, value=value * factor, unit=base,
+            written_unit=written, qualifier=_qualifier(m, lex), is_counter=base in lex.counters,
+        ))
+    for m in _RANK.finditer(sentence):
+        raw = m.group("rank")
+        value = float(raw) if raw.isdigit() else parse_chinese(raw)
+        if value:
+            found.append(Quantity(start=m.start(), num_start=m.start("rank"), end=m.end(), value=value,
+                                  unit="位", written_unit="位", qualifier="=", is_rank=True))
+    found.sort(key=lambda q: q.start)
+    return found

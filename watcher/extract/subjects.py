@@ -1,0 +1,78 @@
+"""Whose figure is it: the place, zone, cluster or project mentions of a sentence.
+
+A mention is a region word (全市 → the region), a known place (八镇, 蓬江区) or a noun phrase ending in
+a subject suffix (江门大型产业集聚区, 15条重点产业链). Mentions after 对/占/以/向 are the other side of
+a comparison (对全市…贡献60.4%) and are not subjects. A mention made only of generic words (集聚区,
+大型产业集聚区) refers back to the last named subject with the same suffix in the document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from watcher.extract.lexicon import Lexicon
+from watcher.extract.phrases import phrase_before, strip_words
+
+_NOT_SUBJECT_AFTER = ("对", "占", "以", "向", "投向", "与", "比", "较", "同", "跟", "和", "为", "到", "至", "赴", "从")
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    start: int
+    end: int
+    name: str
+
+
+@dataclass
+class SubjectMemory:
+    """Named subjects seen so far in a document, by suffix, for generic back-references."""
+
+    by_suffix: dict[str, str] = field(default_factory=dict)
+
+
+def _suffix_of(name: str, lex: Lexicon) -> str | None:
+    return next((s for s in lex.subject_suffixes if name.endswith(s)), None)
+
+
+def _resolve(name: str, lex: Lexicon, memory: SubjectMemory) -> str | None:
+    """The subject a suffix-phrase names, remembering named ones and resolving generic ones."""
+    suffix = _suffix_of(name, lex)
+    if suffix is None:
+        return name
+    core = strip_words(name[: -len(suffix)], lex.generic_words)
+    if core and core not in lex.generic_words:
+        memory.by_suffix[suffix] = name
+        return name
+    return memory.by_suffix.get(suffix)
+
+
+def find_subjects(sentence: str, region: str, lex: Lexicon, memory: SubjectMemory) -> list[Mention]:
+    """Subject mentions of a normalised sentence, in order."""
+    found: list[Mention] = []
+    for m in lex.subject_re.finditer(sentence):
+        word = m.group()
+        start, end = m.start(), m.end()
+        if word in lex.region_words:
+            name: str | None = region
+        elif word in lex.places and not _suffix_of(word, lex):
+            name = word
+        else:
+            start = phrase_before(sentence, start, lex, max_len=14) if word not in lex.places else start
+            name = _resolve(sentence[start:end], lex, memory)
+        if name is None or sentence[max(0, start - 2):start].endswith(_NOT_SUBJECT_AFTER):
+            continue
+        if found and found[-1].end > start:  # a longer phrase swallowed the previous place name
+            found.pop()
+        found.append(Mention(start, end, name))
+    return found
+
+
+def subject_before(mentions: list[Mention], position: int) -> Mention | None:
+    """The last mention that ends at or before `position`."""
+    best = None
+    for mention in mentions:
+        if mention.end <= position:
+            best = mention
+        else:
+            break
+    return best

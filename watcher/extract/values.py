@@ -1,0 +1,340 @@
+"""Value facts of one sentence: each figure with its indicator, subject, measure, kind and period.
+
+The sentence is read left to right. A figure takes
+- its indicator from the noun after it (65个老旧小区, 1.2亿元专项资金), from a `%的` phrase (近20%的工业成果),
+  or from the noun phrase before it (规上工业增加值682.97亿元); a bare 增长5.5% or 为4022.25亿元 carries the
+  previous figure's indicator; 分别 lists pair rates with the figures or names listed before;
+- its subject from a `…的X项目/合作区` after it, else the last subject mention before it, else the region;
+- its measure from the cue words before it (增长 → yoy, 占/比重/率 → share, 完成…目标的 → progress);
+- its kind from target/forecast cues earlier in the same clause group (力争, 到2026年, 预计 …);
+- its period from the last time expression before it, carried over from earlier sentences of the
+  paragraph when the sentence has none.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from watcher.extract.lexicon import Lexicon, alternation
+from watcher.extract.periods import TimeRef, find_times
+from watcher.extract.phrases import (
+    BOUNDARY,
+    is_phrase_char,
+    last_clean_phrase,
+    phrase_after,
+    strip_words,
+)
+from watcher.extract.quantities import Quantity, find_quantities
+from watcher.extract.subjects import Mention, SubjectMemory, find_subjects, subject_before
+from watcher.models import ValueFact
+
+_CLAUSE_END = "，,；;：:。!?！？"
+_SEGMENT_END = "；;。"
+_DELTA_CUES = ("增加", "增长", "减少", "下降", "提高", "降低", "增收", "多")  # 增加300亿元: a change, not a level
+_RATE_YOY = ("增长率", "增速", "增幅", "涨幅", "降幅")
+
+
+@dataclass(frozen=True)
+class Cues:
+    """Regexes built once per lexicon."""
+
+    kind: re.Pattern[str]
+    yoy: re.Pattern[str]
+    share: re.Pattern[str]
+    progress: re.Pattern[str]
+    quantity: re.Pattern[str]
+
+
+def compile_cues(lex: Lexicon, quantity: re.Pattern[str]) -> Cues:
+    return Cues(
+        kind=re.compile(alternation(lex.not_cues + lex.target_cues + lex.forecast_cues)),
+        yoy=re.compile(alternation(lex.yoy + lex.yoy_negative)),
+        share=re.compile(alternation(lex.share)),
+        progress=re.compile(alternation(lex.progress)),
+        quantity=quantity,
+    )
+
+
+@dataclass
+class Context:
+    """What carries from one sentence to the next within a document."""
+
+    published: date | None
+    region: str
+    memory: SubjectMemory
+    period: str | None = None  # carried within a paragraph
+    paragraph: int = -1
+
+
+@dataclass
+class _Reading:
+    quantity: Quantity
+    indicator: str
+    subject: str
+    measure: str
+    kind: str
+    period: str | None
+    deadline: str | None
+    raw_start: int
+    value: float
+
+
+def _left_edge(sentence: str, pos: int, floor: int, chars: str = _CLAUSE_END + "、") -> int:
+    i = pos
+    while i > floor and sentence[i - 1] not in chars:
+        i -= 1
+    return i
+
+
+def _kind_at(sentence: str, q: Quantity, times: list[TimeRef], cues: Cues, lex: Lexicon) -> tuple[str, int]:
+    """actual/target/forecast for a figure, and where the deciding cue stands (-1: none)."""
+    seg = _left_edge(sentence, q.start, 0, _SEGMENT_END)
+    kind, where = "actual", -1
+    for m in cues.kind.finditer(sentence, seg, q.start):
+        word = m.group()
+        if word in lex.not_cues:
+            continue
+        kind, where = ("forecast" if word in lex.forecast_cues else "target"), m.start()
+    for t in times:
+        if seg <= t.start < q.start and t.deadline and not t.period and where < t.start and kind == "actual":
+            kind, where = "target", t.start  # 3年内 alone still sets a deadline
+        elif seg <= t.start < q.start and t.deadline and t.period and t.period == t.deadline and kind == "actual":
+            kind, where = "target", t.start  # 到2026年
+    return kind, where
+
+
+def _time_before(times: list[TimeRef], pos: int, floor: int = 0) -> TimeRef | None:
+    best = None
+    for t in times:
+        if t.end <= pos and t.start >= floor and not t.comparison and (t.period or t.vague or t.deadline):
+            best = t
+    return best
+
+
+def _measure(prefix: str, q: Quantity, cues: Cues, indicator: str) -> tuple[str, int]:
+    """Measure and the sign to apply (-1 for 下降)."""
+    if q.is_rank:
+        return "rank", 1
+    pct = q.unit in ("%", "个百分点", "‰")
+    if pct and cues.progress.search(prefix):
+        return "progress", 1
+    grow = None
+    for m in cues.yoy.finditer(prefix):
+        grow = m
+    if pct and grow is not None and not prefix[grow.end():].strip("均同比分别为达到了已，,"):
+        negative = any(w in grow.group() for w in ("下降", "减少", "回落", "降低", "下滑"))
+        return "yoy", -1 if negative else 1
+    if pct and indicator.endswith(_RATE_YOY):
+        return "yoy", 1
+    if pct and grow is not None and indicator == "":
+        negative = any(w in grow.group() for w in ("下降", "减少", "回落", "降低", "下滑"))
+        return "yoy", -1 if negative else 1
+    if pct:
+        return "share", 1
+    return "level", 1
+
+
+def _noun_after(sentence: str, q: Quantity, lex: Lexicon) -> str:
+    """The counted or measured noun right after a figure (65个老旧小区 → 老旧小区)."""
+    if q.is_rank or q.unit in ("%", "个百分点", "‰") or q.end >= len(sentence):
+        return ""
+    end = phrase_after(sentence, q.end, lex)
+    noun = sentence[q.end:end]
+    m = lex.indicator_re.search(noun, 1)
+    if m:  # 20个战略性产业集群规上工业增加值…: the cluster is counted, the indicator follows
+        noun = noun[: m.start()]
+    return noun if len(noun) >= 2 else ""
+
+
+def _share_after(sentence: str, q: Quantity, lex: Lexicon) -> str:
+    """近20%的工业成果 → 工业成果."""
+    if q.unit != "%" or sentence[q.end:q.end + 1] != "的":
+        return ""
+    return sentence[q.end + 1:phrase_after(sentence, q.end + 1, lex)]
+
+
+def _subject_after(sentence: str, q: Quantity, lex: Lexicon, ctx: Context) -> str | None:
+    """总投资200亿元的中创新航项目 → 中创新航项目; 66平方公里的深江经济合作区 → 深江经济合作区."""
+    i = q.end
+    while i < len(sentence) and i - q.end < 30 and sentence[i] not in _CLAUSE_END and sentence[i] != "的":
+        i += 1
+    if i >= len(sentence) or sentence[i] != "的" or i + 1 >= len(sentence) or not is_phrase_char(sentence[i + 1]):
+        return None
+    end = phrase_after(sentence, i + 1, lex, max_len=20)
+    noun = sentence[i + 1:end]
+    m = re.search(r".*?(?:项目|工程)(?:[一二三四]期)?", noun)
+    if m:
+        return m.group()
+    mentions = find_subjects(noun, ctx.region, lex, ctx.memory)
+    return mentions[-1].name if mentions else None
+
+
+def _indicator_before(sentence: str, start: int, q: Quantity, lex: Lexicon, cues: Cues,
+                      mention: Mention | None) -> str:
+    """The noun phrase before a figure, cleaned of subject, cue words and predicate."""
+    prefix = sentence[start:q.start]
+    if mention and start <= mention.start < q.start:
+        prefix = sentence[max(start, mention.end):q.start]
+    share_at = prefix.find("占")
+    if share_at > 0:
+        prefix = prefix[:share_at]
+    for pattern in (cues.progress, cues.yoy, cues.share):
+        m = pattern.search(prefix)
+        if m and m.start() > 0 and pattern is not cues.share:
+            prefix = prefix[: m.start()]
+    if prefix.endswith(("贡献", "贡献率")) or (prefix.startswith("对") and "贡献" in prefix):
+        prefix = prefix.removeprefix("对")
+        prefix = strip_words(prefix, lex.region_words, trail=False)
+    found = None
+    for m in lex.indicator_re.finditer(prefix):
+        found = m
+    if found:
+        end = found.end()
+        while end < len(prefix) and is_phrase_char(prefix[end]) and not _stops_at(prefix, end, lex):
+            end += 1
+        return prefix[found.start():end]
+    return last_clean_phrase(prefix, lex)
+
+
+def _stops_at(text: str, i: int, lex: Lexicon) -> bool:
+    from watcher.extract.phrases import stop_word_starting_at
+
+    return bool(stop_word_starting_at(text, i, lex))
+
+
+def _list_indicators(sentence: str, run: list[Quantity], floor: int) -> list[str] | None:
+    """A、B分别为x、y → [A, B]."""
+    at = sentence.rfind("分别", floor, run[0].start)
+    if at < 0:
+        return None
+    left = _left_edge(sentence, at, 0, _CLAUSE_END)
+    names = [n for n in re.split(r"[、和及与]", sentence[left:at]) if n]
+    return names if len(names) == len(run) else None
+
+
+def _runs(quantities: list[Quantity], sentence: str) -> list[list[Quantity]]:
+    """Figures joined only by 、/和/及 (58.6%、32.9%) form a run."""
+    runs: list[list[Quantity]] = []
+    for q in quantities:
+        if runs and sentence[runs[-1][-1].end:q.start] in ("、", "和", "及", "与", "，和"):
+            runs[-1].append(q)
+        else:
+            runs.append([q])
+    return runs
+
+
+def read_sentence(sentence: str, ctx: Context, lex: Lexicon, cues: Cues) -> list[_Reading]:
+    """Every value reading of one normalised sentence."""
+    quantities = find_quantities(sentence, lex, cues.quantity)
+    times = find_times(sentence, ctx.published) if any(c in sentence for c in "年月季五") else []
+    carried = ctx.period
+    last = _time_before(times, len(sentence))
+    if last is not None and not last.deadline:
+        ctx.period = last.period
+    if not quantities:
+        return []
+    mentions = find_subjects(sentence, ctx.region, lex, ctx.memory)
+    readings: list[_Reading] = []
+    for run in _runs(quantities, sentence):
+        readings.extend(_read_run(sentence, run, readings, times, mentions, carried, ctx, lex, cues))
+    return readings
+
+
+def _read_run(sentence: str, run: list[Quantity], before: list[_Reading], times: list[TimeRef],
+              mentions: list[Mention], carried: str | None, ctx: Context, lex: Lexicon,
+              cues: Cues) -> list[_Reading]:
+    names = _list_indicators(sentence, run, before[-1].quantity.end if before else 0) if len(run) > 1 else None
+    earlier = [r for r in before if r.measure == "level"][-len(run):] if len(run) > 1 else []
+    paired = len(run) > 1 and names is None and len(earlier) == len(run) and "分别" in sentence[:run[0].start]
+    out: list[_Reading] = []
+    for i, q in enumerate(run):
+        reading = _read_one(sentence, q, before + out, times, mentions, carried, ctx, lex, cues)
+        if reading is None:
+            continue
+        if names:
+            reading.indicator = names[i]
+        elif paired:
+            source = earlier[i]
+            reading.indicator, reading.subject = source.indicator, source.subject
+            reading.period = reading.period or source.period
+        elif i > 0 and out and not reading.indicator:
+            reading.indicator = out[-1].indicator
+            if reading.measure == "share" and out[-1].measure == "yoy":
+                reading.measure = "yoy"
+        out.append(reading)
+    return out
+
+
+def _read_one(sentence: str, q: Quantity, before: list[_Reading], times: list[TimeRef],
+              mentions: list[Mention], carried: str | None, ctx: Context, lex: Lexicon,
+              cues: Cues) -> _Reading | None:
+    floor = before[-1].quantity.end if before else 0
+    left = _left_edge(sentence, q.start, floor)
+    prefix = sentence[left:q.start]
+    if any(prefix.endswith(w) for w in _DELTA_CUES) and q.unit not in ("%", "个百分点", "‰") and not q.is_rank:
+        return None  # 比上年增加300亿元 is a change, not a level of the indicator
+    mention = subject_before(mentions, q.num_start)
+    noun = _noun_after(sentence, q, lex) or _share_after(sentence, q, lex)
+    indicator = noun or _indicator_before(sentence, left, q, lex, cues, mention)
+    measure, sign = _measure(prefix, q, cues, indicator)
+    if not indicator and before:
+        indicator = before[-1].indicator
+    subject = _subject_after(sentence, q, lex, ctx) if not q.is_counter or not noun else None
+    if subject is None:
+        subject = mention.name if mention else ctx.region
+    kind, cue_at = _kind_at(sentence, q, times, cues, lex)
+    period, deadline = _period(q, times, kind, cue_at, carried, ctx)
+    raw_start = left if not noun else q.start
+    return _Reading(q, indicator, subject, measure, kind, period, deadline, raw_start, sign * q.value)
+
+
+def _period(q: Quantity, times: list[TimeRef], kind: str, cue_at: int, carried: str | None,
+            ctx: Context) -> tuple[str | None, str | None]:
+    t = _time_before(times, q.start)
+    if kind == "actual":
+        if t is None:
+            return carried, None
+        return (None if t.vague else t.period), None
+    # targets and forecasts: only time words of their own clause group count
+    seg_t = t if t is not None and (t.start >= cue_at - 12 or t.deadline) else None
+    period = seg_t.period if seg_t else None
+    deadline = seg_t.deadline if seg_t and seg_t.deadline else None
+    if deadline is None and period and kind == "target":
+        deadline = period[-4:]
+    if deadline is None and kind == "target" and ctx.published is not None and period is None:
+        deadline = str(ctx.published.year)
+    return period, deadline
+
+
+def to_facts(sentence_text: str, original: str, readings: list[_Reading]) -> list[ValueFact]:
+    """Readings → ValueFacts quoting the original (not normalised) sentence."""
+    facts = []
+    for r in readings:
+        q = r.quantity
+        raw = original[r.raw_start:q.end].strip("，,、；; ")
+        facts.append(ValueFact(
+            indicator=r.indicator.strip("()（）“”\"") or _default_indicator(q),
+            subject=r.subject,
+            measure=r.measure,  # type: ignore[arg-type]
+            kind=r.kind,  # type: ignore[arg-type]
+            value=r.value,
+            unit=q.unit,
+            qualifier=q.qualifier,  # type: ignore[arg-type]
+            period=r.period,
+            deadline=r.deadline,
+            raw=raw,
+            sentence=original.strip(),
+            quantity=q.text(original),
+        ))
+    return facts
+
+
+def _default_indicator(q: Quantity) -> str:
+    if q.unit in ("平方公里", "亩", "平方米", "公顷"):
+        return "面积"
+    return ""
+
+
+__all__ = ["BOUNDARY", "Context", "compile_cues", "read_sentence", "to_facts"]

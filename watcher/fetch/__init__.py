@@ -1,0 +1,1 @@
+"""Getting bytes: HTTP fetching and decoding to text."""

@@ -1,0 +1,127 @@
+"""Small frozen domain types passed between the pipeline's stages.
+
+    fetch → Page → Article → [ValueFact | Milestone] → (series, changes: later)
+
+They are plain dataclasses: cheap to build in the extractor's hot loop, easy to compare in tests,
+and turned into the JSON-lines contract by `fact_to_dict`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+Measure = Literal["level", "yoy", "share", "progress", "rank"]
+Kind = Literal["actual", "target", "forecast"]
+Qualifier = Literal["=", ">", "~", "<"]
+Stage = Literal[
+    "signed",
+    "landed",
+    "land_acquired",
+    "started",
+    "under_construction",
+    "topped_out",
+    "completed",
+    "operational",
+]
+
+# Order in which a project moves through its stages; the tracker (later) compares positions.
+STAGE_ORDER: tuple[Stage, ...] = (
+    "signed",
+    "landed",
+    "land_acquired",
+    "started",
+    "under_construction",
+    "topped_out",
+    "completed",
+    "operational",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A fetched or read document before the article is found in it."""
+
+    url: str  # http(s) URL or the path as given
+    body: bytes
+    content_type: str | None = None  # the Content-Type header, when it came over HTTP
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """The readable part of a page: what the extractor works on."""
+
+    url: str
+    text: str  # main text, paragraphs separated by "\n"
+    title: str = ""
+    published: date | None = None
+    outlet: str | None = None
+    attachments: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class ValueFact:
+    """A number that says something about a place, zone, cluster or project."""
+
+    indicator: str
+    subject: str
+    measure: Measure
+    kind: Kind
+    value: float  # in the base unit
+    unit: str  # base unit: 元, 美元, %, 个百分点, a counter, 平方公里 …
+    qualifier: Qualifier
+    period: str | None  # "2023", "2022-01/2022-10", "2021/2025"
+    deadline: str | None  # targets and forecasts: the year by which it should hold
+    raw: str  # the matched text, as written
+    sentence: str
+    quantity: str = ""  # the number with its unit as written (2740.45亿元), for people
+
+    type: Literal["value"] = "value"
+
+
+@dataclass(frozen=True, slots=True)
+class Milestone:
+    """A project or facility reaching a stage."""
+
+    project: str
+    stage: Stage
+    date: str | None  # "2022-07-09", "2022-11", "2022" or None
+    sentence: str
+    raw: str = ""
+
+    type: Literal["milestone"] = "milestone"
+
+
+Fact = ValueFact | Milestone
+
+
+def fact_to_dict(fact: Fact, doc: str) -> dict[str, object]:
+    """The JSON-lines contract of `watcher extract --format jsonl` (shared/eval/README.md)."""
+    if isinstance(fact, Milestone):
+        return {
+            "doc": doc,
+            "type": "milestone",
+            "project": fact.project,
+            "stage": fact.stage,
+            "date": fact.date,
+            "sentence": fact.sentence,
+        }
+    value: float | int = fact.value
+    if float(value).is_integer() and abs(value) < 1e15:
+        value = int(value)
+    return {
+        "doc": doc,
+        "type": "value",
+        "indicator": fact.indicator,
+        "subject": fact.subject,
+        "measure": fact.measure,
+        "kind": fact.kind,
+        "value": value,
+        "unit": fact.unit,
+        "qualifier": fact.qualifier,
+        "period": fact.period,
+        "deadline": fact.deadline,
+        "raw": fact.raw,
+        "sentence": fact.sentence,
+    }

@@ -1,0 +1,300 @@
+"""HTML → Article without site-specific selectors.
+
+    parse (lexbor) → meta tags, title, attachments → drop nav/header/footer/aside and link lists
+        → score text blocks → render the best one to lines → drop furniture lines
+
+The main text is the block with the most Chinese prose and the fewest links: every paragraph
+(`<p>`, or a `<div>`/`<td>` holding text itself) credits its container fully and the container's
+parent by half, as readability does; the top few are then discounted by their link density.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date
+from urllib.parse import urljoin
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from watcher.models import Article
+from watcher.page.dates import (
+    date_from_url,
+    find_labelled_date,
+    find_weekday_date,
+    parse_date,
+)
+from watcher.page.furniture import clean_lines, find_outlet, split_lines
+
+logger = logging.getLogger(__name__)
+
+_NOT_TEXT_TAGS = ["script", "style", "noscript", "template"]
+_FURNITURE_TAGS = ["nav", "header", "footer", "aside", "select", "button", "textarea", "iframe", "svg"]
+# ASP.NET pages wrap the whole page in one <form>: only small forms (search boxes) go.
+_SMALL_FORM_CHARS = 300
+_BLOCK_TAGS = frozenset(
+    {
+        *("p", "div", "br", "hr", "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "center"),
+        *("table", "tbody", "thead", "tr", "td", "th", "caption", "form", "address"),
+        *("section", "article", "main", "figure", "figcaption", "h1", "h2", "h3", "h4", "h5", "h6"),
+    }
+)
+_LINK_LIST_TAGS = frozenset({"ul", "ol", "dl", "table", "div"})
+_MAX_LINK_DENSITY = 0.5
+_TOP_BLOCKS = 5
+_MIN_PARAGRAPH_CJK = 8
+_HEADLINE_SELECTOR = "h1, h2, h3, [class*=title i], [id*=title i]"
+_TITLE_META = ("og:title", "articletitle", "twitter:title")
+_DATE_META = (
+    "article:published_time",
+    "publishdate",
+    "pubdate",
+    "publish_date",
+    "publishtime",
+    "datepublished",
+    "og:release_date",
+    "dc.date.issued",
+    "dc.date",
+    "firstpublishedtime",
+)
+_OUTLET_META = ("contentsource", "source", "article:source")
+# Links to documents: .pdf, .doc(x), .xls(x), .wps, .et, .ofd, .zip, .rar, .7z (a query string may follow).
+_ATTACHMENT_HREF = re.compile(r"\.(?:pdf|docx?|xlsx?|wps|et|ofd|zip|rar|7z)(?:[?#]|$)", re.IGNORECASE)
+# 标题_江门市人民政府门户网站, 标题 | 江门新闻网, 标题 - 南方网
+_SITE_SEPARATOR = re.compile(r"\s*(?:_|\||｜|\s[-–—]\s|-{2,})\s*")
+_SEARCH_WINDOW = 3000
+
+
+def parse_article(html: str, url: str = "", content_selector: str | None = None) -> Article:
+    """Title, publication date, outlet, main text and attachment links of an article page."""
+    tree = LexborHTMLParser(html)
+    tree.strip_tags(_NOT_TEXT_TAGS, recursive=True)
+    metas = _meta_values(tree)
+    page_text = tree.body.text(separator="\n") if tree.body is not None else ""
+    title = _find_title(tree, metas)
+    attachments = _find_attachments(tree, url)
+    container = _find_container(tree, content_selector)
+    lines = clean_lines(_drop_head(_render_lines(container), title)) if container is not None else []
+    anchor = max(page_text.find(title), 0) if title else 0
+    return Article(
+        url=url,
+        text="\n".join(lines),
+        title=title,
+        published=_find_published(metas, page_text, anchor, url),
+        outlet=_find_page_outlet(metas, page_text[anchor : anchor + _SEARCH_WINDOW]),
+        attachments=attachments,
+    )
+
+
+def _meta_values(tree: LexborHTMLParser) -> dict[str, str]:
+    """Content of <meta> tags by lower-cased name, property or itemprop; the first one wins."""
+    values: dict[str, str] = {}
+    for node in tree.css("meta[content]"):
+        attrs = node.attributes
+        key = attrs.get("name") or attrs.get("property") or attrs.get("itemprop")
+        content = attrs.get("content")
+        if key and content and content.strip():
+            values.setdefault(key.strip().lower(), content.strip())
+    return values
+
+
+def _find_title(tree: LexborHTMLParser, metas: dict[str, str]) -> str:
+    """og:title and friends, else the headline element that <title> repeats, else the first h1."""
+    for key in _TITLE_META:
+        if value := _squash(metas.get(key, "")):
+            return _headline_part(_SITE_SEPARATOR.split(value))
+    title_node = tree.css_first("title")
+    page_title = _squash(title_node.text()) if title_node is not None else ""
+    parts = [part for part in _SITE_SEPARATOR.split(page_title) if part]
+    site_names = set(parts[1:])
+    best = first_h1 = ""
+    for node in tree.css(_HEADLINE_SELECTOR):
+        text = _squash(node.text())
+        if not 4 <= len(text) <= 100 or text in site_names:
+            continue
+        if node.tag == "h1" and not first_h1:
+            first_h1 = text
+        if text in page_title and len(text) > len(best):
+            best = text
+    return best or first_h1 or _headline_part(parts)
+
+
+def _headline_part(parts: list[str]) -> str:
+    """The headline among the parts of a <title>: the first, unless it is too short to be one."""
+    parts = [part for part in parts if part]
+    if not parts:
+        return ""
+    return parts[0] if len(parts[0]) >= 4 else max(parts, key=len)
+
+
+def _find_attachments(tree: LexborHTMLParser, url: str) -> tuple[str, ...]:
+    found: dict[str, None] = {}
+    for node in tree.css("a[href]"):
+        href = (node.attributes.get("href") or "").strip()
+        if _ATTACHMENT_HREF.search(href):
+            found.setdefault(urljoin(url, href) if url else href, None)
+    return tuple(found)
+
+
+def _find_container(tree: LexborHTMLParser, content_selector: str | None) -> LexborNode | None:
+    tree.strip_tags(_FURNITURE_TAGS, recursive=True)
+    for form in tree.css("form"):
+        if len(form.text(strip=True)) < _SMALL_FORM_CHARS:
+            form.decompose()
+    if content_selector:
+        node = tree.css_first(content_selector)
+        if node is not None:
+            return node
+        logger.warning(
+            "content selector %r matches nothing; finding the text automatically", content_selector
+        )
+    return _best_block(tree) or tree.body
+
+
+def _best_block(tree: LexborHTMLParser) -> LexborNode | None:
+    """The block with the most paragraph text, discounted by its link density."""
+    scores: dict[int, float] = {}
+    nodes: dict[int, LexborNode] = {}
+
+    def credit(node: LexborNode | None, weight: float) -> None:
+        if node is not None and node.tag not in ("html", "-document"):
+            key = node.mem_id
+            scores[key] = scores.get(key, 0.0) + weight
+            nodes[key] = node
+
+    containers: dict[int, tuple[LexborNode, float]] = {}  # <p> parents and their paragraph weight
+    for paragraph in tree.css("p"):
+        weight = _text_weight(paragraph.text())
+        parent = paragraph.parent
+        if weight and parent is not None:
+            key = parent.mem_id
+            containers[key] = (parent, containers.get(key, (parent, 0.0))[1] + weight)
+    for parent, weight in containers.values():
+        credit(parent, weight)
+        credit(parent.parent, weight / 2)
+    for holder in _text_holders(tree):
+        weight = _text_weight(holder.text(deep=False))
+        if weight:
+            credit(holder, weight)
+            credit(holder.parent, weight / 2)
+    best, best_score = None, 0.0
+    for key in sorted(scores, key=scores.__getitem__, reverse=True)[:_TOP_BLOCKS]:
+        if scores[key] <= best_score:  # discounting only lowers a score: none of the rest can win
+            break
+        score = scores[key] * (1.0 - _link_density(nodes[key]))
+        if score > best_score:
+            best, best_score = nodes[key], score
+    return best
+
+
+def _text_holders(tree: LexborHTMLParser) -> list[LexborNode]:
+    """Blocks holding text themselves: <div>/<td> text, and whatever holds <br>-separated lines."""
+    holders = {node.mem_id: node for node in tree.css("div, td")}
+    for br in tree.css("br"):
+        parent = br.parent
+        if parent is not None and parent.tag != "p":
+            holders.setdefault(parent.mem_id, parent)
+    return list(holders.values())
+
+
+def _text_weight(text: str) -> float:
+    """How much a paragraph counts: its Chinese characters, more when it reads as prose.
+
+    Characters from U+0800 to U+FFFF (Chinese and its punctuation) take three bytes in UTF-8,
+    ASCII one: the byte count gives their number without a regex.
+    """
+    wide = (len(text.encode()) - len(text)) // 2
+    if wide < _MIN_PARAGRAPH_CJK:
+        return 0.0
+    return wide + 2.0 * (text.count("，") + text.count("。") + text.count("；"))
+
+
+def _link_density(node: LexborNode) -> float:
+    total = len(node.text(strip=True))
+    if not total:
+        return 1.0
+    return min(sum(len(link.text(strip=True)) for link in node.css("a")) / total, 1.0)
+
+
+def _render_lines(container: LexborNode) -> list[str]:
+    """The container's text, one line per paragraph (<p>, <div>, <br>, table cells …)."""
+    _drop_link_lists(container)
+    parts: list[str] = []
+    for node in container.traverse(include_text=True):
+        tag = node.tag
+        if tag == "-text":
+            previous = node.prev
+            if previous is not None and previous.tag in _BLOCK_TAGS:
+                parts.append("\n")
+            parts.append(node.text_content or "")
+        elif tag in _BLOCK_TAGS:
+            parts.append("\n")
+    return split_lines("".join(parts))
+
+
+def _drop_link_lists(container: LexborNode) -> None:
+    """Remove lists, tables and divs inside the container that are mostly links (related articles)."""
+    stop = container.mem_id
+    stats: dict[int, tuple[LexborNode, int, int]] = {}  # block → (node, links, link characters)
+    for link in container.css("a"):
+        size = len(link.text(strip=True))
+        node = link.parent
+        while node is not None and node.mem_id != stop:
+            if node.tag in _LINK_LIST_TAGS:
+                _, links, chars = stats.get(node.mem_id, (node, 0, 0))
+                stats[node.mem_id] = (node, links + 1, chars + size)
+            node = node.parent
+    doomed = {
+        key
+        for key, (node, links, chars) in stats.items()
+        if links >= 3 and chars > _MAX_LINK_DENSITY * len(node.text(strip=True))
+    }
+    for key in doomed:
+        node = stats[key][0]
+        if not _has_ancestor_in(node, doomed, stop):  # the outermost goes, and its subtree with it
+            node.decompose()
+
+
+def _has_ancestor_in(node: LexborNode, keys: set[int], stop: int) -> bool:
+    parent = node.parent
+    while parent is not None and parent.mem_id != stop:
+        if parent.mem_id in keys:
+            return True
+        parent = parent.parent
+    return False
+
+
+def _drop_head(lines: list[str], title: str, within: int = 8) -> list[str]:
+    """Lines after the title when the title is among the first few (kickers and breadcrumbs go too)."""
+    if title:
+        for index, line in enumerate(lines[:within]):
+            if line == title:
+                return lines[index + 1 :]
+    return lines
+
+
+def _find_published(metas: dict[str, str], page_text: str, anchor: int, url: str) -> date | None:
+    """Meta tags, then a labelled date near the title, a date right after it, the URL, a weekday line."""
+    for key in _DATE_META:
+        if key in metas and (found := parse_date(metas[key])):
+            return found
+    window = page_text[anchor : anchor + _SEARCH_WINDOW]
+    head = page_text[: anchor + _SEARCH_WINDOW]
+    return (
+        find_labelled_date(window)
+        or parse_date(window[:200])
+        or date_from_url(url)
+        or find_weekday_date(head)
+        or find_labelled_date(head)
+    )
+
+
+def _find_page_outlet(metas: dict[str, str], window: str) -> str | None:
+    for key in _OUTLET_META:
+        if value := _squash(metas.get(key, "")):
+            return value
+    return find_outlet(window)
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
