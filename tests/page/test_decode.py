@@ -33,7 +33,9 @@ UTF8_TEXT = "江门大型产业集聚区规上工业总产值2740.45亿元，增
         pytest.param(BIG5_PAGE, None, "江門八鎮聯動發展", id="big5-meta"),
         pytest.param(UTF8_TEXT.encode(), "text/plain; charset=gbk", UTF8_TEXT, id="utf8-wrong-gbk-header"),
         pytest.param(UTF8_TEXT.encode(), None, UTF8_TEXT, id="utf8-undeclared"),
-        pytest.param(codecs.BOM_UTF8 + UTF8_TEXT.encode(), "text/plain; charset=gbk", UTF8_TEXT, id="utf8-bom"),
+        pytest.param(
+            codecs.BOM_UTF8 + UTF8_TEXT.encode(), "text/plain; charset=gbk", UTF8_TEXT, id="utf8-bom"
+        ),
         pytest.param(codecs.BOM_UTF16_LE + UTF8_TEXT.encode("utf-16-le"), None, UTF8_TEXT, id="utf16-bom"),
         pytest.param(
             b'<?xml version="1.0" encoding="GBK"?><rss>' + UTF8_TEXT.encode("gbk") + b"</rss>",
@@ -44,7 +46,9 @@ UTF8_TEXT = "江门大型产业集聚区规上工业总产值2740.45亿元，增
         pytest.param(
             b'<meta charset="gb_2312-80">' + "喆".encode("gbk"), None, "喆", id="gb_2312-80-label-as-gb18030"
         ),
-        pytest.param(b"plain ascii", "text/html; charset=iso-8859-1", "plain ascii", id="ascii-latin1-header"),
+        pytest.param(
+            b"plain ascii", "text/html; charset=iso-8859-1", "plain ascii", id="ascii-latin1-header"
+        ),
         pytest.param(b"", "text/html; charset=gbk", "", id="empty"),
     ],
 )

@@ -79,11 +79,15 @@ class MeasureCues(BaseModel):
     share: list[str]
     progress: list[str]
     rank: list[str]
+    not_yoy: list[str] = []
 
 
 class WordLists(BaseModel):
     model_config = _STRICT
     stop: list[str]
+    after_stop: list[str] = []
+    keep: list[str] = []
+    vague: list[str] = []
     time: list[str] = []
 
 
@@ -132,11 +136,15 @@ class Lexicon:
     qualifier_after: dict[str, str]
     yoy: tuple[str, ...]
     yoy_negative: tuple[str, ...]
+    not_yoy: tuple[str, ...]
     share: tuple[str, ...]
     progress: tuple[str, ...]
     rank_cues: tuple[str, ...]
     stop_words: frozenset[str]
     stop_max: int
+    after_stop: frozenset[str]
+    keep_re: re.Pattern[str]
+    vague: frozenset[str]
     time_words: tuple[str, ...]
 
 
@@ -206,10 +214,14 @@ def load_lexicon(directory: Path) -> Lexicon:
                          for w in ws},
         yoy=_longest_first(cues.measure.yoy),
         yoy_negative=_longest_first(cues.measure.yoy_negative),
+        not_yoy=_longest_first(cues.measure.not_yoy),
         share=_longest_first(cues.measure.share),
         progress=_longest_first(cues.measure.progress),
         rank_cues=_longest_first(cues.measure.rank),
         stop_words=frozenset(cues.words.stop + cues.words.time),
-        stop_max=max(len(w) for w in cues.words.stop + cues.words.time),
+        stop_max=max(len(w) for w in cues.words.stop + cues.words.time + cues.words.after_stop),
+        after_stop=frozenset(cues.words.after_stop),
+        keep_re=re.compile(alternation(cues.words.keep) or "(?!)"),
+        vague=frozenset(cues.words.vague),
         time_words=_longest_first(cues.words.time),
     )

@@ -90,6 +90,8 @@ def read_milestones(sentence: str, original: str, published: date | None, lex: L
             continue
         pre = strip_words(pre, lex.adverbs, lead=False)
         start = _project_start(pre)
+        if start > 0 and pre[start - 1] in "0123456789零一二两三四五六七八九十百千万多余":
+            continue  # 155个欧资项目落户: a count of projects, not a project
         for project in _projects(pre[start:], lex):
             found.append(Milestone(
                 project=project, stage=lex.stage_of[m.group()],  # type: ignore[arg-type]

@@ -32,10 +32,9 @@ def parse_chinese(text: str) -> float | None:
     digit: int | None = None
     for ch in text:
         if ch in DIGITS:
-            if digit is not None:  # 一二三 is not a number; "二〇二三" (a year) is read digit by digit
-                digit = digit * 10 + DIGITS[ch]
-            else:
-                digit = DIGITS[ch]
+            if digit is not None and not (digit == 0 or DIGITS[ch] == 0):
+                return None  # 一二三, 唯一一: not a number (but 一百零五 is)
+            digit = DIGITS[ch] if digit is None or digit == 0 else digit
         elif ch in SMALL_UNITS:
             section += (1 if digit is None else digit) * SMALL_UNITS[ch]
             digit = None

@@ -49,6 +49,7 @@ class TimeRef:
     date: str | None = None  # a day or month, for milestones
     comparison: bool = False  # 与2022年相比: the base of a comparison, not the period
     vague: bool = False  # 近年来: no period at all
+    in_plan: bool = False  # inside a target or forecast clause (预计全年…): not the period of actuals
 
 
 def _int(text: str | None) -> int | None:

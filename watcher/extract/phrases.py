@@ -17,20 +17,39 @@ def is_phrase_char(ch: str) -> bool:
     return ("\u4e00" <= ch <= "\u9fff" or ch.isascii() and ch.isalpha() or ch in "()（）&") and ch not in BOUNDARY
 
 
-def stop_word_ending_at(text: str, end: int, lex: Lexicon) -> int:
+NUMERAL_CHARS = frozenset("0123456789零〇一二两三四五六七八九十百千万亿多余")
+
+
+def _in_compound(text: str, start: int, end: int, lex: Lexicon) -> bool:
+    """Is text[start:end] part of a longer word that must not be split (共享, 比重, 年均)?"""
+    lo = max(0, start - 3)
+    for m in lex.keep_re.finditer(text, lo, min(len(text), end + 3)):
+        if m.start() < end and m.end() > start and (m.start() < start or m.end() > end):
+            return True
+    return False
+
+
+def stop_word_ending_at(text: str, end: int, lex: Lexicon, stops: frozenset[str] | None = None) -> int:
     """Length of the longest stop word that ends at `end` (0 if none)."""
+    stops = lex.stop_words if stops is None else stops
     for size in range(min(lex.stop_max, end), 0, -1):
-        if text[end - size:end] in lex.stop_words:
+        if text[end - size:end] in stops and not _in_compound(text, end - size, end, lex):
             return size
     return 0
 
 
-def stop_word_starting_at(text: str, start: int, lex: Lexicon) -> int:
+def stop_word_starting_at(text: str, start: int, lex: Lexicon, stops: frozenset[str] | None = None) -> int:
     """Length of the longest stop word that starts at `start` (0 if none)."""
+    stops = lex.stop_words if stops is None else stops
     for size in range(min(lex.stop_max, len(text) - start), 0, -1):
-        if text[start:start + size] in lex.stop_words:
+        if text[start:start + size] in stops and not _in_compound(text, start, start + size, lex):
             return size
     return 0
+
+
+def is_counted(text: str, i: int, lex: Lexicon) -> bool:
+    """Is text[i] a counter right after a number (65个, 15条)?"""
+    return text[i] in lex.counters and i > 0 and text[i - 1] in NUMERAL_CHARS
 
 
 def phrase_before(text: str, end: int, lex: Lexicon, max_len: int = 16) -> int:
@@ -38,7 +57,7 @@ def phrase_before(text: str, end: int, lex: Lexicon, max_len: int = 16) -> int:
     i = end
     while i > 0 and end - i < max_len:
         ch = text[i - 1]
-        if ch == "的" or not is_phrase_char(ch) or stop_word_ending_at(text, i, lex):
+        if ch == "的" or not is_phrase_char(ch) or is_counted(text, i - 1, lex) or stop_word_ending_at(text, i, lex):
             break
         i -= 1
     return i
@@ -52,7 +71,7 @@ def phrase_after(text: str, start: int, lex: Lexicon, max_len: int = 16) -> int:
         if ch in CONNECTORS and i > start and i + 1 < len(text) and is_phrase_char(text[i + 1]):
             i += 1
             continue
-        if ch == "的" or not is_phrase_char(ch) or stop_word_starting_at(text, i, lex):
+        if ch == "的" or not is_phrase_char(ch) or stop_word_starting_at(text, i, lex, lex.after_stop):
             break
         i += 1
     while i > start and text[i - 1] in CONNECTORS:

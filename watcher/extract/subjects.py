@@ -41,7 +41,9 @@ def _resolve(name: str, lex: Lexicon, memory: SubjectMemory) -> str | None:
         return name
     core = strip_words(name[: -len(suffix)], lex.generic_words)
     if core and core not in lex.generic_words:
-        memory.by_suffix[suffix] = name
+        for s in lex.subject_suffixes:  # 江门大型产业集聚区 answers to 产业集聚区 and to 集聚区
+            if name.endswith(s):
+                memory.by_suffix[s] = name
         return name
     return memory.by_suffix.get(suffix)
 
@@ -59,8 +61,9 @@ def find_subjects(sentence: str, region: str, lex: Lexicon, memory: SubjectMemor
         else:
             start = phrase_before(sentence, start, lex, max_len=14) if word not in lex.places else start
             name = _resolve(sentence[start:end], lex, memory)
-        if name is None or sentence[max(0, start - 2):start].endswith(_NOT_SUBJECT_AFTER):
-            continue
+        before = sentence[max(0, start - 2):start]
+        if name is None or before.endswith(_NOT_SUBJECT_AFTER) or before.endswith(("“", '"')):
+            continue  # 对全市…: the other side of a comparison; “园区再造”: a slogan
         if found and found[-1].end > start:  # a longer phrase swallowed the previous place name
             found.pop()
         found.append(Mention(start, end, name))

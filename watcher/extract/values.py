@@ -14,7 +14,7 @@ The sentence is read left to right. A figure takes
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from watcher.extract.lexicon import Lexicon, alternation
@@ -50,7 +50,7 @@ class Cues:
 def compile_cues(lex: Lexicon, quantity: re.Pattern[str]) -> Cues:
     return Cues(
         kind=re.compile(alternation(lex.not_cues + lex.target_cues + lex.forecast_cues)),
-        yoy=re.compile(alternation(lex.yoy + lex.yoy_negative)),
+        yoy=re.compile(alternation(lex.not_yoy + lex.yoy + lex.yoy_negative)),
         share=re.compile(alternation(lex.share)),
         progress=re.compile(alternation(lex.progress)),
         quantity=quantity,
@@ -113,16 +113,19 @@ def _time_before(times: list[TimeRef], pos: int, floor: int = 0) -> TimeRef | No
     return best
 
 
-def _measure(prefix: str, q: Quantity, cues: Cues, indicator: str) -> tuple[str, int]:
+def _growth_cues(text: str, cues: Cues, lex: Lexicon) -> list[re.Match[str]]:
+    return [m for m in cues.yoy.finditer(text) if m.group() not in lex.not_yoy]
+
+
+def _measure(prefix: str, q: Quantity, cues: Cues, lex: Lexicon, indicator: str) -> tuple[str, int]:
     """Measure and the sign to apply (-1 for 下降)."""
     if q.is_rank:
         return "rank", 1
     pct = q.unit in ("%", "个百分点", "‰")
     if pct and cues.progress.search(prefix):
         return "progress", 1
-    grow = None
-    for m in cues.yoy.finditer(prefix):
-        grow = m
+    growth = _growth_cues(prefix, cues, lex)
+    grow = growth[-1] if growth else None
     if pct and grow is not None and not prefix[grow.end():].strip("均同比分别为达到了已，,"):
         negative = any(w in grow.group() for w in ("下降", "减少", "回落", "降低", "下滑"))
         return "yoy", -1 if negative else 1
@@ -172,18 +175,23 @@ def _subject_after(sentence: str, q: Quantity, lex: Lexicon, ctx: Context) -> st
 
 
 def _indicator_before(sentence: str, start: int, q: Quantity, lex: Lexicon, cues: Cues,
-                      mention: Mention | None) -> str:
-    """The noun phrase before a figure, cleaned of subject, cue words and predicate."""
-    prefix = sentence[start:q.start]
+                      mention: Mention | None, times: list[TimeRef]) -> str:
+    """The noun phrase before a figure, cleaned of subject, time words, cue words and predicate."""
+    for t in times:
+        if start <= t.end <= q.start:
+            start = t.end
     if mention and start <= mention.start < q.start:
-        prefix = sentence[max(start, mention.end):q.start]
+        start = max(start, mention.end)
+    prefix = sentence[start:q.start]
     share_at = prefix.find("占")
     if share_at > 0:
         prefix = prefix[:share_at]
-    for pattern in (cues.progress, cues.yoy, cues.share):
-        m = pattern.search(prefix)
-        if m and m.start() > 0 and pattern is not cues.share:
-            prefix = prefix[: m.start()]
+    m = cues.progress.search(prefix)
+    if m and m.start() > 0:
+        prefix = prefix[: m.start()]
+    growth = _growth_cues(prefix, cues, lex)
+    if growth and growth[0].start() > 0:
+        prefix = prefix[: growth[0].start()]
     if prefix.endswith(("贡献", "贡献率")) or (prefix.startswith("对") and "贡献" in prefix):
         prefix = prefix.removeprefix("对")
         prefix = strip_words(prefix, lex.region_words, trail=False)
@@ -225,12 +233,21 @@ def _runs(quantities: list[Quantity], sentence: str) -> list[list[Quantity]]:
     return runs
 
 
+def _mark_plan(sentence: str, t: TimeRef, cues: Cues, lex: Lexicon) -> TimeRef:
+    seg = _left_edge(sentence, t.start, 0, _SEGMENT_END)
+    for m in cues.kind.finditer(sentence, seg, t.start):
+        if m.group() not in lex.not_cues:
+            return replace(t, in_plan=True)
+    return t
+
+
 def read_sentence(sentence: str, ctx: Context, lex: Lexicon, cues: Cues) -> list[_Reading]:
     """Every value reading of one normalised sentence."""
     quantities = find_quantities(sentence, lex, cues.quantity)
     times = find_times(sentence, ctx.published) if any(c in sentence for c in "年月季五") else []
+    times = [_mark_plan(sentence, t, cues, lex) for t in times]
     carried = ctx.period
-    last = _time_before(times, len(sentence))
+    last = _time_before([t for t in times if not t.in_plan], len(sentence))
     if last is not None and not last.deadline:
         ctx.period = last.period
     if not quantities:
@@ -253,6 +270,10 @@ def _read_run(sentence: str, run: list[Quantity], before: list[_Reading], times:
         reading = _read_one(sentence, q, before + out, times, mentions, carried, ctx, lex, cues)
         if reading is None:
             continue
+        if i > 0 and out and sentence[out[-1].quantity.end:q.start] in ("、", "和", "及", "与"):
+            if reading.measure in ("share", "level") and out[-1].measure in ("yoy", "progress"):
+                reading.measure = out[-1].measure
+                reading.value = abs(reading.value) * (-1 if out[-1].value < 0 else 1)
         if names:
             reading.indicator = names[i]
         elif paired:
@@ -277,10 +298,14 @@ def _read_one(sentence: str, q: Quantity, before: list[_Reading], times: list[Ti
         return None  # 比上年增加300亿元 is a change, not a level of the indicator
     mention = subject_before(mentions, q.num_start)
     noun = _noun_after(sentence, q, lex) or _share_after(sentence, q, lex)
-    indicator = noun or _indicator_before(sentence, left, q, lex, cues, mention)
-    measure, sign = _measure(prefix, q, cues, indicator)
+    if noun and sentence[q.end + len(noun):q.end + len(noun) + 1] == "+":
+        return None  # 1个行动方案+3个专项方案: a formula, not figures
+    indicator = noun or _indicator_before(sentence, left, q, lex, cues, mention, times)
+    measure, sign = _measure(prefix, q, cues, lex, indicator)
     if not indicator and before:
         indicator = before[-1].indicator
+    if q.is_rank and (not indicator or indicator in lex.vague or indicator.startswith(("多项", "各项"))):
+        return None  # 额度位列全省第一: a rank of nothing in particular
     subject = _subject_after(sentence, q, lex, ctx) if not q.is_counter or not noun else None
     if subject is None:
         subject = mention.name if mention else ctx.region
@@ -292,11 +317,12 @@ def _read_one(sentence: str, q: Quantity, before: list[_Reading], times: list[Ti
 
 def _period(q: Quantity, times: list[TimeRef], kind: str, cue_at: int, carried: str | None,
             ctx: Context) -> tuple[str | None, str | None]:
-    t = _time_before(times, q.start)
     if kind == "actual":
+        t = _time_before([t for t in times if not t.in_plan], q.start)
         if t is None:
             return carried, None
         return (None if t.vague else t.period), None
+    t = _time_before(times, q.start)
     # targets and forecasts: only time words of their own clause group count
     seg_t = t if t is not None and (t.start >= cue_at - 12 or t.deadline) else None
     period = seg_t.period if seg_t else None

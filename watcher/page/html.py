@@ -24,14 +24,14 @@ from watcher.page.dates import (
     find_weekday_date,
     parse_date,
 )
-from watcher.page.furniture import clean_lines, find_outlet, split_lines
+from watcher.page.furniture import clean_lines, find_outlet, is_prose, split_lines
 
 logger = logging.getLogger(__name__)
 
 _NOT_TEXT_TAGS = ["script", "style", "noscript", "template"]
 _FURNITURE_TAGS = ["nav", "header", "footer", "aside", "select", "button", "textarea", "iframe", "svg"]
-# ASP.NET pages wrap the whole page in one <form>: only small forms (search boxes) go.
-_SMALL_FORM_CHARS = 300
+# ASP.NET pages wrap the whole page in one <form>: only forms with little text (search boxes) go.
+_MIN_FORM_WEIGHT = 30
 _BLOCK_TAGS = frozenset(
     {
         *("p", "div", "br", "hr", "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "center"),
@@ -139,7 +139,7 @@ def _find_attachments(tree: LexborHTMLParser, url: str) -> tuple[str, ...]:
 def _find_container(tree: LexborHTMLParser, content_selector: str | None) -> LexborNode | None:
     tree.strip_tags(_FURNITURE_TAGS, recursive=True)
     for form in tree.css("form"):
-        if len(form.text(strip=True)) < _SMALL_FORM_CHARS:
+        if _text_weight(form.text()) < _MIN_FORM_WEIGHT:
             form.decompose()
     if content_selector:
         node = tree.css_first(content_selector)
@@ -282,11 +282,21 @@ def _find_published(metas: dict[str, str], page_text: str, anchor: int, url: str
     head = page_text[: anchor + _SEARCH_WINDOW]
     return (
         find_labelled_date(window)
-        or parse_date(window[:200])
+        or _date_under_title(window)
         or date_from_url(url)
         or find_weekday_date(head)
         or find_labelled_date(head)
     )
+
+
+def _date_under_title(window: str, lines: int = 3) -> date | None:
+    """A date on the short lines between the title and the first paragraph (window starts at the title)."""
+    for line in window.split("\n", lines + 1)[1 : lines + 1]:
+        if is_prose(line):
+            break
+        if found := parse_date(line):
+            return found
+    return None
 
 
 def _find_page_outlet(metas: dict[str, str], window: str) -> str | None:
