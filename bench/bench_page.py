@@ -11,6 +11,7 @@ date, like ours). Needs the `bench` extra: pip install -e '.[bench]'.
 from __future__ import annotations
 
 import argparse
+import gc
 import re
 import statistics
 import time
@@ -66,15 +67,28 @@ def load_pages() -> dict[str, str]:
     return pages
 
 
-def time_ms(function: Callable[[str], object], html: str, repeat: int) -> float:
-    """Median wall time of one call, in milliseconds, after one warm-up call."""
-    function(html)
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
+def time_ms(contenders: dict[str, Callable[[str], object]], html: str, repeat: int) -> dict[str, float]:
+    """Median wall time of one call per contender, in milliseconds, after one warm-up call each.
+
+    The contenders take turns, so that a busy moment of the machine hits them alike; as timeit
+    does, the garbage collector is off while timing, so no one's garbage is collected on another's
+    clock.
+    """
+    for function in contenders.values():
         function(html)
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples) * 1000
+    samples: dict[str, list[float]] = {name: [] for name in contenders}
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(repeat):
+            for name, function in contenders.items():
+                start = time.perf_counter()
+                function(html)
+                samples[name].append(time.perf_counter() - start)
+            gc.collect()
+    finally:
+        gc.enable()
+    return {name: statistics.median(values) * 1000 for name, values in samples.items()}
 
 
 def main() -> None:
@@ -91,7 +105,7 @@ def main() -> None:
     print(f"{'page':28} {'kB':>5} " + " ".join(f"{name:>17}" for name in contenders) + "   (ms/page)")
     totals = dict.fromkeys(contenders, 0.0)
     for name, html in pages.items():
-        row = {who: time_ms(function, html, repeat) for who, function in contenders.items()}
+        row = time_ms(contenders, html, repeat)
         for who, value in row.items():
             totals[who] += value
         cells = " ".join(f"{row[who]:17.3f}" for who in contenders)
@@ -102,8 +116,10 @@ def main() -> None:
     for who in ("trafilatura", "trafilatura+meta"):
         print(f"watcher is {means[who] / means['watcher']:.1f}x faster than {who}")
     big = [name for name in pages if name.endswith("@40k")]
-    big_watcher = statistics.mean(time_ms(contenders["watcher"], pages[name], repeat) for name in big)
-    print(f"watcher on the ~40 kB variants: {big_watcher:.3f} ms/page")
+    big_watcher = statistics.mean(
+        time_ms({"watcher": contenders["watcher"]}, pages[name], repeat)["watcher"] for name in big
+    )
+    print(f"watcher alone on the ~40 kB variants: {big_watcher:.3f} ms/page")
 
 
 if __name__ == "__main__":

@@ -33,17 +33,28 @@ class Extractor:
         """Value facts and milestones of an article, each once, in document order."""
         original = article.text
         text = normalize(original)
+        region = infer_region(article, region, self.lexicon)
         ctx = Context(published=article.published, region=region, memory=SubjectMemory())
         facts: list[Fact] = []
         for s in split_sentences(text):
             if s.paragraph != ctx.paragraph:
-                ctx.paragraph, ctx.period = s.paragraph, None
+                ctx.paragraph, ctx.period = s.paragraph, ctx.section
             quoted = original[s.start:s.start + len(s.text)]
             if has_digit(s.text):
                 facts.extend(to_facts(s.text, quoted, read_sentence(s.text, ctx, self.lexicon, self._cues)))
             if self.lexicon.stage_re.search(s.text):
                 facts.extend(read_milestones(s.text, quoted, article.published, self.lexicon, self._not_reached))
         return dedupe(facts)
+
+
+def infer_region(article: Article, default: str, lex: Lexicon) -> str:
+    """A county outlet (台山市融媒体中心) or a title about one speaks of itself as 全市."""
+    for text in (article.outlet or "", article.title):
+        text = normalize(text)
+        for place in lex.regions:
+            if text.startswith(place) or text.startswith(default + place):
+                return place
+    return default
 
 
 def _key(fact: Fact) -> tuple[object, ...]:

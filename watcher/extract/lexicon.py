@@ -37,6 +37,8 @@ class SubjectsFile(BaseModel):
     places: list[str] = []
     suffixes: list[str] = []
     generic_words: list[str] = []
+    regions: list[str] = []
+    families: list[list[str]] = []
 
 
 class StagesFile(BaseModel):
@@ -119,6 +121,8 @@ class Lexicon:
     subject_suffixes: tuple[str, ...]
     subject_re: re.Pattern[str]
     generic_words: tuple[str, ...]
+    regions: tuple[str, ...]
+    family_of: dict[str, str]  # subject suffix → the family it belongs to (itself when alone)
     stage_of: dict[str, str]  # verb → stage
     stage_re: re.Pattern[str]
     project_suffix_re: re.Pattern[str]
@@ -193,6 +197,8 @@ def load_lexicon(directory: Path) -> Lexicon:
         subject_suffixes=_longest_first(subj.suffixes),
         subject_re=re.compile(alternation(subj.region_words + subj.places + subj.suffixes)),
         generic_words=_longest_first(subj.generic_words),
+        regions=_longest_first(subj.regions),
+        family_of={s: fam[0] for fam in subj.families for s in fam},
         stage_of=stage_of,
         stage_re=re.compile(alternation(list(stage_of))),
         project_suffix_re=re.compile(

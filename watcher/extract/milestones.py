@@ -20,9 +20,19 @@ from watcher.models import Milestone
 _CLAUSE_END = "，,；;：:。!?！？"
 _TRAILERS = ("建设", "仪式", "了", "运营", "投用", "使用", "并", "投产", "后", "以来", "活动")
 _TAKES_OBJECT = ("开通",)
+_TAKES_PLACE = re.compile(r"(?:落户|落地|签约|入驻|进驻|落子|开工|投产)(?:在|于|到)?[\u4e00-\u9fff]{1,10}?"
+                          r"(?:区|市|县|镇|园|园区|基地|合作区|开发区|新城|工业城)(?=$|[，,。；;、])")
+# Between a project and its verb: dates, places and adverbs (…项目于今年4月在蓬江区正式…).
+_TAIL = re.compile(
+    r"(?:(?:已|已经|于|在|自|从)?(?:(?:今年|去年|明年|上年|\d{4}年)?(?:\d{1,2}|[一二三四五六七八九十]{1,2})月"
+    r"(?:\d{1,2}日|上旬|中旬|下旬|初|底|末|份)?|今年|去年|上月|本月|上周|日前|近日|年初|年底|年末|月初|月底|目前)"
+    r"|(?:在|于)[\u4e00-\u9fff()（）]{1,10}?(?:区|市|县|镇|园|园区|基地|合作区|开发区|新城|工业城|现场)"
+    r"|已|已经|于|在|自)$"
+)
 _LEAD_VERBS = re.compile(r".*(?:引进|新引进|成功引进|吸引|使|让|有|是|在|由|位于|随着|其中|目前|如今)")
+_COUNTED = re.compile(r"\d[个家栋座条项批所]|^[一二三四五六七八九十两]+[个家栋座条项批所]")
 _NAMELESS = ("该", "这", "此", "其", "一批", "一个", "多个", "各", "首批", "所有", "部分")
-_COMPONENT = re.compile(r"(.+?(?:项目|工程)(?:[一二三四五]期)?(?:工程)?)(?:所有|全部)?(?:主厂房|厂房|主体结构|主体工程|主体)$")
+_COMPONENT = re.compile(r"(.+?)(?:所有|全部|首条|首批)?(?:主厂房|主体结构|主体工程|主体|生产线|厂房)$")
 
 
 def compile_not_reached(lex: Lexicon) -> re.Pattern[str]:
@@ -36,7 +46,19 @@ def _is_reached_verb(sentence: str, start: int, end: int) -> bool:
         return True
     if after.startswith(_TRAILERS):
         return True
-    return sentence[start:end] in _TAKES_OBJECT
+    return sentence[start:end] in _TAKES_OBJECT or _TAKES_PLACE.match(sentence, start) is not None
+
+
+def _trim(pre: str, lex: Lexicon) -> str:
+    """Strip adverbs, dates and places between the project and its verb."""
+    while True:
+        shorter = strip_words(pre, lex.adverbs, lead=False)
+        m = _TAIL.search(shorter)
+        if m and m.start() > 0:
+            shorter = shorter[: m.start()]
+        if shorter == pre:
+            return pre
+        pre = shorter
 
 
 def _project_start(pre: str) -> int:
@@ -55,11 +77,11 @@ def _projects(name: str, lex: Lexicon) -> list[str]:
     out = []
     for part in name.split("、"):
         part = part.strip("“”")
-        if not part or any(ch.isdigit() for ch in part) or part.startswith(_NAMELESS):
+        if not part or _COUNTED.search(part) or part.startswith(_NAMELESS):
             continue
         m = _COMPONENT.match(part)
-        if m:
-            part = m.group(1)
+        if m and lex.project_suffix_re.search(m.group(1)):
+            part = m.group(1)  # 中创新航项目一期所有主厂房 → 中创新航项目一期
         suffix = lex.project_suffix_re.search(part)
         if suffix is None or suffix.start() < 2:
             continue  # 项目, 园区: no name in front of the suffix
@@ -88,7 +110,7 @@ def read_milestones(sentence: str, original: str, published: date | None, lex: L
         pre = sentence[clause:m.start()]
         if not_reached.search(pre) or any(w in pre for w in lex.partial):
             continue
-        pre = strip_words(pre, lex.adverbs, lead=False)
+        pre = _trim(pre, lex)
         start = _project_start(pre)
         if start > 0 and pre[start - 1] in "0123456789零一二两三四五六七八九十百千万多余":
             continue  # 155个欧资项目落户: a count of projects, not a project

@@ -21,7 +21,7 @@ _TIME = re.compile(
     r"|(?P<y1>(?:19|20)\d\d)\s*[—–\-~至到]\s*(?P<y2>(?:19|20)\d\d)\s*年"
     r"|(?P<n>\d{1,2}|[一二三四五六七八九十])\s*年内"
     r"|(?P<vague>近年来|近年|近[两二三四五六七八九十]年|过去[两二三四五六七八九十]年|这些年|多年来|历年)"
-    r"|(?:(?P<y>(?:19|20)\d\d)\s*年|(?P<rel>今年|去年|上年|前年|明年|本年))(?P<sub>\s*(?:"
+    r"|(?:(?P<y>(?:19|20)\d\d)\s*年|(?P<rel>今年|去年|上年|前年|明年|本年|过去一年|上一年))(?P<sub>\s*(?:"
     r"(?P<half>上半年|下半年)|(?P<q>前三季度|前两季度|第?[一二三四1-4]季度)"
     rf"|(?P<m1>{_M})\s*[—–\-~至到]\s*(?P<m2>{_M})\s*月份?(?P<mtail>末|底)?"
     rf"|(?P<m>{_M})\s*月份?(?:(?P<d>[0-3]?\d)\s*日)?(?P<mend>末|底)?"
@@ -78,7 +78,8 @@ def _year_of(m: re.Match[str], published: date | None, *, last_month: int | None
     if published is None:
         return None
     if rel:
-        return published.year + {"今年": 0, "本年": 0, "去年": -1, "上年": -1, "前年": -2, "明年": 1}[rel]
+        return published.year + {"今年": 0, "本年": 0, "去年": -1, "上年": -1, "过去一年": -1, "上一年": -1, "前年": -2,
+                                 "明年": 1}[rel]
     # No year written: the latest such period that is not after the publication date.
     if last_month is not None and (last_month, day or 1) > (published.month, published.day):
         return published.year - 1
@@ -155,8 +156,8 @@ def _undated(m: re.Match[str], published: date | None) -> TimeRef:
         if day:
             return TimeRef(start, end, date=f"{year}-{month:02d}-{day:02d}")
         return TimeRef(start, end, period=f"{year}-{month:02d}", date=f"{year}-{month:02d}")
-    if m.group("full2"):
-        return TimeRef(start, end, period=str(published.year))
+    if m.group("full2"):  # 全年 in a January report is the year just ended
+        return TimeRef(start, end, period=str(published.year - 1 if published.month <= 2 else published.year))
     half, q = m.group("half2"), m.group("q2")
     if half:
         return TimeRef(start, end, period=_months(published.year, 1, 6) if half == "上半年"

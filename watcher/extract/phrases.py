@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from watcher.extract.lexicon import Lexicon
 
-BOUNDARY = frozenset("，,；;。！？!?：:、“”\"'‘’《》<>【】[]\n\t ·…—-~～|/")
+BOUNDARY = frozenset("，,；;。！？!?：:、\"'‘’《》<>【】[]\n\t ·…—-~～|/")
 CONNECTORS = ("及", "和", "与", "、")
 
 
 def is_phrase_char(ch: str) -> bool:
-    return ("\u4e00" <= ch <= "\u9fff" or ch.isascii() and ch.isalpha() or ch in "()（）&") and ch not in BOUNDARY
+    return ("\u4e00" <= ch <= "\u9fff" or ch.isascii() and ch.isalpha() or ch in "()（）&“”「」") and ch not in BOUNDARY
 
 
 NUMERAL_CHARS = frozenset("0123456789零〇一二两三四五六七八九十百千万亿多余")
@@ -109,3 +109,14 @@ def last_clean_phrase(text: str, lex: Lexicon) -> str:
         end -= size
     start = phrase_before(text, end, lex, max_len=20)
     return text[start:end]
+
+
+def tidy(name: str) -> str:
+    """Drop unpaired quotes and brackets left at the edges of a phrase (“小巨人”企业 stays whole)."""
+    name = name.strip(" ，,、")
+    for left, right in (("“", "”"), ("(", ")"), ("（", "）"), ("「", "」")):
+        if name.count(left) != name.count(right):
+            name = name.replace(left, "").replace(right, "")
+        while name.startswith(left) and name.endswith(right) and name.count(left) == 1:
+            name = name[1:-1]
+    return name

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from watcher.extract.lexicon import Lexicon
-from watcher.extract.phrases import phrase_before, strip_words
+from watcher.extract.phrases import phrase_before, strip_words, tidy
 
 _NOT_SUBJECT_AFTER = ("对", "占", "以", "向", "投向", "与", "比", "较", "同", "跟", "和", "为", "到", "至", "赴", "从")
 
@@ -40,27 +40,31 @@ def _resolve(name: str, lex: Lexicon, memory: SubjectMemory) -> str | None:
     if suffix is None:
         return name
     core = strip_words(name[: -len(suffix)], lex.generic_words)
+    family = lex.family_of.get(suffix, suffix)
     if core and core not in lex.generic_words:
-        for s in lex.subject_suffixes:  # 江门大型产业集聚区 answers to 产业集聚区 and to 集聚区
-            if name.endswith(s):
-                memory.by_suffix[s] = name
+        memory.by_suffix[family] = name  # 江门大型产业集聚区 answers a later bare 集聚区
         return name
-    return memory.by_suffix.get(suffix)
+    return memory.by_suffix.get(family)
 
 
 def find_subjects(sentence: str, region: str, lex: Lexicon, memory: SubjectMemory) -> list[Mention]:
     """Subject mentions of a normalised sentence, in order."""
     found: list[Mention] = []
+    indicators = [(m.start(), m.end()) for m in lex.indicator_re.finditer(sentence)]
     for m in lex.subject_re.finditer(sentence):
         word = m.group()
         start, end = m.start(), m.end()
+        if any(a < end and start < b for a, b in indicators) or sentence[end:end + 1] == "化":
+            continue  # 地区 of 地区生产总值, 镇 of 城镇化: part of another word
         if word in lex.region_words:
             name: str | None = region
         elif word in lex.places and not _suffix_of(word, lex):
             name = word
         else:
             start = phrase_before(sentence, start, lex, max_len=14) if word not in lex.places else start
-            name = _resolve(sentence[start:end], lex, memory)
+            if sentence[start] in "“「":
+                continue  # “园区再造”: a slogan, not a place
+            name = _resolve(tidy(sentence[start:end]), lex, memory)
         before = sentence[max(0, start - 2):start]
         if name is None or before.endswith(_NOT_SUBJECT_AFTER) or before.endswith(("“", '"')):
             continue  # 对全市…: the other side of a comparison; “园区再造”: a slogan

@@ -24,7 +24,10 @@ from watcher.extract.phrases import (
     is_phrase_char,
     last_clean_phrase,
     phrase_after,
+    phrase_before,
+    stop_word_ending_at,
     strip_words,
+    tidy,
 )
 from watcher.extract.quantities import Quantity, find_quantities
 from watcher.extract.subjects import Mention, SubjectMemory, find_subjects, subject_before
@@ -65,6 +68,7 @@ class Context:
     region: str
     memory: SubjectMemory
     period: str | None = None  # carried within a paragraph
+    section: str | None = None  # set by a heading such as 一、2024年工作回顾; carried across paragraphs
     paragraph: int = -1
 
 
@@ -91,10 +95,13 @@ def _left_edge(sentence: str, pos: int, floor: int, chars: str = _CLAUSE_END + "
 def _kind_at(sentence: str, q: Quantity, times: list[TimeRef], cues: Cues, lex: Lexicon) -> tuple[str, int]:
     """actual/target/forecast for a figure, and where the deciding cue stands (-1: none)."""
     seg = _left_edge(sentence, q.start, 0, _SEGMENT_END)
+    colon = max(sentence.rfind("：", 0, seg), sentence.rfind(":", 0, seg))
+    if colon >= 0:  # 主要预期目标是：A增长5%；B增长6%；… — the cue before the colon covers the list
+        seg = _left_edge(sentence, colon, 0, _SEGMENT_END)
     kind, where = "actual", -1
-    for m in cues.kind.finditer(sentence, seg, q.start):
+    for m in cues.kind.finditer(sentence, seg, q.num_start):
         word = m.group()
-        if word in lex.not_cues:
+        if word in lex.not_cues or kind == "forecast":
             continue
         kind, where = ("forecast" if word in lex.forecast_cues else "target"), m.start()
     for t in times:
@@ -184,13 +191,15 @@ def _indicator_before(sentence: str, start: int, q: Quantity, lex: Lexicon, cues
         start = max(start, mention.end)
     prefix = sentence[start:q.start]
     share_at = prefix.find("占")
+    if share_at == 0:
+        return ""  # 占一般公共预算支出的78.2%: a share of the figure before
     if share_at > 0:
         prefix = prefix[:share_at]
     m = cues.progress.search(prefix)
     if m and m.start() > 0:
         prefix = prefix[: m.start()]
     growth = _growth_cues(prefix, cues, lex)
-    if growth and growth[0].start() > 0:
+    if growth:
         prefix = prefix[: growth[0].start()]
     if prefix.endswith(("贡献", "贡献率")) or (prefix.startswith("对") and "贡献" in prefix):
         prefix = prefix.removeprefix("对")
@@ -198,12 +207,17 @@ def _indicator_before(sentence: str, start: int, q: Quantity, lex: Lexicon, cues
     found = None
     for m in lex.indicator_re.finditer(prefix):
         found = m
-    if found:
+    if found:  # a known indicator, widened to the phrase around it (制造业中长期贷款余额)
         end = found.end()
         while end < len(prefix) and is_phrase_char(prefix[end]) and not _stops_at(prefix, end, lex):
             end += 1
-        return prefix[found.start():end]
-    return last_clean_phrase(prefix, lex)
+        name = prefix[phrase_before(prefix, found.start(), lex):end]
+    else:
+        name = last_clean_phrase(prefix, lex)
+    for cue in lex.target_cues + lex.forecast_cues:
+        if cue in name and len(name) > len(cue):
+            name = name.replace(cue, "")
+    return name
 
 
 def _stops_at(text: str, i: int, lex: Lexicon) -> bool:
@@ -212,14 +226,21 @@ def _stops_at(text: str, i: int, lex: Lexicon) -> bool:
     return bool(stop_word_starting_at(text, i, lex))
 
 
-def _list_indicators(sentence: str, run: list[Quantity], floor: int) -> list[str] | None:
-    """A、B分别为x、y → [A, B]."""
+def _list_names(sentence: str, run: list[Quantity], floor: int, mentions: list[Mention],
+                lex: Lexicon) -> tuple[list[str], str] | None:
+    """A、B分别为x、y → ([A, B], "indicator"); 新会区、鹤山市新引进项目分别为x、y → ([新会区, 鹤山市], "subject")."""
     at = sentence.rfind("分别", floor, run[0].start)
     if at < 0:
         return None
     left = _left_edge(sentence, at, 0, _CLAUSE_END)
-    names = [n for n in re.split(r"[、和及与]", sentence[left:at]) if n]
-    return names if len(names) == len(run) else None
+    parts = [n for n in re.split(r"[、和及与]", sentence[left:at]) if n]
+    if len(parts) != len(run):
+        return None
+    places = [m for m in mentions if left <= m.start < at]
+    if len(places) == len(run) and all(p.start == sentence.find(part, left) for p, part in
+                                       zip(places, parts, strict=True)):
+        return [p.name for p in places], "subject"
+    return parts, "indicator"
 
 
 def _runs(quantities: list[Quantity], sentence: str) -> list[list[Quantity]]:
@@ -231,6 +252,11 @@ def _runs(quantities: list[Quantity], sentence: str) -> list[list[Quantity]]:
         else:
             runs.append([q])
     return runs
+
+
+def _is_heading(sentence: str) -> bool:
+    """一、2024年工作回顾 / 二、2025年工作安排: short, no sentence punctuation."""
+    return len(sentence) <= 30 and not any(c in sentence for c in "。，,；;")
 
 
 def _mark_plan(sentence: str, t: TimeRef, cues: Cues, lex: Lexicon) -> TimeRef:
@@ -250,6 +276,8 @@ def read_sentence(sentence: str, ctx: Context, lex: Lexicon, cues: Cues) -> list
     last = _time_before([t for t in times if not t.in_plan], len(sentence))
     if last is not None and not last.deadline:
         ctx.period = last.period
+        if _is_heading(sentence):
+            ctx.section = last.period
     if not quantities:
         return []
     mentions = find_subjects(sentence, ctx.region, lex, ctx.memory)
@@ -262,7 +290,9 @@ def read_sentence(sentence: str, ctx: Context, lex: Lexicon, cues: Cues) -> list
 def _read_run(sentence: str, run: list[Quantity], before: list[_Reading], times: list[TimeRef],
               mentions: list[Mention], carried: str | None, ctx: Context, lex: Lexicon,
               cues: Cues) -> list[_Reading]:
-    names = _list_indicators(sentence, run, before[-1].quantity.end if before else 0) if len(run) > 1 else None
+    floor = before[-1].quantity.end if before else 0
+    listed = _list_names(sentence, run, floor, mentions, lex) if len(run) > 1 else None
+    names, role = listed if listed else (None, "")
     earlier = [r for r in before if r.measure == "level"][-len(run):] if len(run) > 1 else []
     paired = len(run) > 1 and names is None and len(earlier) == len(run) and "分别" in sentence[:run[0].start]
     out: list[_Reading] = []
@@ -274,7 +304,11 @@ def _read_run(sentence: str, run: list[Quantity], before: list[_Reading], times:
             if reading.measure in ("share", "level") and out[-1].measure in ("yoy", "progress"):
                 reading.measure = out[-1].measure
                 reading.value = abs(reading.value) * (-1 if out[-1].value < 0 else 1)
-        if names:
+        if names and role == "subject":
+            reading.subject = names[i]
+            if i > 0:
+                reading.indicator = out[0].indicator
+        elif names:
             reading.indicator = names[i]
         elif paired:
             source = earlier[i]
@@ -297,6 +331,8 @@ def _read_one(sentence: str, q: Quantity, before: list[_Reading], times: list[Ti
     if any(prefix.endswith(w) for w in _DELTA_CUES) and q.unit not in ("%", "个百分点", "‰") and not q.is_rank:
         return None  # 比上年增加300亿元 is a change, not a level of the indicator
     mention = subject_before(mentions, q.num_start)
+    if mention is not None and _is_object_modifier(sentence, mention, q, lex):
+        mention = subject_before(mentions, mention.start)
     noun = _noun_after(sentence, q, lex) or _share_after(sentence, q, lex)
     if noun and sentence[q.end + len(noun):q.end + len(noun) + 1] == "+":
         return None  # 1个行动方案+3个专项方案: a formula, not figures
@@ -315,6 +351,17 @@ def _read_one(sentence: str, q: Quantity, before: list[_Reading], times: list[Ti
     return _Reading(q, indicator, subject, measure, kind, period, deadline, raw_start, sign * q.value)
 
 
+def _is_object_modifier(sentence: str, mention: Mention, q: Quantity, lex: Lexicon) -> bool:
+    """已落户硅能源产业链项目28个: the chain names the projects counted; it is not whose figure it is."""
+    between = sentence[mention.end:q.start]
+    if not between or not all(is_phrase_char(c) for c in between) or mention.start == 0:
+        return False
+    prev = sentence[mention.start - 1]
+    if prev in BOUNDARY or prev.isdigit() or prev in lex.counters:
+        return False  # 20个战略性产业集群规上工业增加值: counted clusters are the subject
+    return stop_word_ending_at(sentence, mention.start, lex) > 0
+
+
 def _period(q: Quantity, times: list[TimeRef], kind: str, cue_at: int, carried: str | None,
             ctx: Context) -> tuple[str | None, str | None]:
     if kind == "actual":
@@ -322,10 +369,11 @@ def _period(q: Quantity, times: list[TimeRef], kind: str, cue_at: int, carried: 
         if t is None:
             return carried, None
         return (None if t.vague else t.period), None
-    t = _time_before(times, q.start)
-    # targets and forecasts: only time words of their own clause group count
-    seg_t = t if t is not None and (t.start >= cue_at - 12 or t.deadline) else None
+    # targets and forecasts: time words of their own sentence, else a plan year carried from a heading
+    seg_t = _time_before(times, q.start)
     period = seg_t.period if seg_t else None
+    if seg_t is None and carried and len(carried) == 4 and ctx.published and int(carried) >= ctx.published.year:
+        period = carried
     deadline = seg_t.deadline if seg_t and seg_t.deadline else None
     if deadline is None and period and kind == "target":
         deadline = period[-4:]
@@ -341,7 +389,7 @@ def to_facts(sentence_text: str, original: str, readings: list[_Reading]) -> lis
         q = r.quantity
         raw = original[r.raw_start:q.end].strip("，,、；; ")
         facts.append(ValueFact(
-            indicator=r.indicator.strip("()（）“”\"") or _default_indicator(q),
+            indicator=tidy(r.indicator) or _default_indicator(q),
             subject=r.subject,
             measure=r.measure,  # type: ignore[arg-type]
             kind=r.kind,  # type: ignore[arg-type]

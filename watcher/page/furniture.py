@@ -110,34 +110,39 @@ FURNITURE_LINES: tuple[re.Pattern[str], ...] = tuple(
 
 # Removed from inside a line: 新文秘网-style teaser cuts glued to the text.
 INLINE_CUTS: tuple[re.Pattern[str], ...] = (
-    re.compile(r"[(（][^()（）]{0,60}省略\s*\d+\s*字[^()（）]{0,30}[)）][…．.]*"),
+    re.compile(r"[(（][^()（）\n]{0,60}省略\s*\d+\s*字[^()（）\n]{0,30}[)）][…．.]*"),
 )
 
-# The article ends where one of these starts: related-article lists and paywall tails.
-TAIL_MARKERS: tuple[re.Pattern[str], ...] = (
+# The article ends at a line that is one of these headings: a related-article list follows.
+TAIL_HEADINGS: tuple[re.Pattern[str], ...] = (
     re.compile(
-        r"^(?:相[关關](?:[阅閱][读讀]|新[闻聞]|文章|[链鏈]接|[报報]道|推[荐薦]|[资資][讯訊])|延伸[阅閱][读讀]"
+        r"(?:相[关關](?:[阅閱][读讀]|新[闻聞]|文章|[链鏈]接|[报報]道|推[荐薦]|[资資][讯訊])|延伸[阅閱][读讀]"
         r"|推[荐薦][阅閱][读讀]|[热熱][点點]推[荐薦]|更多[关關][于於].{0,20}[资資][讯訊]|猜你喜[欢歡])"
-        r"[^\S\n]*[:：]?[^\S\n]*$",
-        re.MULTILINE,
+        r"\s*[:：]?$"
     ),
-    re.compile(r"^信息原文地址\s*[:：]", re.MULTILINE),
-    re.compile(r"[(（]\s*未完\s*[,，]?\s*全文共\s*\d+\s*字"),
+    re.compile(r"信息原文地址\s*[:：]"),
 )
+_MAX_HEADING_CHARS = 30
+# The article ends where one of these starts, wherever it is: paywall tails.
+TAIL_CUTS: tuple[re.Pattern[str], ...] = (re.compile(r"[(（]\s*未完\s*[,，]?\s*全文共\s*\d+\s*字"),)
 
 _OUTLET_VALUE = r"\s*[:：]\s*[【\[]?\s*([^\s|｜:：,，;；【】\[\]()（）<>]{2,30})"
-# In order of preference: where the article was copied from beats where it was read.
+# In order of preference: where the article was copied from beats where it was read. A label
+# glued to a Chinese word is not one (资金来源) unless the word is in OUTLET_LABEL_QUALIFIERS.
 OUTLET_LABELS: tuple[re.Pattern[str], ...] = (
-    re.compile(r"(?:本文)?[转轉](?:自|[载載]自)" + _OUTLET_VALUE),
-    re.compile(
-        r"(?<![\u4e00-\u9fff])(?:文[档檔]|信息|[资資][讯訊]|稿件|新[闻聞]|文章)?[来來]源" + _OUTLET_VALUE
-    ),
+    re.compile(r"[转轉](?:自|[载載]自)" + _OUTLET_VALUE),  # 本文转自, 转载自
+    re.compile(r"[来來]源" + _OUTLET_VALUE),  # 来源, 文档来源, 信息来源
 )
-# 南方日报讯, □文/江门日报记者 皇智尧: the outlet named by the dateline or the byline.
-_OUTLET_BYLINE = re.compile(
-    r"(" + _C + r"{2,8}?(?:日[报報]|晚[报報]|早[报報]|商[报報]|[时時][报報]|新[闻聞][网網]"
-    r"|[电電][视視]台|融媒[体體]中心))(?:[讯訊]|全?媒体[记記]者|[记記]者)"
+OUTLET_LABEL_QUALIFIERS = frozenset(
+    {"本文", "文档", "文檔", "信息", "资讯", "資訊", "稿件", "新闻", "新聞", "文章", "内容", "內容"}
 )
+# 南方日报讯, □文/江门日报记者 皇智尧: the outlet named by the dateline or the byline. The marker
+# after the name is searched for (a fast scan), then the name is read backwards from it.
+_OUTLET_MARK = re.compile(r"[讯訊记記]")  # 讯, 记者
+_OUTLET_NAME = (
+    r"(?:日[报報]|晚[报報]|早[报報]|商[报報]|[时時][报報]|新[闻聞][网網]|[电電][视視]台|融媒[体體]中心)"
+)
+_OUTLET_BEFORE_MARK = re.compile("(" + _C + "{2,8}?" + _OUTLET_NAME + r")(?:全?媒[体體])?$")
 _NOT_OUTLET = re.compile(
     r"^(?:作者|[编編][辑輯]|[责責]任|[时時][间間]|日期|[发發][布佈]|[浏瀏][览覽]|[点點][击擊])"
 )
@@ -202,30 +207,33 @@ def _has_line_furniture(line: str) -> bool:
 
 def clean_lines(lines: list[str]) -> list[str]:
     """Article lines without inline cuts, trailing lists and furniture lines."""
+    text = "\n".join(lines)
     for cut in INLINE_CUTS:
-        lines = [cut.sub("", line).strip() for line in lines]
-    lines = cut_dated_list(cut_tail(lines))
-    return [
-        line for line, furniture in zip(lines, furniture_mask(lines), strict=True) if line and not furniture
-    ]
+        text = cut.sub("", text)
+    lines = cut_dated_list(cut_tail([line.strip() for line in text.split("\n")]))
+    mask = furniture_mask(lines)
+    return [line for line, furniture in zip(lines, mask, strict=True) if line and not furniture]
 
 
 def cut_tail(lines: list[str]) -> list[str]:
-    """Lines up to the first tail marker (相关阅读, 信息原文地址:, (未完,全文共…字).
+    """Lines up to the first tail heading (相关阅读, 信息原文地址:) or cut ((未完,全文共…字).
 
-    The text before the marker on its line stays; a marker on the first line is ignored.
+    The text before a cut on its line stays; a heading on the first line is ignored.
     """
-    if len(lines) < 2:
-        return lines
+    end, kept = len(lines), ""
     text = "\n".join(lines)
-    matches = (marker.search(text, len(lines[0]) + 1) for marker in TAIL_MARKERS)
-    cut = min((match.start() for match in matches if match), default=None)
-    if cut is None:
+    cuts = [match.start() for cut in TAIL_CUTS if (match := cut.search(text))]
+    if cuts:
+        end = text.count("\n", 0, min(cuts))
+        line_start = text.rfind("\n", 0, min(cuts)) + 1
+        kept = text[line_start : min(cuts)].rstrip("…．. ")
+    for index in range(1, end):
+        line = lines[index]
+        if len(line) <= _MAX_HEADING_CHARS and any(heading.match(line) for heading in TAIL_HEADINGS):
+            return lines[:index]
+    if end == len(lines):
         return lines
-    starts = list(accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
-    index = bisect_right(starts, cut) - 1
-    kept = lines[index][: cut - starts[index]].rstrip("…．. ")
-    return [*lines[:index], kept] if len(kept) >= _MIN_KEPT_CHARS else lines[:index]
+    return [*lines[:end], kept] if len(kept) >= _MIN_KEPT_CHARS else lines[:end]
 
 
 def cut_dated_list(lines: list[str], max_entry_lines: int = 3) -> list[str]:
@@ -260,7 +268,16 @@ def find_outlet(text: str) -> str | None:
     for pattern in OUTLET_LABELS:
         for match in pattern.finditer(text):
             value = match.group(1).strip("】]")
-            if value and not _NOT_OUTLET.match(value):
+            if _is_free_label(text, match.start()) and value and not _NOT_OUTLET.match(value):
                 return value
-    match = _OUTLET_BYLINE.search(text)
-    return match.group(1) if match else None
+    for match in _OUTLET_MARK.finditer(text):
+        name = _OUTLET_BEFORE_MARK.search(text, max(match.start() - 14, 0), match.start())
+        if name:
+            return name.group(1)
+    return None
+
+
+def _is_free_label(text: str, start: int) -> bool:
+    """Whether a label at start stands alone: after a non-Chinese character or a qualifier (文档来源)."""
+    before = text[max(start - 2, 0) : start]
+    return not before or not ("\u4e00" <= before[-1] <= "\u9fff") or before in OUTLET_LABEL_QUALIFIERS

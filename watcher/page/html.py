@@ -60,6 +60,7 @@ _DATE_META = (
 _OUTLET_META = ("contentsource", "source", "article:source")
 # Links to documents: .pdf, .doc(x), .xls(x), .wps, .et, .ofd, .zip, .rar, .7z (a query string may follow).
 _ATTACHMENT_HREF = re.compile(r"\.(?:pdf|docx?|xlsx?|wps|et|ofd|zip|rar|7z)(?:[?#]|$)", re.IGNORECASE)
+_ATTACHMENT_ANYWHERE = re.compile(r"\.(?:pdf|docx?|xlsx?|wps|et|ofd|zip|rar|7z)\b", re.IGNORECASE)
 # 标题_江门市人民政府门户网站, 标题 | 江门新闻网, 标题 - 南方网
 _SITE_SEPARATOR = re.compile(r"\s*(?:_|\||｜|\s[-–—]\s|-{2,})\s*")
 _SEARCH_WINDOW = 3000
@@ -72,7 +73,7 @@ def parse_article(html: str, url: str = "", content_selector: str | None = None)
     metas = _meta_values(tree)
     page_text = tree.body.text(separator="\n") if tree.body is not None else ""
     title = _find_title(tree, metas)
-    attachments = _find_attachments(tree, url)
+    attachments = _find_attachments(tree, html, url)
     container = _find_container(tree, content_selector)
     lines = clean_lines(_drop_head(_render_lines(container), title)) if container is not None else []
     anchor = max(page_text.find(title), 0) if title else 0
@@ -127,7 +128,9 @@ def _headline_part(parts: list[str]) -> str:
     return parts[0] if len(parts[0]) >= 4 else max(parts, key=len)
 
 
-def _find_attachments(tree: LexborHTMLParser, url: str) -> tuple[str, ...]:
+def _find_attachments(tree: LexborHTMLParser, html: str, url: str) -> tuple[str, ...]:
+    if not _ATTACHMENT_ANYWHERE.search(html):  # most pages have none: skip visiting every link
+        return ()
     found: dict[str, None] = {}
     for node in tree.css("a[href]"):
         href = (node.attributes.get("href") or "").strip()
@@ -162,16 +165,16 @@ def _best_block(tree: LexborHTMLParser) -> LexborNode | None:
             scores[key] = scores.get(key, 0.0) + weight
             nodes[key] = node
 
-    containers: dict[int, tuple[LexborNode, float]] = {}  # <p> parents and their paragraph weight
+    paragraphs: dict[int, tuple[LexborNode, list[str]]] = {}  # <p> texts by parent
     for paragraph in tree.css("p"):
-        weight = _text_weight(paragraph.text())
         parent = paragraph.parent
-        if weight and parent is not None:
-            key = parent.mem_id
-            containers[key] = (parent, containers.get(key, (parent, 0.0))[1] + weight)
-    for parent, weight in containers.values():
-        credit(parent, weight)
-        credit(parent.parent, weight / 2)
+        if parent is not None:
+            paragraphs.setdefault(parent.mem_id, (parent, []))[1].append(paragraph.text())
+    for parent, texts in paragraphs.values():
+        weight = _text_weight("".join(texts))
+        if weight:
+            credit(parent, weight)
+            credit(parent.parent, weight / 2)
     for holder in _text_holders(tree):
         weight = _text_weight(holder.text(deep=False))
         if weight:
