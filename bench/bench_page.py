@@ -67,33 +67,34 @@ def load_pages() -> dict[str, str]:
     return pages
 
 
-def time_ms(contenders: dict[str, Callable[[str], object]], html: str, repeat: int) -> dict[str, float]:
-    """Median wall time of one call per contender, in milliseconds, after one warm-up call each.
+def time_ms(
+    contenders: dict[str, Callable[[str], object]], html: str, repeat: int, rounds: int = 3
+) -> dict[str, float]:
+    """Median wall time of one call per contender, in milliseconds.
 
-    The contenders take turns, so that a busy moment of the machine hits them alike; as timeit
-    does, the garbage collector is off while timing, so no one's garbage is collected on another's
-    clock.
+    Each contender runs `repeat` calls in a row (warm caches, as in a crawl), in turns over a few
+    rounds so that a busy moment of the machine hits all alike. As timeit does, the garbage
+    collector is off while timing: no one's garbage is collected on another's clock.
     """
-    for function in contenders.values():
-        function(html)
     samples: dict[str, list[float]] = {name: [] for name in contenders}
-    gc.collect()
-    gc.disable()
-    try:
-        for _ in range(repeat):
-            for name, function in contenders.items():
-                start = time.perf_counter()
-                function(html)
-                samples[name].append(time.perf_counter() - start)
+    for _ in range(rounds):
+        for name, function in contenders.items():
+            function(html)  # warm-up
             gc.collect()
-    finally:
-        gc.enable()
+            gc.disable()
+            try:
+                for _ in range(repeat):
+                    start = time.perf_counter()
+                    function(html)
+                    samples[name].append(time.perf_counter() - start)
+            finally:
+                gc.enable()
     return {name: statistics.median(values) * 1000 for name, values in samples.items()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--repeat", type=int, default=10, help="calls in a row, per round")
     repeat = parser.parse_args().repeat
 
     contenders: dict[str, Callable[[str], object]] = {
@@ -102,24 +103,24 @@ def main() -> None:
         "trafilatura+meta": lambda html: trafilatura.extract(html, url=URL, with_metadata=True),
     }
     pages = load_pages()
-    print(f"{'page':28} {'kB':>5} " + " ".join(f"{name:>17}" for name in contenders) + "   (ms/page)")
-    totals = dict.fromkeys(contenders, 0.0)
+    print(f"{'page':24} {'kB':>5} " + " ".join(f"{name:>17}" for name in contenders) + "  ratio   (ms/page)")
+    rows: dict[str, dict[str, float]] = {}
     for name, html in pages.items():
-        row = time_ms(contenders, html, repeat)
-        for who, value in row.items():
-            totals[who] += value
+        row = rows[name] = time_ms(contenders, html, repeat)
         cells = " ".join(f"{row[who]:17.3f}" for who in contenders)
-        print(f"{name:28} {len(html.encode()) / 1000:5.1f} {cells}")
-    means = {who: total / len(pages) for who, total in totals.items()}
+        ratio = row["trafilatura"] / row["watcher"]
+        print(f"{name:24} {len(html.encode()) / 1000:5.1f} {cells} {ratio:6.1f}x")
+    means = {who: statistics.mean(row[who] for row in rows.values()) for who in contenders}
     print()
     print("mean ms/page: " + ", ".join(f"{who} {value:.3f}" for who, value in means.items()))
     for who in ("trafilatura", "trafilatura+meta"):
-        print(f"watcher is {means[who] / means['watcher']:.1f}x faster than {who}")
-    big = [name for name in pages if name.endswith("@40k")]
-    big_watcher = statistics.mean(
-        time_ms({"watcher": contenders["watcher"]}, pages[name], repeat)["watcher"] for name in big
-    )
-    print(f"watcher alone on the ~40 kB variants: {big_watcher:.3f} ms/page")
+        per_page = statistics.geometric_mean(row[who] / row["watcher"] for row in rows.values())
+        print(
+            f"watcher vs {who}: {means[who] / means['watcher']:.1f}x faster on the mean time, "
+            f"{per_page:.1f}x per page (geometric mean)"
+        )
+    big = statistics.mean(row["watcher"] for name, row in rows.items() if name.endswith("@40k"))
+    print(f"watcher on the ~40 kB variants: {big:.3f} ms/page")
 
 
 if __name__ == "__main__":

@@ -255,6 +255,25 @@ PARAGRAPHS = (
             "产业集聚区建设提速",
             id="h1-when-title-is-site-name",
         ),
+        pytest.param(
+            page(f"<div>{PARAGRAPHS}</div>", "<title>江门日报数字报-我市21个项目获省级立项</title>"),
+            "我市21个项目获省级立项",
+            id="site-name-first",
+        ),
+        pytest.param(
+            page(f"<div>{PARAGRAPHS}</div>", "<title>2023-2025年江门市产业发展行动方案</title>"),
+            "2023-2025年江门市产业发展行动方案",
+            id="hyphen-between-digits-kept",
+        ),
+        pytest.param(
+            page(
+                f"<h1>产业集聚区建设提速</h1><div>{PARAGRAPHS}</div>",
+                '<meta property="og:title" content="江门新闻网">'
+                '<meta property="og:site_name" content="江门新闻网">',
+            ),
+            "产业集聚区建设提速",
+            id="og-title-that-is-the-site-name",
+        ),
         pytest.param(page(f"<div>{PARAGRAPHS}</div>"), "", id="no-title"),
     ],
 )

@@ -15,7 +15,8 @@ from watcher.extract.milestones import compile_not_reached, read_milestones
 from watcher.extract.quantities import compile_quantity_re
 from watcher.extract.subjects import SubjectMemory
 from watcher.extract.text import has_digit, normalize, split_sentences
-from watcher.extract.values import Context, compile_cues, read_sentence, to_facts
+from watcher.extract.framing import compile_cues
+from watcher.extract.values import Context, read_sentence, to_facts
 from watcher.models import Article, Fact, Milestone, ValueFact
 
 __all__ = ["Extractor", "Lexicon", "load_lexicon"]
@@ -41,10 +42,10 @@ class Extractor:
                 ctx.paragraph, ctx.period = s.paragraph, ctx.section
             quoted = original[s.start:s.start + len(s.text)]
             if has_digit(s.text):
-                facts.extend(to_facts(s.text, quoted, read_sentence(s.text, ctx, self.lexicon, self._cues)))
+                facts.extend(to_facts(quoted, read_sentence(s.text, ctx, self.lexicon, self._cues)))
             if self.lexicon.stage_re.search(s.text):
                 facts.extend(read_milestones(s.text, quoted, article.published, self.lexicon, self._not_reached))
-        return dedupe(facts)
+        return dedupe(facts, self.lexicon)
 
 
 def infer_region(article: Article, default: str, lex: Lexicon) -> str:
@@ -57,18 +58,28 @@ def infer_region(article: Article, default: str, lex: Lexicon) -> str:
     return default
 
 
-def _key(fact: Fact) -> tuple[object, ...]:
+def canonical_indicator(name: str, lex: Lexicon) -> str:
+    """地区生产总值 for GDP, 江门GDP, GDP总量 …: the lexicon's name for the longest spelling inside."""
+    best = ""
+    for m in lex.indicator_re.finditer(name):
+        if len(m.group()) > len(best):
+            best = m.group()
+    return lex.indicator_names[best] if best else name
+
+
+def _key(fact: Fact, lex: Lexicon) -> tuple[object, ...]:
     if isinstance(fact, Milestone):
         return ("m", fact.project, fact.stage)
-    return ("v", fact.indicator, fact.subject, fact.measure, fact.kind, round(fact.value, 6), fact.unit)
+    indicator = canonical_indicator(normalize(fact.indicator), lex)
+    return ("v", indicator, fact.measure, fact.kind, round(fact.value, 6), fact.unit)
 
 
-def dedupe(facts: list[Fact]) -> list[Fact]:
+def dedupe(facts: list[Fact], lex: Lexicon) -> list[Fact]:
     """The first statement of each fact; a later one with the same period (or none) is a repeat."""
     seen: dict[tuple[object, ...], list[str | None]] = {}
     out: list[Fact] = []
     for fact in facts:
-        key = _key(fact)
+        key = _key(fact, lex)
         period = fact.period if isinstance(fact, ValueFact) else fact.date
         periods = seen.setdefault(key, [])
         if periods and (period is None or period in periods or None in periods):

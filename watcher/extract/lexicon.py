@@ -62,6 +62,7 @@ class KindCues(BaseModel):
     target: list[str]
     forecast: list[str]
     not_cue: list[str] = []
+    weak_target: list[str] = []
 
 
 class QualifierCues(BaseModel):
@@ -136,6 +137,7 @@ class Lexicon:
     target_cues: tuple[str, ...]
     forecast_cues: tuple[str, ...]
     not_cues: tuple[str, ...]
+    weak_target_cues: tuple[str, ...]
     qualifier_before: dict[str, str]
     qualifier_after: dict[str, str]
     yoy: tuple[str, ...]
@@ -215,6 +217,7 @@ def load_lexicon(directory: Path) -> Lexicon:
         target_cues=_longest_first(cues.kind.target),
         forecast_cues=_longest_first(cues.kind.forecast),
         not_cues=_longest_first(cues.kind.not_cue),
+        weak_target_cues=_longest_first(cues.kind.weak_target),
         qualifier_before={w: s for s, ws in ((">", q.over), ("~", q.about), ("<", q.under)) for w in ws},
         qualifier_after={w: s for s, ws in ((">", q.over_after), ("~", q.about_after), ("<", q.under_after))
                          for w in ws},

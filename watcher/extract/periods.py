@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from watcher.extract.numbers import parse_chinese
 
@@ -22,11 +22,14 @@ _TIME = re.compile(
     r"|(?P<n>\d{1,2}|[一二三四五六七八九十])\s*年内"
     r"|(?P<vague>近年来|近年|近[两二三四五六七八九十]年|过去[两二三四五六七八九十]年|这些年|多年来|历年)"
     r"|(?:(?P<y>(?:19|20)\d\d)\s*年|(?P<rel>今年|去年|上年|前年|明年|本年|过去一年|上一年))(?P<sub>\s*(?:"
-    r"(?P<half>上半年|下半年)|(?P<q>前三季度|前两季度|第?[一二三四1-4]季度)"
+    r"(?P<half>上半年|下半年)|(?P<q>前三季度|前两季度|首三季|首季|[一1][至—\-~到][二三2-3]季度|第?[一二三四1-4]季度)"
+    r"|前(?P<nm>\d{1,2}|[一二两三四五六七八九十]{1,2})个月"
     rf"|(?P<m1>{_M})\s*[—–\-~至到]\s*(?P<m2>{_M})\s*月份?(?P<mtail>末|底)?"
     rf"|(?P<m>{_M})\s*月份?(?:(?P<d>[0-3]?\d)\s*日)?(?P<mend>末|底)?"
     r"|(?P<yend>年底|年末|底|末)|(?P<full>全年)))?"
-    r"|(?P<half2>上半年|下半年)|(?P<q2>前三季度|前两季度|第?[一二三四1-4]季度)"
+    r"|(?P<half2>上半年|下半年)|(?P<q2>前三季度|前两季度|首三季|首季|[一1][至—\-~到][二三2-3]季度|第?[一二三四1-4]季度)"
+    r"|前(?P<nm2>\d{1,2}|[一二两三四五六七八九十]{1,2})个月"
+    r"|(?P<day>昨日|昨天|今日|今天|前日|上月|本月|上个月|当月)"
     rf"|(?P<m12>{_M})\s*[—–\-~至]\s*(?P<m22>{_M})\s*月份?"
     rf"|(?P<mm>{_M})\s*月份?(?:(?P<dd>[0-3]?\d)\s*日)?(?P<mmend>末|底)?"
     r"|(?P<full2>全年)"
@@ -50,6 +53,7 @@ class TimeRef:
     comparison: bool = False  # 与2022年相比: the base of a comparison, not the period
     vague: bool = False  # 近年来: no period at all
     in_plan: bool = False  # inside a target or forecast clause (预计全年…): not the period of actuals
+    plan_period: str | None = None  # what the expression means in a target or forecast (全年 → this year)
 
 
 def _int(text: str | None) -> int | None:
@@ -125,6 +129,8 @@ def _dated(m: re.Match[str], published: date | None) -> TimeRef:
     year = _year_of(m, published)
     if year is None:
         return TimeRef(start, end)
+    if m.group("nm"):
+        return TimeRef(start, end, period=_months(year, 1, _int(m.group("nm")) or 1))
     if m.group("half") or m.group("half2"):
         half = m.group("half") or m.group("half2")
         return TimeRef(start, end, period=_months(year, 1, 6) if half == "上半年" else _months(year, 7, 12))
@@ -134,11 +140,19 @@ def _dated(m: re.Match[str], published: date | None) -> TimeRef:
     return TimeRef(start, end, period=str(year), date=str(year))
 
 
-def _quarter(year: int, q: str) -> str:
-    if q.startswith("前"):
-        return _months(year, 1, 9 if q == "前三季度" else 6)
+def _quarter_months(q: str) -> tuple[int, int]:
+    if q in ("前三季度", "首三季") or q[-3:-2] in "三3" and q[1:2] in "至—-~到":
+        return 1, 9
+    if q in ("前两季度",) or q[-3:-2] in "二2" and q[1:2] in "至—-~到":
+        return 1, 6
+    if q == "首季":
+        return 1, 3
     n = _int(q.strip("第季度")) or 1
-    return _months(year, 3 * n - 2, 3 * n)
+    return 3 * n - 2, 3 * n
+
+
+def _quarter(year: int, q: str) -> str:
+    return _months(year, *_quarter_months(q))
 
 
 def _undated(m: re.Match[str], published: date | None) -> TimeRef:
@@ -156,13 +170,31 @@ def _undated(m: re.Match[str], published: date | None) -> TimeRef:
         if day:
             return TimeRef(start, end, date=f"{year}-{month:02d}-{day:02d}")
         return TimeRef(start, end, period=f"{year}-{month:02d}", date=f"{year}-{month:02d}")
-    if m.group("full2"):  # 全年 in a January report is the year just ended
-        return TimeRef(start, end, period=str(published.year - 1 if published.month <= 2 else published.year))
+    if m.group("full2"):  # 全年 in a January report of results is the year just ended; in a plan, this year
+        this = str(published.year)
+        return TimeRef(start, end, period=str(published.year - 1) if published.month <= 2 else this, plan_period=this)
+    if m.group("day"):
+        return _day_word(start, end, m.group("day"), published)
+    if m.group("nm2"):
+        last = _int(m.group("nm2")) or 1
+        year = published.year - 1 if last > published.month else published.year
+        return TimeRef(start, end, period=_months(year, 1, last))
     half, q = m.group("half2"), m.group("q2")
-    if half:
-        return TimeRef(start, end, period=_months(published.year, 1, 6) if half == "上半年"
-                       else _months(published.year, 7, 12))
-    return TimeRef(start, end, period=_quarter(published.year, q or "一季度"))
+    first, last = ((1, 6) if half == "上半年" else (7, 12)) if half else _quarter_months(q or "一季度")
+    year = published.year - 1 if last > published.month else published.year
+    return TimeRef(start, end, period=_months(year, first, last))
+
+
+def _day_word(start: int, end: int, word: str, published: date) -> TimeRef:
+    """昨日, 上月 …: relative to the publication date."""
+    if word in ("上月", "上个月"):
+        year, month = (published.year, published.month - 1) if published.month > 1 else (published.year - 1, 12)
+        return TimeRef(start, end, period=f"{year}-{month:02d}", date=f"{year}-{month:02d}")
+    if word in ("本月", "当月"):
+        ym = f"{published.year}-{published.month:02d}"
+        return TimeRef(start, end, period=ym, date=ym)
+    day = published - timedelta(days={"昨日": 1, "昨天": 1, "前日": 2}.get(word, 0))
+    return TimeRef(start, end, date=day.isoformat())
 
 
 def find_times(sentence: str, published: date | None) -> list[TimeRef]:

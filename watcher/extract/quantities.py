@@ -19,9 +19,12 @@ _CN = "零〇一二两三四五六七八九十百千万亿"
 _RANK_NUM = r"(?P<rank>\d{1,3}|[一二三四五六七八九十]{1,3})"
 _RANK = re.compile(
     r"(?P<rcue>(?:排名|排行|位居|位列|居于|居|排|列|上升至|升至|跃居|跃升至|保持)?"
-    r"(?:全省|全国|全市|全球|全区|全省地级市|珠三角|大湾区|同类城市)(?:排名|排行)?第|排名第|排第)"
+    r"(?:全省|全国|全市|全球|全区|全省地级市|珠三角|大湾区|同类城市)(?:排名|排行)?第"
+    r"|排名第|排第|位列第|位居第|居第|列第|跃居第|(?<=[和、])第)"
     + _RANK_NUM + r"(?P<rsuffix>位|名)?(?![档批届次期个项家条])"
 )
+_PERCENT_WORDS = re.compile(r"(?P<qb>超过|超|近|约|不到|不足)?百分之(?P<pct>[零一二两三四五六七八九十百点]+)")
+_VAGUE_BEFORE = ("数", "几", "上", "好", "若干")  # 数十家, 几十个, 上百家: no figure
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +51,8 @@ def compile_quantity_re(lex: Lexicon) -> re.Pattern[str]:
     after = alternation(list(lex.qualifier_after))
     mags = alternation(list(MAGNITUDES))
     return re.compile(
-        rf"(?P<qb>{before})?"
-        rf"(?:(?P<num>\d+(?:,\d{{3}})*(?:\.\d+)?)(?:\s*[—–\-~至到]\s*(?P<hi>\d+(?:\.\d+)?)(?=[%万亿\d.]|{lex.unit_alternation}))?"
+        rf"(?:(?P<qb>{before})(?P<verb>有|达到|达|建设|新增|引进|完成|实现)?)?"
+        rf"(?:(?P<neg>(?<=[\u4e00-\u9fff])-)?(?P<num>\d+(?:,\d{{3}})*(?:\.\d+)?)(?:\s*[—–\-~至到]\s*(?P<hi>\d+(?:\.\d+)?)(?=[%万亿\d.]|{lex.unit_alternation}))?"
         rf"|(?P<cn>[零〇一二两三四五六七八九十][{_CN}]*)"
         rf"|(?P<bare>千亿|百亿|万亿))"
         rf"(?P<more>多|余)?\s*(?P<mag>{mags})?(?P<more2>多|余)?\s*"
@@ -62,14 +65,14 @@ def _reject(m: re.Match[str], sentence: str, lex: Lexicon) -> bool:
     """Matches that look like figures but are not facts."""
     unit, cn = m.group("unit"), m.group("cn")
     start = m.start("num") if m.group("num") else m.start("cn") if cn else m.start("bare")
-    before = sentence[max(0, start - 1):start]
+    before = sentence[start - 1] if start > 0 else " "
     after = sentence[m.end():m.end() + 1]
-    if before == "第" or before in ".-/:" or after in ("+", "-", "/") or before == "+":
+    if before == "第" or before in ".-/:" and not m.group("neg") or after in ("+", "-", "/") or before == "+":
         return True  # ordinals, decimals' tails, codes, phone numbers, formulas (1+3)
     if before.isascii() and before.isalnum():
         return True  # M1, 5G, B2-…: part of a code
     if cn is not None:
-        if cn == "一" or cn[-1] in "万亿" and not unit:
+        if cn == "一" or cn[-1] in "万亿" and not unit or sentence[max(0, start - 2):start].endswith(_VAGUE_BEFORE):
             return True
         if unit in lex.arabic_only or before in "“‘\"" or sentence[max(0, start - 2):start].endswith("“"):
             return True
@@ -89,7 +92,7 @@ def _value(m: re.Match[str]) -> float | None:
         return None
     if m.group("mag"):
         value *= MAGNITUDES[m.group("mag")]
-    return value
+    return -value if m.group("neg") else value
 
 
 def _qualifier(m: re.Match[str], lex: Lexicon) -> str:
@@ -117,10 +120,30 @@ def _unit(m: re.Match[str], lex: Lexicon) -> tuple[str, float, str] | None:
     return None
 
 
+def _bare_numbers_sharing(matches: list[re.Match[str]], sentence: str) -> dict[int, re.Match[str]]:
+    """分别为3.2、1.8亿元: a bare number takes the unit of the figure its list ends with."""
+    shared: dict[int, re.Match[str]] = {}
+    for i in range(len(matches) - 2, -1, -1):
+        m, nxt = matches[i], matches[i + 1]
+        if m.group("num") and not (m.group("unit") or m.group("mag")) and \
+                sentence[m.end():nxt.start()] in ("、", "和", "及", "，"):
+            donor = shared.get(i + 1, nxt)
+            if donor.group("unit") or donor.group("mag"):
+                shared[i] = donor
+    return shared
+
+
 def find_quantities(sentence: str, lex: Lexicon, pattern: re.Pattern[str]) -> list[Quantity]:
     """Every figure of a normalised sentence, in order."""
     found: list[Quantity] = []
-    for m in pattern.finditer(sentence):
+    matches = list(pattern.finditer(sentence))
+    shared = _bare_numbers_sharing(matches, sentence)
+    for i, m in enumerate(matches):
+        if i in shared:
+            q = _shared_unit(m, shared[i], lex)
+            if q is not None:
+                found.append(q)
+            continue
         if not (m.group("unit") or m.group("mag") or m.group("bare")) or _reject(m, sentence, lex):
             continue
         unit = _unit(m, lex)
@@ -135,6 +158,12 @@ def find_quantities(sentence: str, lex: Lexicon, pattern: re.Pattern[str]) -> li
             start=m.start(), num_start=num_start, end=end, value=value * factor, unit=base,
             written_unit=written, qualifier=_qualifier(m, lex), is_counter=base in lex.counters,
         ))
+    for m in _PERCENT_WORDS.finditer(sentence):
+        value = parse_chinese(m.group("pct").split("点")[0])
+        if value is not None:
+            qual = lex.qualifier_before.get(m.group("qb") or "", "=")
+            found.append(Quantity(start=m.start(), num_start=m.start() + len(m.group("qb") or ""), end=m.end(),
+                                  value=value, unit="%", written_unit="%", qualifier=qual))
     for m in _RANK.finditer(sentence):
         raw = m.group("rank")
         value = float(raw) if raw.isdigit() else parse_chinese(raw)
@@ -143,3 +172,15 @@ def find_quantities(sentence: str, lex: Lexicon, pattern: re.Pattern[str]) -> li
                                   unit="位", written_unit="位", qualifier="=", is_rank=True))
     found.sort(key=lambda q: q.start)
     return found
+
+
+def _shared_unit(m: re.Match[str], donor: re.Match[str], lex: Lexicon) -> Quantity | None:
+    unit = _unit(donor, lex)
+    if unit is None:
+        return None
+    base, factor, written = unit
+    value = float(m.group("num").replace(",", "")) * (MAGNITUDES[donor.group("mag")] if donor.group("mag") else 1)
+    if m.group("neg"):
+        value = -value
+    return Quantity(start=m.start(), num_start=m.start("num"), end=m.end("num"), value=value * factor, unit=base,
+                    written_unit=written, qualifier=_qualifier(m, lex), is_counter=base in lex.counters)

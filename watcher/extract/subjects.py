@@ -34,8 +34,12 @@ def _suffix_of(name: str, lex: Lexicon) -> str | None:
     return next((s for s in lex.subject_suffixes if name.endswith(s)), None)
 
 
-def _resolve(name: str, lex: Lexicon, memory: SubjectMemory) -> str | None:
-    """The subject a suffix-phrase names, remembering named ones and resolving generic ones."""
+def _resolve(name: str, lex: Lexicon, memory: SubjectMemory, *, leads: bool) -> str | None:
+    """The subject a suffix-phrase names, remembering named ones and resolving generic ones.
+
+    A generic one (该产业园, 集聚区) is the last named one of its family; with none, it stands for
+    itself when it leads its clause (集聚区全年…) and is dropped otherwise (园区内的…).
+    """
     suffix = _suffix_of(name, lex)
     if suffix is None:
         return name
@@ -44,7 +48,10 @@ def _resolve(name: str, lex: Lexicon, memory: SubjectMemory) -> str | None:
     if core and core not in lex.generic_words:
         memory.by_suffix[family] = name  # 江门大型产业集聚区 answers a later bare 集聚区
         return name
-    return memory.by_suffix.get(family)
+    known = memory.by_suffix.get(family)
+    if known is None and leads:
+        return name.removeprefix("该").removeprefix("这")
+    return known
 
 
 def find_subjects(sentence: str, region: str, lex: Lexicon, memory: SubjectMemory) -> list[Mention]:
@@ -64,14 +71,23 @@ def find_subjects(sentence: str, region: str, lex: Lexicon, memory: SubjectMemor
             start = phrase_before(sentence, start, lex, max_len=14) if word not in lex.places else start
             if sentence[start] in "“「":
                 continue  # “园区再造”: a slogan, not a place
-            name = _resolve(tidy(sentence[start:end]), lex, memory)
+            phrase = strip_words(tidy(sentence[start:end]), lex.region_words, trail=False)
+            prev = sentence[start - 1] if start else "，"
+            leads = (prev in "，,；;：:。 " or prev in lex.counters) and sentence[end:end + 1] not in "内外中里"
+            name = _resolve(phrase, lex, memory, leads=leads)
         before = sentence[max(0, start - 2):start]
-        if name is None or before.endswith(_NOT_SUBJECT_AFTER) or before.endswith(("“", '"')):
+        if name is None or before.endswith(_NOT_SUBJECT_AFTER) or _is_quoted(sentence, start, end):
             continue  # 对全市…: the other side of a comparison; “园区再造”: a slogan
+        if before.endswith(("(", "（")) and found and found[-1].end == start - 1:
+            continue  # 江门高新区（江海区）: an alias of the mention before
         if found and found[-1].end > start:  # a longer phrase swallowed the previous place name
             found.pop()
         found.append(Mention(start, end, name))
     return found
+
+
+def _is_quoted(sentence: str, start: int, end: int) -> bool:
+    return start > 0 and sentence[start - 1] in "“「\"" and sentence[end:end + 1] in "”」\""
 
 
 def subject_before(mentions: list[Mention], position: int) -> Mention | None:

@@ -18,9 +18,8 @@ from importlib import resources
 _WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if cp != 0xFF0C}
 _WIDTH.update({0x3000: 0x20, 0xA0: 0x20, 0x2014: 0x2014})
 
-# Characters common in traditional Chinese and absent from simplified text: a cheap test that decides
-# whether the whole traditional → simplified table is worth applying.
-_TRADITIONAL_MARKERS = frozenset("萬億個產業發總區這國與為時會經濟長從們來說對開關實現點")
+# Traditional characters that also occur in simplified text (显著, 乾隆, 于/於 in names): not evidence.
+_AMBIGUOUS = frozenset("著乾於隻餘麼藉瞭夥纔範穀醜鬆麪喫裏係")
 
 SENTENCE_END = "。！？!?"
 _SENTENCE = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[”’」』\"]?|\n|$)")
@@ -38,8 +37,10 @@ def _t2s_table() -> dict[int, int]:
 
 def is_traditional(text: str) -> bool:
     """True when the text is written in traditional characters (looks at the first 2000)."""
+    table = _t2s_table()
     sample = text[:2000]
-    return sum(ch in _TRADITIONAL_MARKERS for ch in sample) >= 3
+    hits = sum(1 for ch in sample if ord(ch) in table and ch not in _AMBIGUOUS)
+    return hits >= 2 or (hits == 1 and len(sample) < 200)
 
 
 def normalize(text: str) -> str:

@@ -62,7 +62,12 @@ _OUTLET_META = ("contentsource", "source", "article:source")
 _ATTACHMENT_HREF = re.compile(r"\.(?:pdf|docx?|xlsx?|wps|et|ofd|zip|rar|7z)(?:[?#]|$)", re.IGNORECASE)
 _ATTACHMENT_ANYWHERE = re.compile(r"\.(?:pdf|docx?|xlsx?|wps|et|ofd|zip|rar|7z)\b", re.IGNORECASE)
 # 标题_江门市人民政府门户网站, 标题 | 江门新闻网, 标题 - 南方网
-_SITE_SEPARATOR = re.compile(r"\s*(?:_|\||｜|\s[-–—]\s|-{2,})\s*")
+_SITE_SEPARATOR = re.compile(r"\s*(?:_|\||｜|\s[-–—]\s|-{2,}|(?<=[\u4e00-\u9fff])-(?=[\u4e00-\u9fff]))\s*")
+# How the name of a site ends: 江门市人民政府门户网站, 江门日报数字报, 江门新闻网 …
+_SITE_NAME = re.compile(
+    r"(?:[网網]站|门户|門戶|新[闻聞][网網]|[数數]字[报報]|[电電]子[报報]|日[报報]|晚[报報]|人民政府|政府[网網]"
+    r"|客[户戶]端|官[网網]|[频頻]道)$"
+)
 _SEARCH_WINDOW = 3000
 
 
@@ -71,20 +76,40 @@ def parse_article(html: str, url: str = "", content_selector: str | None = None)
     tree = LexborHTMLParser(html)
     tree.strip_tags(_NOT_TEXT_TAGS, recursive=True)
     metas = _meta_values(tree)
-    page_text = tree.body.text(separator="\n") if tree.body is not None else ""
     title = _find_title(tree, metas)
+    published, outlet = _date_from_meta(metas), _outlet_from_meta(metas)
+    if (published is None or outlet is None) and tree.body is not None:
+        # The page text, read before the tree loses its <header>s: info bars and date lines.
+        page_text = tree.body.text(separator="\n")
+        anchor = _title_position(page_text, title)
+        if anchor >= 0:  # near the title first
+            window, head = page_text[anchor : anchor + _SEARCH_WINDOW], page_text[: anchor + _SEARCH_WINDOW]
+            published = published or find_labelled_date(window) or _date_under_title(window)
+        else:
+            window = head = page_text
+        published = published or _date_from_text(head, url)
+        outlet = outlet or find_outlet(window)
     attachments = _find_attachments(tree, html, url)
     container = _find_container(tree, content_selector)
     lines = clean_lines(_drop_head(_render_lines(container), title)) if container is not None else []
-    anchor = max(page_text.find(title), 0) if title else 0
     return Article(
         url=url,
         text="\n".join(lines),
         title=title,
-        published=_find_published(metas, page_text, anchor, url),
-        outlet=_find_page_outlet(metas, page_text[anchor : anchor + _SEARCH_WINDOW]),
+        published=published,
+        outlet=outlet,
         attachments=attachments,
     )
+
+
+def _title_position(page_text: str, title: str, prefix_chars: int = 8) -> int:
+    """Where the title is written on the page (its start, at worst), or -1."""
+    if not title:
+        return -1
+    position = page_text.find(title)
+    if position < 0 and len(title) > prefix_chars:
+        position = page_text.find(title[:prefix_chars])
+    return position
 
 
 def _meta_values(tree: LexborHTMLParser) -> dict[str, str]:
@@ -102,12 +127,14 @@ def _meta_values(tree: LexborHTMLParser) -> dict[str, str]:
 def _find_title(tree: LexborHTMLParser, metas: dict[str, str]) -> str:
     """og:title and friends, else the headline element that <title> repeats, else the first h1."""
     for key in _TITLE_META:
-        if value := _squash(metas.get(key, "")):
+        value = _squash(metas.get(key, ""))
+        if value and value != metas.get("og:site_name"):
             return _headline_part(_SITE_SEPARATOR.split(value))
     title_node = tree.css_first("title")
     page_title = _squash(title_node.text()) if title_node is not None else ""
     parts = [part for part in _SITE_SEPARATOR.split(page_title) if part]
-    site_names = set(parts[1:])
+    headline = _headline_part(parts)
+    site_names = {part for part in parts if part != headline}
     best = first_h1 = ""
     for node in tree.css(_HEADLINE_SELECTOR):
         text = _squash(node.text())
@@ -117,15 +144,16 @@ def _find_title(tree: LexborHTMLParser, metas: dict[str, str]) -> str:
             first_h1 = text
         if text in page_title and len(text) > len(best):
             best = text
-    return best or first_h1 or _headline_part(parts)
+    return best or first_h1 or headline
 
 
 def _headline_part(parts: list[str]) -> str:
-    """The headline among the parts of a <title>: the first, unless it is too short to be one."""
+    """The headline among the parts of a <title>: the first that is not a site's name."""
     parts = [part for part in parts if part]
-    if not parts:
-        return ""
-    return parts[0] if len(parts[0]) >= 4 else max(parts, key=len)
+    headlines = [part for part in parts if len(part) >= 4 and not _SITE_NAME.search(part)]
+    if headlines:
+        return headlines[0]
+    return max(parts, key=len) if parts else ""
 
 
 def _find_attachments(tree: LexborHTMLParser, html: str, url: str) -> tuple[str, ...]:
@@ -276,20 +304,16 @@ def _drop_head(lines: list[str], title: str, within: int = 8) -> list[str]:
     return lines
 
 
-def _find_published(metas: dict[str, str], page_text: str, anchor: int, url: str) -> date | None:
-    """Meta tags, then a labelled date near the title, a date right after it, the URL, a weekday line."""
+def _date_from_meta(metas: dict[str, str]) -> date | None:
     for key in _DATE_META:
         if key in metas and (found := parse_date(metas[key])):
             return found
-    window = page_text[anchor : anchor + _SEARCH_WINDOW]
-    head = page_text[: anchor + _SEARCH_WINDOW]
-    return (
-        find_labelled_date(window)
-        or _date_under_title(window)
-        or date_from_url(url)
-        or find_weekday_date(head)
-        or find_labelled_date(head)
-    )
+    return None
+
+
+def _date_from_text(head: str, url: str) -> date | None:
+    """The date in the URL, else an e-paper's date line, else a labelled date before the article."""
+    return date_from_url(url) or find_weekday_date(head) or find_labelled_date(head)
 
 
 def _date_under_title(window: str, lines: int = 3) -> date | None:
@@ -302,11 +326,11 @@ def _date_under_title(window: str, lines: int = 3) -> date | None:
     return None
 
 
-def _find_page_outlet(metas: dict[str, str], window: str) -> str | None:
+def _outlet_from_meta(metas: dict[str, str]) -> str | None:
     for key in _OUTLET_META:
         if value := _squash(metas.get(key, "")):
             return value
-    return find_outlet(window)
+    return None
 
 
 def _squash(text: str) -> str:

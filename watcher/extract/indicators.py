@@ -1,0 +1,136 @@
+"""What a figure measures: the indicator noun phrase around it.
+
+    65个老旧小区          → 老旧小区 (the counted noun after the counter)
+    近20%的工业成果        → 工业成果 (a share of the noun after 的)
+    规上工业增加值682.97亿元 → 规上工业增加值 (the phrase before, cleaned of subject, time and predicate)
+    为4022.25亿元、增长5.5% → (nothing: the caller carries the previous figure's indicator)
+"""
+
+from __future__ import annotations
+
+import re
+
+from watcher.extract.lexicon import Lexicon
+from watcher.extract.periods import TimeRef
+from watcher.extract.phrases import (
+    is_phrase_char,
+    last_clean_phrase,
+    phrase_after,
+    phrase_before,
+    stop_word_starting_at,
+    strip_words,
+)
+from watcher.extract.quantities import Quantity
+from watcher.extract.subjects import Mention
+
+PERCENT_UNITS = ("%", "个百分点", "‰")
+_CLAUSE_END = "，,；;：:。!?！？"
+
+
+def noun_after(sentence: str, q: Quantity, lex: Lexicon) -> str:
+    """The counted or measured noun right after a figure (65个老旧小区 → 老旧小区)."""
+    if q.is_rank or q.unit in PERCENT_UNITS or q.end >= len(sentence):
+        return ""
+    end = phrase_after(sentence, q.end, lex)
+    noun = sentence[q.end:end]
+    m = lex.indicator_re.search(noun, 1)
+    if m:  # 20个战略性产业集群规上工业增加值…: the cluster is counted, the indicator follows
+        noun = noun[: m.start()]
+    return noun if len(noun) >= 2 else ""
+
+
+def share_after(sentence: str, q: Quantity, lex: Lexicon) -> str:
+    """近20%的工业成果 → 工业成果."""
+    if q.unit != "%" or sentence[q.end:q.end + 1] != "的":
+        return ""
+    return sentence[q.end + 1:phrase_after(sentence, q.end + 1, lex)]
+
+
+def _cut_cues(prefix: str, lex: Lexicon, cues_yoy: re.Pattern[str], cues_progress: re.Pattern[str],
+              *, keep_growth: bool) -> str:
+    share_at = prefix.find("占")
+    if share_at == 0:
+        return ""  # 占一般公共预算支出的78.2%: a share of the figure before
+    if share_at > 0:
+        prefix = prefix[:share_at]
+    m = cues_progress.search(prefix)
+    if m and m.start() > 0:
+        prefix = prefix[: m.start()]
+    if not keep_growth:
+        growth = [g for g in cues_yoy.finditer(prefix) if g.group() not in lex.not_yoy]
+        if growth:
+            prefix = prefix[: growth[0].start()]
+    if prefix.endswith(("贡献", "贡献率")) or (prefix.startswith("对") and "贡献" in prefix):
+        prefix = strip_words(prefix.removeprefix("对"), lex.region_words, trail=False)
+    return prefix
+
+
+def _name_in(prefix: str, lex: Lexicon) -> str:
+    """A known indicator widened to the phrase around it, else the last clean noun phrase."""
+    found = None
+    for m in lex.indicator_re.finditer(prefix):
+        found = m
+    if found is None:
+        return last_clean_phrase(prefix, lex)
+    end = found.end()
+    while end < len(prefix) and prefix[end] != "的" and is_phrase_char(prefix[end]) \
+            and not stop_word_starting_at(prefix, end, lex):
+        end += 1
+    start = phrase_before(prefix, found.start(), lex, max_len=8)
+    if any(prefix[start:found.start()].endswith(s) for s in lex.subject_suffixes):
+        start = found.start()  # 大型产业集聚区规上工业增加值: the zone is the subject, not part of the name
+    return prefix[start:end]
+
+
+def indicator_before(sentence: str, start: int, q: Quantity, lex: Lexicon, cues_yoy: re.Pattern[str],
+                     cues_progress: re.Pattern[str], mention: Mention | None, times: list[TimeRef]) -> str:
+    """The noun phrase before a figure, cleaned of subject, time words, cue words and predicate."""
+    if mention and start <= mention.start < q.start:
+        start = max(start, mention.end)
+    cut = start
+    for t in times:  # time words end the phrase (…到2026年要超过): the name is after them, or before
+        if start <= t.start and t.end <= q.start and not t.comparison:
+            cut = t.end
+    keep_growth = q.is_rank
+    name = _name_in(_cut_cues(sentence[cut:q.start], lex, cues_yoy, cues_progress, keep_growth=keep_growth), lex)
+    if not name and cut > start:
+        before_time = next(t.start for t in times if t.end == cut)
+        name = _name_in(_cut_cues(sentence[start:before_time], lex, cues_yoy, cues_progress,
+                                  keep_growth=keep_growth), lex)
+    for cue in lex.target_cues + lex.forecast_cues:
+        if cue in name and len(name) > len(cue):
+            name = name.replace(cue, "")
+    return name
+
+
+def rank_basis(sentence: str) -> str:
+    """按经济总量计，江门跃居全省第7 → 经济总量."""
+    m = re.search(r"按(.{2,10}?)(?:计|计算|排名)", sentence)
+    return m.group(1) if m else ""
+
+
+def list_names(sentence: str, run: list[Quantity], floor: int, mentions: list[Mention],
+               times: list[TimeRef], left_edge: int) -> tuple[list[str], str] | None:
+    """The names a 分别 list pairs its figures with, and their role.
+
+    A、B分别为x、y → ([A, B], "indicator"); 新会区、鹤山市…分别为x、y → ([新会区, 鹤山市], "subject");
+    一季度、上半年分别增长x、y → ([2023-01/2023-03, 2023-01/2023-06], "period").
+    """
+    at = sentence.rfind("分别", floor, run[0].start)
+    if at < 0:
+        return None
+    stems = [t for t in times if left_edge <= t.start < at and t.period]
+    if len(stems) == len(run):
+        return [t.period or "" for t in stems], "period"
+    text = sentence[left_edge:at]
+    share_at = text.find("占")
+    if share_at > 0:
+        text = text[:share_at]
+    parts = [n for n in re.split(r"[、和及与]", text) if n]
+    if len(parts) != len(run):
+        return None
+    places = [m for m in mentions if left_edge <= m.start < at]
+    if len(places) == len(run) and all(p.start == sentence.find(part, left_edge)
+                                       for p, part in zip(places, parts, strict=True)):
+        return [p.name for p in places], "subject"
+    return parts, "indicator"
