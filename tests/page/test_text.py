@@ -341,6 +341,7 @@ def test_parse_date_skips_impossible_dates() -> None:
         ("南方日报讯 (记者/李霭莹)一场对接会近日举行", "南方日报"),
         ("□文/江门日报记者 皇智尧", "江门日报"),
         ("资金来源：财政拨款", None),
+        ("来源：http://www.jiangmen.gov.cn/", None),
         ("正文没有来源信息。", None),
     ],
 )

@@ -16,7 +16,7 @@ from watcher.extract.quantities import compile_quantity_re
 from watcher.extract.subjects import SubjectMemory
 from watcher.extract.text import has_digit, normalize, split_sentences
 from watcher.extract.framing import compile_cues
-from watcher.extract.values import Context, read_sentence, to_facts
+from watcher.extract.values import Context, note_heading, read_sentence, to_facts
 from watcher.models import Article, Fact, Milestone, ValueFact
 
 __all__ = ["Extractor", "Lexicon", "load_lexicon"]
@@ -41,6 +41,7 @@ class Extractor:
             if s.paragraph != ctx.paragraph:
                 ctx.paragraph, ctx.period = s.paragraph, ctx.section
             quoted = original[s.start:s.start + len(s.text)]
+            note_heading(s.text, ctx, article.published)
             if has_digit(s.text):
                 facts.extend(to_facts(quoted, read_sentence(s.text, ctx, self.lexicon, self._cues)))
             if self.lexicon.stage_re.search(s.text):

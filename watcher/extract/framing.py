@@ -75,7 +75,7 @@ def measure_of(prefix: str, q: Quantity, cues: Cues, lex: Lexicon, indicator: st
 
 
 def kind_at(sentence: str, q: Quantity, times: list[TimeRef], cues: Cues, lex: Lexicon,
-            published: date | None) -> str:
+            published: date | None, carried: str | None = None) -> str:
     """actual, target or forecast: the cues earlier in the figure's clause group decide."""
     seg = left_edge(sentence, q.start, 0, _SEGMENT_END)
     colon = max(sentence.rfind("：", 0, seg), sentence.rfind(":", 0, seg))
@@ -87,7 +87,7 @@ def kind_at(sentence: str, q: Quantity, times: list[TimeRef], cues: Cues, lex: L
         if word in lex.not_cues or kind == "forecast":
             continue
         if word in lex.weak_target_cues:
-            if kind == "actual" and _is_current(times, q, published):
+            if kind == "actual" and _is_current(times, q, published, carried):
                 kind = "target"
             continue
         kind = "forecast" if word in lex.forecast_cues else "target"
@@ -97,12 +97,13 @@ def kind_at(sentence: str, q: Quantity, times: list[TimeRef], cues: Cues, lex: L
     return kind
 
 
-def _is_current(times: list[TimeRef], q: Quantity, published: date | None) -> bool:
+def _is_current(times: list[TimeRef], q: Quantity, published: date | None, carried: str | None) -> bool:
     """Is the figure about this year or later (争取 then means a target, not what was won)?"""
     if published is None:
         return False
     t = time_before(times, q.start)
-    return t is None or (t.period is not None and int(t.period[:4]) >= published.year) or t.plan_period is not None
+    period = t.period if t is not None else carried
+    return period is None or int(period[:4]) >= published.year
 
 
 def time_before(times: list[TimeRef], pos: int) -> TimeRef | None:

@@ -98,8 +98,8 @@ def indicator_before(sentence: str, start: int, q: Quantity, lex: Lexicon, cues_
         name = _name_in(_cut_cues(sentence[start:before_time], lex, cues_yoy, cues_progress,
                                   keep_growth=keep_growth), lex)
     for cue in lex.target_cues + lex.forecast_cues:
-        if cue in name and len(name) > len(cue):
-            name = name.replace(cue, "")
+        if cue in name and len(name) > len(cue) and not any(cue in w and w in name for w in lex.not_cues):
+            name = name.replace(cue, "")  # 地区生产总值预期 → 地区生产总值, but 计划总投资 stays
     return name
 
 

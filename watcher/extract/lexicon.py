@@ -39,6 +39,7 @@ class SubjectsFile(BaseModel):
     generic_words: list[str] = []
     regions: list[str] = []
     families: list[list[str]] = []
+    not_subjects: list[str] = []
 
 
 class StagesFile(BaseModel):
@@ -124,6 +125,7 @@ class Lexicon:
     generic_words: tuple[str, ...]
     regions: tuple[str, ...]
     family_of: dict[str, str]  # subject suffix → the family it belongs to (itself when alone)
+    not_subjects: frozenset[str]
     stage_of: dict[str, str]  # verb → stage
     stage_re: re.Pattern[str]
     project_suffix_re: re.Pattern[str]
@@ -201,6 +203,7 @@ def load_lexicon(directory: Path) -> Lexicon:
         generic_words=_longest_first(subj.generic_words),
         regions=_longest_first(subj.regions),
         family_of={s: fam[0] for fam in subj.families for s in fam},
+        not_subjects=frozenset(subj.not_subjects),
         stage_of=stage_of,
         stage_re=re.compile(alternation(list(stage_of))),
         project_suffix_re=re.compile(

@@ -72,6 +72,8 @@ def find_subjects(sentence: str, region: str, lex: Lexicon, memory: SubjectMemor
             if sentence[start] in "“「":
                 continue  # “园区再造”: a slogan, not a place
             phrase = strip_words(tidy(sentence[start:end]), lex.region_words, trail=False)
+            if phrase in lex.not_subjects:
+                continue
             prev = sentence[start - 1] if start else "，"
             leads = (prev in "，,；;：:。 " or prev in lex.counters) and sentence[end:end + 1] not in "内外中里"
             name = _resolve(phrase, lex, memory, leads=leads)

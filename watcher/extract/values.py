@@ -43,6 +43,7 @@ class Context:
     memory: SubjectMemory
     period: str | None = None  # carried within a paragraph
     section: str | None = None  # set by a heading such as 一、2024年工作回顾; carried across paragraphs
+    section_kind: str = "actual"  # "target" under a heading such as 三、2025年工作计划
     paragraph: int = -1
 
 
@@ -69,9 +70,22 @@ class _Sentence:
     carried: str | None
 
 
-def _is_heading(sentence: str) -> bool:
-    """一、2024年工作回顾 / 二、2025年工作安排: short, no sentence punctuation."""
-    return len(sentence) <= 30 and not any(c in sentence for c in "。，,；;")
+_SECTION = re.compile(r"\s*(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十]+[)）]|\d{1,2}[、.．]\D|第[一二三四五六七八九十]+部分)")
+_PLAN_WORDS = ("计划", "安排", "目标", "思路", "打算", "展望", "任务")
+
+
+def _is_section_heading(sentence: str) -> bool:
+    """一、2024年工作回顾 / 三、2025年工作计划: an enumerated short line without sentence punctuation."""
+    return len(sentence) <= 30 and not any(c in sentence for c in "。，,；;") and _SECTION.match(sentence) is not None
+
+
+def note_heading(sentence: str, ctx: Context, published: date | None) -> None:
+    """A section heading sets the period and the kind (results or plans) of the paragraphs under it."""
+    if not _is_section_heading(sentence):
+        return
+    times = [t for t in find_times(sentence, published) if t.period]
+    ctx.section = times[-1].period if times else None
+    ctx.section_kind = "target" if any(w in sentence for w in _PLAN_WORDS) else "actual"
 
 
 def read_sentence(sentence: str, ctx: Context, lex: Lexicon, cues: Cues) -> list[Reading]:
@@ -83,8 +97,6 @@ def read_sentence(sentence: str, ctx: Context, lex: Lexicon, cues: Cues) -> list
     last = time_before([t for t in times if not t.in_plan], len(sentence))
     if last is not None and not last.deadline:
         ctx.period = last.period
-        if _is_heading(sentence):
-            ctx.section = last.period
     quantities = [q for q in quantities if not any(t.start <= q.num_start < t.end for t in times)]
     if not quantities:
         return []
@@ -214,7 +226,9 @@ def _read_one(s: _Sentence, q: Quantity, before: list[Reading], ctx: Context, le
     subject = _subject_after(sentence, q, lex, ctx) if not q.is_counter or not noun else None
     if subject is None:
         subject = mention.name if mention else ctx.region
-    kind = kind_at(sentence, q, s.times, cues, lex, ctx.published)
+    kind = kind_at(sentence, q, s.times, cues, lex, ctx.published, s.carried)
+    if kind == "actual" and ctx.section_kind == "target":
+        kind = "target"
     period, deadline = period_of(q, s.times, kind, s.carried, ctx.published)
     raw_start = left if not noun else q.start
     return Reading(q, indicator, subject, measure, kind, period, deadline, raw_start, sign * q.value)
