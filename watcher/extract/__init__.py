@@ -37,6 +37,7 @@ class Extractor:
         region = infer_region(article, region, self.lexicon)
         ctx = Context(published=article.published, region=region, memory=SubjectMemory())
         facts: list[Fact] = []
+        projects: list[str] = []
         for s in split_sentences(text):
             if s.paragraph != ctx.paragraph:
                 ctx.paragraph, ctx.period = s.paragraph, ctx.section
@@ -45,7 +46,8 @@ class Extractor:
             if has_digit(s.text):
                 facts.extend(to_facts(quoted, read_sentence(s.text, ctx, self.lexicon, self._cues)))
             if self.lexicon.stage_re.search(s.text):
-                facts.extend(read_milestones(s.text, quoted, article.published, self.lexicon, self._not_reached))
+                facts.extend(read_milestones(s.text, quoted, article.published, self.lexicon, self._not_reached,
+                                             projects))
         return dedupe(facts, self.lexicon)
 
 
@@ -72,19 +74,24 @@ def _key(fact: Fact, lex: Lexicon) -> tuple[object, ...]:
     if isinstance(fact, Milestone):
         return ("m", fact.project, fact.stage)
     indicator = canonical_indicator(normalize(fact.indicator), lex)
-    return ("v", indicator, fact.measure, fact.kind, round(fact.value, 6), fact.unit)
+    return ("v", indicator, fact.subject, fact.measure, fact.kind, round(fact.value, 6), fact.unit)
 
 
 def dedupe(facts: list[Fact], lex: Lexicon) -> list[Fact]:
-    """The first statement of each fact; a later one with the same period (or none) is a repeat."""
-    seen: dict[tuple[object, ...], list[str | None]] = {}
+    """Each fact once, where it is first stated; a repeat that says its period replaces one that did not."""
+    seen: dict[tuple[object, ...], list[int]] = {}
     out: list[Fact] = []
     for fact in facts:
         key = _key(fact, lex)
-        period = fact.period if isinstance(fact, ValueFact) else fact.date
-        periods = seen.setdefault(key, [])
-        if periods and (period is None or period in periods or None in periods):
-            continue
-        periods.append(period)
-        out.append(fact)
+        period = _when(fact)
+        same = [i for i in seen.get(key, []) if _when(out[i]) in (None, period) or period is None]
+        if not same:
+            seen.setdefault(key, []).append(len(out))
+            out.append(fact)
+        elif period is not None and _when(out[same[0]]) is None:
+            out[same[0]] = fact  # 江门GDP达4022.25亿元 (headline) … 2023年，江门地区生产总值达4022.25亿元
     return out
+
+
+def _when(fact: Fact) -> str | None:
+    return fact.period if isinstance(fact, ValueFact) else fact.date

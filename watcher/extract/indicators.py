@@ -134,3 +134,9 @@ def list_names(sentence: str, run: list[Quantity], floor: int, mentions: list[Me
                                        for p, part in zip(places, parts, strict=True)):
         return [p.name for p in places], "subject"
     return parts, "indicator"
+
+
+def lead_indicator(text: str, lex: Lexicon) -> str:
+    """The indicator a list sentence opens with (全市规上工业增加值一季度、上半年分别… → 规上工业增加值)."""
+    head = re.split(r"[、，,]|今年|去年|\d{4}年|[一二三四]季度|上半年|下半年|前三季度|\d{1,2}[—\-至]\d{1,2}月", text, maxsplit=1)[0]
+    return _name_in(strip_words(head, lex.region_words, trail=False), lex)

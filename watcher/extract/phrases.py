@@ -80,17 +80,18 @@ def phrase_after(text: str, start: int, lex: Lexicon, max_len: int = 16) -> int:
 
 
 def strip_words(text: str, words: tuple[str, ...] | frozenset[str], *, lead: bool = True,
-                trail: bool = True) -> str:
-    """Remove any of `words` from the ends of `text`, repeatedly."""
+                trail: bool = True, allow_empty: bool = False) -> str:
+    """Remove any of `words` from the ends of `text`, repeatedly (never to nothing unless allowed)."""
+    keep = 0 if allow_empty else 1
     ordered = sorted(words, key=len, reverse=True) if isinstance(words, frozenset) else words
     changed = True
     while changed and text:
         changed = False
         for w in ordered:
-            if lead and text.startswith(w) and len(text) > len(w):
+            if lead and text.startswith(w) and len(text) >= len(w) + keep:
                 text, changed = text[len(w):], True
                 break
-            if trail and text.endswith(w) and len(text) > len(w):
+            if trail and text.endswith(w) and len(text) >= len(w) + keep:
                 text, changed = text[:-len(w)], True
                 break
     return text

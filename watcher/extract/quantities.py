@@ -21,7 +21,7 @@ _RANK = re.compile(
     r"(?P<rcue>(?:排名|排行|位居|位列|居于|居|排|列|上升至|升至|跃居|跃升至|保持)?"
     r"(?:全省|全国|全市|全球|全区|全省地级市|珠三角|大湾区|同类城市)(?:排名|排行)?第"
     r"|排名第|排第|位列第|位居第|居第|列第|跃居第|(?<=[和、])第)"
-    + _RANK_NUM + r"(?P<rsuffix>位|名)?(?![档批届次期个项家条])"
+    + _RANK_NUM + r"(?P<rsuffix>位|名)?(?!(?![和及与])[\u4e00-\u9fff])"
 )
 _PERCENT_WORDS = re.compile(r"(?P<qb>超过|超|近|约|不到|不足)?百分之(?P<pct>[零一二两三四五六七八九十百点]+)")
 _VAGUE_BEFORE = ("数", "几", "上", "好", "若干")  # 数十家, 几十个, 上百家: no figure
@@ -51,7 +51,7 @@ def compile_quantity_re(lex: Lexicon) -> re.Pattern[str]:
     after = alternation(list(lex.qualifier_after))
     mags = alternation(list(MAGNITUDES))
     return re.compile(
-        rf"(?:(?P<qb>{before})(?P<verb>有|达到|达|建设|新增|引进|完成|实现)?)?"
+        rf"(?:(?P<qb>{before})(?P<verb>有|达到|达|建设|新增|引进|完成|实现|占|全市的|全省的|全国的)?)?"
         rf"(?:(?P<neg>(?<=[\u4e00-\u9fff])-)?(?P<num>\d+(?:,\d{{3}})*(?:\.\d+)?)(?:\s*[—–\-~至到]\s*(?P<hi>\d+(?:\.\d+)?)(?=[%万亿\d.]|{lex.unit_alternation}))?"
         rf"|(?P<cn>[零〇一二两三四五六七八九十][{_CN}]*)"
         rf"|(?P<bare>千亿|百亿|万亿))"

@@ -74,8 +74,10 @@ def find_subjects(sentence: str, region: str, lex: Lexicon, memory: SubjectMemor
             phrase = strip_words(tidy(sentence[start:end]), lex.region_words, trail=False)
             if phrase in lex.not_subjects:
                 continue
+            lead_in = sentence[max(0, start - 3):start].lstrip("，,；;：:。 ")
             prev = sentence[start - 1] if start else "，"
-            leads = (prev in "，,；;：:。 " or prev in lex.counters) and sentence[end:end + 1] not in "内外中里"
+            leads = (prev in "，,；;：:。 " or prev in lex.counters or lead_in in ("该", "这", "此", "其", "这个", "该市")
+                     or start <= 1) and sentence[end:end + 1] not in "内外中里"
             name = _resolve(phrase, lex, memory, leads=leads)
         before = sentence[max(0, start - 2):start]
         if name is None or before.endswith(_NOT_SUBJECT_AFTER) or _is_quoted(sentence, start, end):

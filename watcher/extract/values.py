@@ -22,7 +22,14 @@ from watcher.extract.framing import (
     period_of,
     time_before,
 )
-from watcher.extract.indicators import indicator_before, list_names, noun_after, rank_basis, share_after
+from watcher.extract.indicators import (
+    indicator_before,
+    lead_indicator,
+    list_names,
+    noun_after,
+    rank_basis,
+    share_after,
+)
 from watcher.extract.lexicon import Lexicon
 from watcher.extract.periods import TimeRef, find_times
 from watcher.extract.phrases import BOUNDARY, is_phrase_char, phrase_after, stop_word_ending_at, tidy
@@ -141,8 +148,7 @@ def _read_run(s: _Sentence, run: list[Quantity], before: list[Reading], ctx: Con
                 reading.indicator = out[0].indicator
         elif names and role == "period":
             reading.period = names[i]
-            if i > 0:
-                reading.indicator = out[0].indicator
+            reading.indicator = lead_indicator(s.text[left_edge(s.text, run[0].start, 0, "，,；;：:。"):], lex)
         elif names:
             reading.indicator = names[i]
         elif paired:
@@ -181,10 +187,11 @@ def _is_object_modifier(sentence: str, mention: Mention, q: Quantity, lex: Lexic
     if prev in BOUNDARY or prev.isdigit() or prev in lex.counters:
         return False  # 20个战略性产业集群规上工业增加值: counted clusters are the subject
     size = stop_word_ending_at(sentence, mention.start, lex)
-    return size > 0 and sentence[mention.start - size:mention.start] not in lex.time_words
+    word = sentence[mention.start - size:mention.start]
+    return size > 0 and word not in lex.time_words and word not in ("该", "这", "此", "其")
 
 
-def _pick_subject(s: _Sentence, q: Quantity, lex: Lexicon) -> tuple[Mention | None, str]:
+def _pick_subject(s: _Sentence, q: Quantity, lex: Lexicon, noun: str) -> tuple[Mention | None, str]:
     """The subject mention before a figure, and an indicator if the mention turns out to be one."""
     mention = subject_before(s.mentions, q.start)
     if mention is None:
@@ -192,7 +199,8 @@ def _pick_subject(s: _Sentence, q: Quantity, lex: Lexicon) -> tuple[Mention | No
     between = s.text[mention.end:q.start]
     if q.unit == "%" and mention.name and mention.end <= q.start and not between.strip("约近超逾达"):
         return subject_before(s.mentions, mention.start), ""  # 全市近20%的工业产值: the whole, not whose
-    if not between.strip("超逾近约达到为共计有新建") and not q.is_rank and q.is_counter:
+    is_place = s.text[mention.start:mention.end] in lex.region_words | lex.places
+    if not noun and q.is_counter and not is_place and not between.strip("超逾近约达到为共计有新建"):
         return subject_before(s.mentions, mention.start), s.text[mention.start:mention.end]  # 新建产业园15个
     if _is_object_modifier(s.text, mention, q, lex):
         return subject_before(s.mentions, mention.start), ""
@@ -206,10 +214,12 @@ def _read_one(s: _Sentence, q: Quantity, before: list[Reading], ctx: Context, le
     left = left_edge(sentence, q.start, floor)
     prefix = sentence[left:q.start]
     delta = q.unit not in PERCENT_UNITS and not q.is_rank and prefix.endswith(_DELTA_CUES)
-    mention, counted = _pick_subject(s, q, lex)
     noun = noun_after(sentence, q, lex) or share_after(sentence, q, lex)
+    mention, counted = _pick_subject(s, q, lex, noun)
     if noun and sentence[q.end + len(noun):q.end + len(noun) + 1] == "+":
         return None  # 1个行动方案+3个专项方案: a formula, not figures
+    if noun in lex.vague:
+        return None  # 两项指标分别增长…: a reference to figures, not one
     if noun and q.qualifier != "=" and re.match(r"\d", sentence[q.end + len(noun):q.end + len(noun) + 3].lstrip("超逾近约")):
         return None  # 超10亿元项目10个: the money describes the projects counted next
     indicator = counted or noun or indicator_before(sentence, left, q, lex, cues.yoy, cues.progress, mention, s.times)
