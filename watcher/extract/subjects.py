@@ -8,12 +8,16 @@ a comparison (对全市…贡献60.4%) and are not subjects. A mention made only
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from watcher.extract.lexicon import Lexicon
 from watcher.extract.phrases import phrase_before, strip_words, tidy
 
 _NOT_SUBJECT_AFTER = ("对", "占", "以", "向", "投向", "与", "比", "较", "同", "跟", "和", "为", "到", "至", "赴", "从")
+
+
+_ORGANISATION = re.compile(r"[\u4e00-\u9fff()（）]{0,14}?(?:有限公司|公司|研究院|设计院|集团|协会|委员会|管委会|银行|商会)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +84,8 @@ def find_subjects(sentence: str, region: str, lex: Lexicon, memory: SubjectMemor
                      or start <= 1) and sentence[end:end + 1] not in "内外中里"
             name = _resolve(phrase, lex, memory, leads=leads)
         before = sentence[max(0, start - 2):start]
+        if _ORGANISATION.match(sentence, end):
+            continue  # 苏州工业园区新艺元规划顾问有限公司: part of an organisation's name
         if name is None or before.endswith(_NOT_SUBJECT_AFTER) or _is_quoted(sentence, start, end):
             continue  # 对全市…: the other side of a comparison; “园区再造”: a slogan
         if before.endswith(("(", "（")) and found and found[-1].end == start - 1:

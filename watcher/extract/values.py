@@ -191,6 +191,12 @@ def _is_object_modifier(sentence: str, mention: Mention, q: Quantity, lex: Lexic
     return size > 0 and word not in lex.time_words and word not in ("该", "这", "此", "其")
 
 
+def _same_family(a: str, b: str, lex: Lexicon) -> bool:
+    fa = next((lex.family_of.get(s, s) for s in lex.subject_suffixes if a.endswith(s)), None)
+    fb = next((lex.family_of.get(s, s) for s in lex.subject_suffixes if b.endswith(s)), None)
+    return fa is not None and fa == fb
+
+
 def _pick_subject(s: _Sentence, q: Quantity, lex: Lexicon, noun: str) -> tuple[Mention | None, str]:
     """The subject mention before a figure, and an indicator if the mention turns out to be one."""
     mention = subject_before(s.mentions, q.start)
@@ -199,6 +205,8 @@ def _pick_subject(s: _Sentence, q: Quantity, lex: Lexicon, noun: str) -> tuple[M
     between = s.text[mention.end:q.start]
     if q.unit == "%" and mention.name and mention.end <= q.start and not between.strip("约近超逾达"):
         return subject_before(s.mentions, mention.start), ""  # 全市近20%的工业产值: the whole, not whose
+    if noun and q.is_counter and _same_family(mention.name, noun, lex):
+        return subject_before(s.mentions, mention.start), ""  # …鹤山先行启动区3个先行启动区: members, not owner
     is_place = s.text[mention.start:mention.end] in lex.region_words | lex.places
     if not noun and q.is_counter and not is_place and not between.strip("超逾近约达到为共计有新建"):
         return subject_before(s.mentions, mention.start), s.text[mention.start:mention.end]  # 新建产业园15个
@@ -228,7 +236,8 @@ def _read_one(s: _Sentence, q: Quantity, before: list[Reading], ctx: Context, le
         indicator = before[-1].indicator
     if q.is_rank and not indicator:
         indicator = rank_basis(sentence)
-    if q.is_rank and (indicator in lex.vague or indicator.startswith(("多项", "各项"))):
+    if q.is_rank and (indicator in lex.vague or indicator.startswith(("多项", "各项", "重点指标"))
+                      or indicator.endswith("指标") and len(indicator) <= 4):
         return None  # 额度位列全省第一: a rank of nothing in particular
     if delta:  # 比上年增加0.8万人: a change, filed apart from the level
         indicator = (indicator or "") + "增量"
