@@ -72,7 +72,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
         try:
             article = read_article(source, args.published)
         except WatcherError as exc:
-            print(f"watcher: {exc}", file=sys.stderr)
+            message = str(exc) if source in str(exc) else f"{source}: {exc}"
+            print(f"watcher: {message}", file=sys.stderr)
             failed += 1
             continue
         facts = extractor.extract(article, region)
@@ -88,8 +89,9 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     try:
         return cmd_extract(args)
     except ConfigError as exc:

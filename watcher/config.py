@@ -1,6 +1,6 @@
 """Settings: one TOML file, validated once at start-up; the only module that reads the environment.
 
-    load_settings(path=None) → Settings      (path, else $WATCHER_CONFIG, else the bundled config/watcher.toml)
+    load_settings(path=None) → Settings   (path, else $WATCHER_CONFIG, else the bundled config/watcher.toml)
 
 Unknown keys are errors (a typo must not silently become a default), reported as one line naming the
 file and the key.

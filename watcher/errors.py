@@ -1,10 +1,10 @@
 """The one exception tree of watcher. Library code raises these; the CLI turns them into one line.
 
-    WatcherError
-    ├── ConfigError          a setting or lexicon file is wrong (names the file and the key)
-    ├── InputError           an input cannot be read: missing file, unknown encoding, empty text
-    │   └── DecodeError      bytes that no plausible Chinese encoding turns into text
-    └── FetchError           an HTTP fetch failed (names the URL and the cause)
+WatcherError
+├── ConfigError          a setting or lexicon file is wrong (names the file and the key)
+├── InputError           an input cannot be read: missing file, unknown encoding, empty text
+│   └── DecodeError      bytes that no plausible Chinese encoding turns into text
+└── FetchError           an HTTP fetch failed (names the URL and the cause)
 """
 
 from __future__ import annotations

@@ -8,8 +8,14 @@ from watcher.models import Fact, Milestone
 
 _QUAL = {"=": "", ">": ">", "<": "<", "~": "~"}
 _STAGE_ZH = {
-    "signed": "签约", "landed": "落户", "land_acquired": "摘牌", "started": "开工",
-    "under_construction": "在建", "topped_out": "封顶", "completed": "竣工", "operational": "投产/启用",
+    "signed": "签约",
+    "landed": "落户",
+    "land_acquired": "摘牌",
+    "started": "开工",
+    "under_construction": "在建",
+    "topped_out": "封顶",
+    "completed": "竣工",
+    "operational": "投产/启用",
 }
 
 
@@ -34,8 +40,16 @@ def pad(text: str, cols: int) -> str:
 
 def fact_row(fact: Fact) -> list[str]:
     if isinstance(fact, Milestone):
-        return [fact.project, "", fact.date or "", _STAGE_ZH[fact.stage], "milestone", fact.sentence]
-    value = _QUAL[fact.qualifier] + (fact.quantity or f"{fact.value:g}{fact.unit}")
+        return [
+            fact.project,
+            "",
+            fact.date or "",
+            _STAGE_ZH[fact.stage],
+            "milestone",
+            fact.raw or fact.sentence,
+        ]
+    written = (fact.quantity or f"{fact.value:g}{fact.unit}").removesuffix("以上").removesuffix("左右")
+    value = _QUAL[fact.qualifier] + written.removesuffix("以下").removesuffix("以内")
     if fact.measure not in ("level",):
         value += f" ({fact.measure})"
     when = fact.period or ""

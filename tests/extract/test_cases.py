@@ -49,8 +49,10 @@ def _describe(facts) -> str:
     rows = []
     for f in facts:
         if isinstance(f, ValueFact):
-            rows.append(f"  value {f.indicator}|{f.subject}|{f.measure}|{f.kind}|{f.value:g}{f.unit}|"
-                        f"{f.qualifier}|{f.period}|{f.deadline}")
+            rows.append(
+                f"  value {f.indicator}|{f.subject}|{f.measure}|{f.kind}|{f.value:g}{f.unit}|"
+                f"{f.qualifier}|{f.period}|{f.deadline}"
+            )
         else:
             rows.append(f"  milestone {f.project}|{f.stage}|{f.date}")
     return "\n".join(rows) or "  (nothing)"

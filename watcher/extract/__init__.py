@@ -10,12 +10,12 @@ in one document is kept once.
 
 from __future__ import annotations
 
+from watcher.extract.framing import compile_cues
 from watcher.extract.lexicon import Lexicon, load_lexicon
 from watcher.extract.milestones import compile_not_reached, read_milestones
 from watcher.extract.quantities import compile_quantity_re
 from watcher.extract.subjects import SubjectMemory
 from watcher.extract.text import has_digit, normalize, split_sentences
-from watcher.extract.framing import compile_cues
 from watcher.extract.values import Context, note_heading, read_sentence, to_facts
 from watcher.models import Article, Fact, Milestone, ValueFact
 
@@ -41,13 +41,16 @@ class Extractor:
         for s in split_sentences(text):
             if s.paragraph != ctx.paragraph:
                 ctx.paragraph, ctx.period = s.paragraph, ctx.section
-            quoted = original[s.start:s.start + len(s.text)]
+            quoted = original[s.start : s.start + len(s.text)]
             note_heading(s.text, ctx, article.published)
             if has_digit(s.text):
                 facts.extend(to_facts(quoted, read_sentence(s.text, ctx, self.lexicon, self._cues)))
             if self.lexicon.stage_re.search(s.text):
-                facts.extend(read_milestones(s.text, quoted, article.published, self.lexicon, self._not_reached,
-                                             projects))
+                facts.extend(
+                    read_milestones(
+                        s.text, quoted, article.published, self.lexicon, self._not_reached, projects
+                    )
+                )
         return dedupe(facts, self.lexicon)
 
 

@@ -21,7 +21,9 @@ _SEGMENT_END = "；;。"
 _NEGATIVE = ("下降", "减少", "回落", "降低", "下滑", "下跌")
 _RATE_YOY = ("增长率", "增速", "增幅", "涨幅", "降幅")
 # What may stand between a growth word and its number (增长目标为7%, 增幅达到15.7%, 增长仅为2.8%).
-_AFTER_GROWTH = re.compile(r"(?:均|同比|分别|为|达到|达|了|已|仅|只|约|近|目标|预期|将|要|可|控制在|保持在|在|，|,)*")
+_AFTER_GROWTH = re.compile(
+    r"(?:均|同比|分别|为|达到|达|了|已|仅|只|约|近|目标|预期|将|要|可|控制在|保持在|在|，|,)*"
+)
 PERCENT_UNITS = ("%", "个百分点", "‰")
 
 
@@ -66,7 +68,7 @@ def measure_of(prefix: str, q: Quantity, cues: Cues, lex: Lexicon, indicator: st
     growth = [m for m in cues.yoy.finditer(prefix) if m.group() not in lex.not_yoy]
     if growth:
         grow = growth[-1]
-        rest = prefix[grow.end():]
+        rest = prefix[grow.end() :]
         if _AFTER_GROWTH.fullmatch(rest) or not indicator:
             return "yoy", -1 if any(w in grow.group() for w in _NEGATIVE) else 1
     if indicator.endswith(_RATE_YOY):
@@ -74,8 +76,15 @@ def measure_of(prefix: str, q: Quantity, cues: Cues, lex: Lexicon, indicator: st
     return "share", 1
 
 
-def kind_at(sentence: str, q: Quantity, times: list[TimeRef], cues: Cues, lex: Lexicon,
-            published: date | None, carried: str | None = None) -> str:
+def kind_at(
+    sentence: str,
+    q: Quantity,
+    times: list[TimeRef],
+    cues: Cues,
+    lex: Lexicon,
+    published: date | None,
+    carried: str | None = None,
+) -> str:
     """actual, target or forecast: the cues earlier in the figure's clause group decide."""
     seg = left_edge(sentence, q.start, 0, _SEGMENT_END)
     colon = max(sentence.rfind("：", 0, seg), sentence.rfind(":", 0, seg))
@@ -91,8 +100,9 @@ def kind_at(sentence: str, q: Quantity, times: list[TimeRef], cues: Cues, lex: L
                 kind = "target"
             continue
         kind = "forecast" if word in lex.forecast_cues else "target"
-    if kind == "actual" and any(seg <= t.start < q.start and t.deadline and (not t.period or t.period == t.deadline)
-                                for t in times):
+    if kind == "actual" and any(
+        seg <= t.start < q.start and t.deadline and (not t.period or t.period == t.deadline) for t in times
+    ):
         kind = "target"  # 到2026年 …, 3年内 …: a deadline makes it a target
     return kind
 
@@ -123,8 +133,9 @@ def mark_plan(sentence: str, t: TimeRef, cues: Cues, lex: Lexicon) -> TimeRef:
     return t
 
 
-def period_of(q: Quantity, times: list[TimeRef], kind: str, carried: str | None,
-              published: date | None) -> tuple[str | None, str | None]:
+def period_of(
+    q: Quantity, times: list[TimeRef], kind: str, carried: str | None, published: date | None
+) -> tuple[str | None, str | None]:
     """(period, deadline) of a figure."""
     if kind == "actual":
         t = time_before([t for t in times if not t.in_plan], q.start)

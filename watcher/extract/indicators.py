@@ -1,9 +1,9 @@
 """What a figure measures: the indicator noun phrase around it.
 
-    65个老旧小区          → 老旧小区 (the counted noun after the counter)
-    近20%的工业成果        → 工业成果 (a share of the noun after 的)
-    规上工业增加值682.97亿元 → 规上工业增加值 (the phrase before, cleaned of subject, time and predicate)
-    为4022.25亿元、增长5.5% → (nothing: the caller carries the previous figure's indicator)
+65个老旧小区          → 老旧小区 (the counted noun after the counter)
+近20%的工业成果        → 工业成果 (a share of the noun after 的)
+规上工业增加值682.97亿元 → 规上工业增加值 (the phrase before, cleaned of subject, time and predicate)
+为4022.25亿元、增长5.5% → (nothing: the caller carries the previous figure's indicator)
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def noun_after(sentence: str, q: Quantity, lex: Lexicon) -> str:
     if q.is_rank or q.unit in PERCENT_UNITS or q.end >= len(sentence):
         return ""
     end = phrase_after(sentence, q.end, lex)
-    noun = sentence[q.end:end]
+    noun = sentence[q.end : end]
     m = lex.indicator_re.search(noun, 1)
     if m:  # 20个战略性产业集群规上工业增加值…: the cluster is counted, the indicator follows
         noun = noun[: m.start()]
@@ -41,13 +41,14 @@ def noun_after(sentence: str, q: Quantity, lex: Lexicon) -> str:
 
 def share_after(sentence: str, q: Quantity, lex: Lexicon) -> str:
     """近20%的工业成果 → 工业成果."""
-    if q.unit != "%" or sentence[q.end:q.end + 1] != "的":
+    if q.unit != "%" or sentence[q.end : q.end + 1] != "的":
         return ""
-    return sentence[q.end + 1:phrase_after(sentence, q.end + 1, lex)]
+    return sentence[q.end + 1 : phrase_after(sentence, q.end + 1, lex)]
 
 
-def _cut_cues(prefix: str, lex: Lexicon, cues_yoy: re.Pattern[str], cues_progress: re.Pattern[str],
-              *, keep_growth: bool) -> str:
+def _cut_cues(
+    prefix: str, lex: Lexicon, cues_yoy: re.Pattern[str], cues_progress: re.Pattern[str], *, keep_growth: bool
+) -> str:
     share_at = prefix.find("占")
     if share_at == 0:
         return ""  # 占一般公共预算支出的78.2%: a share of the figure before
@@ -73,17 +74,29 @@ def _name_in(prefix: str, lex: Lexicon) -> str:
     if found is None:
         return last_clean_phrase(prefix, lex)
     end = found.end()
-    while end < len(prefix) and prefix[end] != "的" and is_phrase_char(prefix[end]) \
-            and not stop_word_starting_at(prefix, end, lex):
+    while (
+        end < len(prefix)
+        and prefix[end] != "的"
+        and is_phrase_char(prefix[end])
+        and not stop_word_starting_at(prefix, end, lex)
+    ):
         end += 1
     start = phrase_before(prefix, found.start(), lex, max_len=8)
-    if any(prefix[start:found.start()].endswith(s) for s in lex.subject_suffixes):
+    if any(prefix[start : found.start()].endswith(s) for s in lex.subject_suffixes):
         start = found.start()  # 大型产业集聚区规上工业增加值: the zone is the subject, not part of the name
     return prefix[start:end]
 
 
-def indicator_before(sentence: str, start: int, q: Quantity, lex: Lexicon, cues_yoy: re.Pattern[str],
-                     cues_progress: re.Pattern[str], mention: Mention | None, times: list[TimeRef]) -> str:
+def indicator_before(
+    sentence: str,
+    start: int,
+    q: Quantity,
+    lex: Lexicon,
+    cues_yoy: re.Pattern[str],
+    cues_progress: re.Pattern[str],
+    mention: Mention | None,
+    times: list[TimeRef],
+) -> str:
     """The noun phrase before a figure, cleaned of subject, time words, cue words and predicate."""
     if mention and start <= mention.start < q.start:
         start = max(start, mention.end)
@@ -92,11 +105,14 @@ def indicator_before(sentence: str, start: int, q: Quantity, lex: Lexicon, cues_
         if start <= t.start and t.end <= q.start and not t.comparison:
             cut = t.end
     keep_growth = q.is_rank
-    name = _name_in(_cut_cues(sentence[cut:q.start], lex, cues_yoy, cues_progress, keep_growth=keep_growth), lex)
+    name = _name_in(
+        _cut_cues(sentence[cut : q.start], lex, cues_yoy, cues_progress, keep_growth=keep_growth), lex
+    )
     if not name and cut > start:
         before_time = next(t.start for t in times if t.end == cut)
-        name = _name_in(_cut_cues(sentence[start:before_time], lex, cues_yoy, cues_progress,
-                                  keep_growth=keep_growth), lex)
+        name = _name_in(
+            _cut_cues(sentence[start:before_time], lex, cues_yoy, cues_progress, keep_growth=keep_growth), lex
+        )
     for cue in lex.target_cues + lex.forecast_cues:
         if cue in name and len(name) > len(cue) and not any(cue in w and w in name for w in lex.not_cues):
             name = name.replace(cue, "")  # 地区生产总值预期 → 地区生产总值, but 计划总投资 stays
@@ -109,8 +125,14 @@ def rank_basis(sentence: str) -> str:
     return m.group(1) if m else ""
 
 
-def list_names(sentence: str, run: list[Quantity], floor: int, mentions: list[Mention],
-               times: list[TimeRef], left_edge: int) -> tuple[list[str], str] | None:
+def list_names(
+    sentence: str,
+    run: list[Quantity],
+    floor: int,
+    mentions: list[Mention],
+    times: list[TimeRef],
+    left_edge: int,
+) -> tuple[list[str], str] | None:
     """The names a 分别 list pairs its figures with, and their role.
 
     A、B分别为x、y → ([A, B], "indicator"); 新会区、鹤山市…分别为x、y → ([新会区, 鹤山市], "subject");
@@ -130,13 +152,18 @@ def list_names(sentence: str, run: list[Quantity], floor: int, mentions: list[Me
     if len(parts) != len(run):
         return None
     places = [m for m in mentions if left_edge <= m.start < at]
-    if len(places) == len(run) and all(p.start == sentence.find(part, left_edge)
-                                       for p, part in zip(places, parts, strict=True)):
+    if len(places) == len(run) and all(
+        p.start == sentence.find(part, left_edge) for p, part in zip(places, parts, strict=True)
+    ):
         return [p.name for p in places], "subject"
     return parts, "indicator"
 
 
 def lead_indicator(text: str, lex: Lexicon) -> str:
     """The indicator a list sentence opens with (全市规上工业增加值一季度、上半年分别… → 规上工业增加值)."""
-    head = re.split(r"[、，,]|今年|去年|\d{4}年|[一二三四]季度|上半年|下半年|前三季度|\d{1,2}[—\-至]\d{1,2}月", text, maxsplit=1)[0]
+    head = re.split(
+        r"[、，,]|今年|去年|\d{4}年|[一二三四]季度|上半年|下半年|前三季度|\d{1,2}[—\-至]\d{1,2}月",
+        text,
+        maxsplit=1,
+    )[0]
     return _name_in(strip_words(head, lex.region_words, trail=False), lex)

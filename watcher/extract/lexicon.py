@@ -103,8 +103,16 @@ class CuesFile(BaseModel):
     words: WordLists
 
 
-STAGES = ("signed", "landed", "land_acquired", "started", "under_construction", "topped_out", "completed",
-          "operational")
+STAGES = (
+    "signed",
+    "landed",
+    "land_acquired",
+    "started",
+    "under_construction",
+    "topped_out",
+    "completed",
+    "operational",
+)
 
 
 def alternation(words: list[str] | set[str] | tuple[str, ...]) -> str:
@@ -222,8 +230,9 @@ def load_lexicon(directory: Path) -> Lexicon:
         not_cues=_longest_first(cues.kind.not_cue),
         weak_target_cues=_longest_first(cues.kind.weak_target),
         qualifier_before={w: s for s, ws in ((">", q.over), ("~", q.about), ("<", q.under)) for w in ws},
-        qualifier_after={w: s for s, ws in ((">", q.over_after), ("~", q.about_after), ("<", q.under_after))
-                         for w in ws},
+        qualifier_after={
+            w: s for s, ws in ((">", q.over_after), ("~", q.about_after), ("<", q.under_after)) for w in ws
+        },
         yoy=_longest_first(cues.measure.yoy),
         yoy_negative=_longest_first(cues.measure.yoy_negative),
         not_yoy=_longest_first(cues.measure.not_yoy),

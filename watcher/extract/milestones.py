@@ -20,8 +20,10 @@ from watcher.models import STAGE_ORDER, Milestone
 _CLAUSE_END = "，,；;：:。!?！？"
 _TRAILERS = ("建设", "仪式", "了", "运营", "投用", "使用", "并", "投产", "后", "以来", "活动")
 _TAKES_OBJECT = ("开通",)
-_TAKES_PLACE = re.compile(r"(?:落户|落地|签约|入驻|进驻|落子|开工|投产)(?:在|于|到)?[\u4e00-\u9fff]{1,10}?"
-                          r"(?:区|市|县|镇|园|园区|基地|合作区|开发区|新城|工业城)(?=$|[，,。；;、])")
+_TAKES_PLACE = re.compile(
+    r"(?:落户|落地|签约|入驻|进驻|落子|开工|投产)(?:在|于|到)?[\u4e00-\u9fff]{1,10}?"
+    r"(?:区|市|县|镇|园|园区|基地|合作区|开发区|新城|工业城)(?=$|[，,。；;、])"
+)
 # Between a project and its verb: dates, places and adverbs (…项目于今年4月在蓬江区正式…).
 _TAIL = re.compile(
     r"(?:(?:已|已经|于|在|自|从)?(?:(?:今年|去年|明年|上年|\d{4}年)?(?:\d{1,2}|[一二三四五六七八九十]{1,2})月"
@@ -33,7 +35,9 @@ _TAIL = re.compile(
 _LEAD_VERBS = re.compile(r".*(?:引进|吸引|位于|随着|其中|目前|如今|已有|共有|推动|带动|促成)")
 _COUNTED = re.compile(r"\d[个家栋座条项批所]|^[一二三四五六七八九十两]+[个家栋座条项批所]")
 _MODIFIER_CHAIN = re.compile(r"(?:、[^，。；的]{0,12}?)*的")
-_PROJECT_HEAD = re.compile(r"[^，。；]*(?:项目|工程|学院|校区|产业园|基地|中心|工厂|铁路|站)(?:[一二三四五]期)?(?:工程)?")
+_PROJECT_HEAD = re.compile(
+    r"[^，。；]*(?:项目|工程|学院|校区|产业园|基地|中心|工厂|铁路|站)(?:[一二三四五]期)?(?:工程)?"
+)
 _LEADING_TIME = re.compile(r"^(?:今年|去年|目前|近日|日前)?(?:\d{1,2}月(?:\d{1,2}日)?)?(?:上午|下午)?")
 _ANAPHORA = ("该项目", "该工程", "项目方", "这个项目", "此项目", "该基地", "该园区")
 _NAMELESS = ("该", "这", "此", "其", "一批", "一个", "多个", "各", "首批", "所有", "部分")
@@ -46,7 +50,7 @@ def compile_not_reached(lex: Lexicon) -> re.Pattern[str]:
 
 def _is_reached_verb(sentence: str, start: int, end: int) -> bool:
     """The verb ends its clause (or is followed by an allowed trailer, or is 开通 + service)."""
-    after = sentence[end:end + 2]
+    after = sentence[end : end + 2]
     if not after or after[0] in _CLAUSE_END or after[0] in "、”)）\n 的":
         return True
     if after.startswith(_TRAILERS):
@@ -99,7 +103,8 @@ def _projects(name: str, lex: Lexicon) -> list[str]:
 
 
 def _stage_verbs(sentence: str, lex: Lexicon) -> list[tuple[int, int, str]]:
-    """(start, end, stage) of each stage verb; a cluster (摘牌进驻, 建成投用) counts once, at its latest stage."""
+    """(start, end, stage) of each stage verb; a cluster (摘牌进驻, 建成投用) counts once, at its
+    latest stage."""
     out: list[tuple[int, int, str]] = []
     for m in lex.stage_re.finditer(sentence):
         if out and m.start() == out[-1][1]:
@@ -124,7 +129,9 @@ def _named_after(sentence: str, end: int, lex: Lexicon) -> list[str]:
     j = i
     while j < len(sentence) and (is_phrase_char(sentence[j]) or sentence[j] in "·“”") and j - i < 30:
         j += 1
-    return _projects(_PROJECT_HEAD.match(sentence[i:j]).group() if _PROJECT_HEAD.match(sentence[i:j]) else "", lex)
+    return _projects(
+        _PROJECT_HEAD.match(sentence[i:j]).group() if _PROJECT_HEAD.match(sentence[i:j]) else "", lex
+    )
 
 
 def _named_earlier(sentence: str, clause: int, lex: Lexicon) -> list[str]:
@@ -142,8 +149,14 @@ def _named_earlier(sentence: str, clause: int, lex: Lexicon) -> list[str]:
     return []
 
 
-def read_milestones(sentence: str, original: str, published: date | None, lex: Lexicon,
-                    not_reached: re.Pattern[str], recent: list[str]) -> list[Milestone]:
+def read_milestones(
+    sentence: str,
+    original: str,
+    published: date | None,
+    lex: Lexicon,
+    not_reached: re.Pattern[str],
+    recent: list[str],
+) -> list[Milestone]:
     """Milestones of one normalised sentence, quoting the original; `recent` holds the document's projects."""
     found: list[Milestone] = []
     for verb_start, verb_end, stage in _stage_verbs(sentence, lex):
@@ -166,11 +179,15 @@ def read_milestones(sentence: str, original: str, published: date | None, lex: L
             projects = _named_earlier(sentence, clause, lex) or recent[-1:] * pre.endswith(_ANAPHORA)
         for project in projects:
             recent.append(project)
-            found.append(Milestone(
-                project=project, stage=stage,  # type: ignore[arg-type]
-                date=_date_before(sentence, clause, verb_start, published, lex),
-                sentence=original.strip(), raw=original[clause + start:verb_end],
-            ))
+            found.append(
+                Milestone(
+                    project=project,
+                    stage=stage,  # type: ignore[arg-type]
+                    date=_date_before(sentence, clause, verb_start, published, lex),
+                    sentence=original.strip(),
+                    raw=original[clause + start : verb_end],
+                )
+            )
     return found
 
 
@@ -183,6 +200,9 @@ def _date_before(sentence: str, clause: int, pos: int, published: date | None, l
         if t.date and not t.comparison and (other is None or other.start() == pos):
             best = t.date
     if best is not None and any(w in sentence[clause:pos] for w in ("目前", "如今", "现已", "至今")):
-        return None if not any(t.start >= clause and t.date for t in find_times(sentence[clause:pos], published)) \
+        return (
+            None
+            if not any(t.start >= clause and t.date for t in find_times(sentence[clause:pos], published))
             else best
+        )
     return best

@@ -1,9 +1,9 @@
 """Time expressions in a sentence → periods, deadlines and dates resolved against the publication date.
 
-    今年1—10月 (published 2022-11-30) → period 2022-01/2022-10
-    上半年 → 2023-01/2023-06        十四五 → 2021/2025       截至2024年底 → 2024
-    到2026年 → deadline 2026        3年内 (published 2024) → deadline 2027
-    今年7月9日 → date 2022-07-09    与2022年相比 → a comparison, not the period
+今年1—10月 (published 2022-11-30) → period 2022-01/2022-10
+上半年 → 2023-01/2023-06        十四五 → 2021/2025       截至2024年底 → 2024
+到2026年 → deadline 2026        3年内 (published 2024) → deadline 2027
+今年7月9日 → date 2022-07-09    与2022年相比 → a comparison, not the period
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ _TIME = re.compile(
     r"(?P<half>上半年|下半年)|(?P<q>前三季度|前两季度|首三季|首季|[一1][至—\-~到][二三2-3]季度|第?[一二三四1-4]季度)"
     r"|前(?P<nm>\d{1,2}|[一二两三四五六七八九十]{1,2})个月"
     rf"|(?P<m1>{_M})\s*[—–\-~至到]\s*(?P<m2>{_M})\s*月份?(?P<mtail>末|底)?"
-    rf"|(?P<m>{_M})\s*月份?(?:(?P<d>[0-3]?\d)\s*日)?(?P<mend>末|底)?"
+    rf"|(?P<m>{_M})\s*月份?(?:\s*(?P<d>[0-3]?\d)\s*日)?(?P<mend>末|底)?"
     r"|(?P<yend>年底|年末|底|末)|(?P<full>全年)))?"
     r"|(?P<half2>上半年|下半年)|(?P<q2>前三季度|前两季度|首三季|首季|[一1][至—\-~到][二三2-3]季度|第?[一二三四1-4]季度)"
     r"|前(?P<nm2>\d{1,2}|[一二两三四五六七八九十]{1,2})个月"
@@ -38,7 +38,14 @@ _TIME = re.compile(
 _COMPARE_BEFORE = ("与", "比", "较", "同", "和", "跟", "同比")
 _COMPARE_AFTER = ("相比", "同期", "比较", "水平", "相较")
 _PLAN_NAME_AFTER = re.compile(r"[”\"]?(?:规划|发展规划|时期规划|规划纲要|计划)")
-_FIVE_YEAR_START = {"十一五": 2006, "十二五": 2011, "十三五": 2016, "十四五": 2021, "十五五": 2026, "十六五": 2031}
+_FIVE_YEAR_START = {
+    "十一五": 2006,
+    "十二五": 2011,
+    "十三五": 2016,
+    "十四五": 2021,
+    "十五五": 2026,
+    "十六五": 2031,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +80,9 @@ def _months(year: int, first: int, last: int) -> str:
     return f"{year}-{first:02d}/{year}-{last:02d}"
 
 
-def _year_of(m: re.Match[str], published: date | None, *, last_month: int | None = None,
-             day: int | None = None) -> int | None:
+def _year_of(
+    m: re.Match[str], published: date | None, *, last_month: int | None = None, day: int | None = None
+) -> int | None:
     """The year a match means: written, relative (今年, 去年) or implied by the publication date."""
     if m.group("y"):
         return int(m.group("y"))
@@ -82,8 +90,19 @@ def _year_of(m: re.Match[str], published: date | None, *, last_month: int | None
     if published is None:
         return None
     if rel:
-        return published.year + {"今年": 0, "本年": 0, "去年": -1, "上年": -1, "过去一年": -1, "上一年": -1, "前年": -2,
-                                 "明年": 1}[rel]
+        return (
+            published.year
+            + {
+                "今年": 0,
+                "本年": 0,
+                "去年": -1,
+                "上年": -1,
+                "过去一年": -1,
+                "上一年": -1,
+                "前年": -2,
+                "明年": 1,
+            }[rel]
+        )
     # No year written: the latest such period that is not after the publication date.
     if last_month is not None and (last_month, day or 1) > (published.month, published.day):
         return published.year - 1
@@ -91,13 +110,13 @@ def _year_of(m: re.Match[str], published: date | None, *, last_month: int | None
 
 
 def _is_comparison(sentence: str, start: int, end: int) -> bool:
-    before = sentence[max(0, start - 2):start]
-    after = sentence[end:end + 3]
+    before = sentence[max(0, start - 2) : start]
+    after = sentence[end : end + 3]
     return before.endswith(_COMPARE_BEFORE) or after.startswith(_COMPARE_AFTER)
 
 
 def _five_year_plan(m: re.Match[str], sentence: str) -> TimeRef | None:
-    name = m.group("fyp").strip("“”\"")
+    name = m.group("fyp").strip('“”"')
     if _PLAN_NAME_AFTER.match(sentence, m.end("fyp")) and not m.group("fyp_tail"):
         return None  # “十四五”规划: the plan's name, not a period
     first = _FIVE_YEAR_START[name]
@@ -141,9 +160,9 @@ def _dated(m: re.Match[str], published: date | None) -> TimeRef:
 
 
 def _quarter_months(q: str) -> tuple[int, int]:
-    if q in ("前三季度", "首三季") or q[-3:-2] in "三3" and q[1:2] in "至—-~到":
+    if q in ("前三季度", "首三季") or (q[-3:-2] in "三3" and q[1:2] in "至—-~到"):
         return 1, 9
-    if q in ("前两季度",) or q[-3:-2] in "二2" and q[1:2] in "至—-~到":
+    if q in ("前两季度",) or (q[-3:-2] in "二2" and q[1:2] in "至—-~到"):
         return 1, 6
     if q == "首季":
         return 1, 3
@@ -156,7 +175,7 @@ def _quarter(year: int, q: str) -> str:
 
 
 def _undated(m: re.Match[str], published: date | None) -> TimeRef:
-    """Expressions without any year (1—10月, 上半年, 7月9日): the publication date's year, or the one before."""
+    """Expressions without a year (1—10月, 上半年, 7月9日): the publication year, or the one before."""
     start, end = m.start(), m.end()
     if published is None:
         return TimeRef(start, end)
@@ -172,7 +191,9 @@ def _undated(m: re.Match[str], published: date | None) -> TimeRef:
         return TimeRef(start, end, period=f"{year}-{month:02d}", date=f"{year}-{month:02d}")
     if m.group("full2"):  # 全年 in a January report of results is the year just ended; in a plan, this year
         this = str(published.year)
-        return TimeRef(start, end, period=str(published.year - 1) if published.month <= 2 else this, plan_period=this)
+        return TimeRef(
+            start, end, period=str(published.year - 1) if published.month <= 2 else this, plan_period=this
+        )
     if m.group("day"):
         return _day_word(start, end, m.group("day"), published)
     if m.group("nm2"):
@@ -188,7 +209,9 @@ def _undated(m: re.Match[str], published: date | None) -> TimeRef:
 def _day_word(start: int, end: int, word: str, published: date) -> TimeRef:
     """昨日, 上月 …: relative to the publication date."""
     if word in ("上月", "上个月"):
-        year, month = (published.year, published.month - 1) if published.month > 1 else (published.year - 1, 12)
+        year, month = (
+            (published.year, published.month - 1) if published.month > 1 else (published.year - 1, 12)
+        )
         return TimeRef(start, end, period=f"{year}-{month:02d}", date=f"{year}-{month:02d}")
     if word in ("本月", "当月"):
         ym = f"{published.year}-{published.month:02d}"

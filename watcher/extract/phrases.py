@@ -14,7 +14,9 @@ CONNECTORS = ("及", "和", "与", "、")
 
 
 def is_phrase_char(ch: str) -> bool:
-    return ("\u4e00" <= ch <= "\u9fff" or ch.isascii() and ch.isalpha() or ch in "()（）&“”「」") and ch not in BOUNDARY
+    return (
+        "\u4e00" <= ch <= "\u9fff" or (ch.isascii() and ch.isalpha()) or ch in "()（）&“”「」"
+    ) and ch not in BOUNDARY
 
 
 NUMERAL_CHARS = frozenset("0123456789零〇一二两三四五六七八九十百千万亿多余")
@@ -33,7 +35,7 @@ def stop_word_ending_at(text: str, end: int, lex: Lexicon, stops: frozenset[str]
     """Length of the longest stop word that ends at `end` (0 if none)."""
     stops = lex.stop_words if stops is None else stops
     for size in range(min(lex.stop_max, end), 0, -1):
-        if text[end - size:end] in stops and not _in_compound(text, end - size, end, lex):
+        if text[end - size : end] in stops and not _in_compound(text, end - size, end, lex):
             return size
     return 0
 
@@ -42,7 +44,7 @@ def stop_word_starting_at(text: str, start: int, lex: Lexicon, stops: frozenset[
     """Length of the longest stop word that starts at `start` (0 if none)."""
     stops = lex.stop_words if stops is None else stops
     for size in range(min(lex.stop_max, len(text) - start), 0, -1):
-        if text[start:start + size] in stops and not _in_compound(text, start, start + size, lex):
+        if text[start : start + size] in stops and not _in_compound(text, start, start + size, lex):
             return size
     return 0
 
@@ -57,7 +59,12 @@ def phrase_before(text: str, end: int, lex: Lexicon, max_len: int = 16) -> int:
     i = end
     while i > 0 and end - i < max_len:
         ch = text[i - 1]
-        if ch == "的" or not is_phrase_char(ch) or is_counted(text, i - 1, lex) or stop_word_ending_at(text, i, lex):
+        if (
+            ch == "的"
+            or not is_phrase_char(ch)
+            or is_counted(text, i - 1, lex)
+            or stop_word_ending_at(text, i, lex)
+        ):
             break
         i -= 1
     return i
@@ -79,8 +86,14 @@ def phrase_after(text: str, start: int, lex: Lexicon, max_len: int = 16) -> int:
     return i
 
 
-def strip_words(text: str, words: tuple[str, ...] | frozenset[str], *, lead: bool = True,
-                trail: bool = True, allow_empty: bool = False) -> str:
+def strip_words(
+    text: str,
+    words: tuple[str, ...] | frozenset[str],
+    *,
+    lead: bool = True,
+    trail: bool = True,
+    allow_empty: bool = False,
+) -> str:
     """Remove any of `words` from the ends of `text`, repeatedly (never to nothing unless allowed)."""
     keep = 0 if allow_empty else 1
     ordered = sorted(words, key=len, reverse=True) if isinstance(words, frozenset) else words
@@ -89,10 +102,10 @@ def strip_words(text: str, words: tuple[str, ...] | frozenset[str], *, lead: boo
         changed = False
         for w in ordered:
             if lead and text.startswith(w) and len(text) >= len(w) + keep:
-                text, changed = text[len(w):], True
+                text, changed = text[len(w) :], True
                 break
             if trail and text.endswith(w) and len(text) >= len(w) + keep:
-                text, changed = text[:-len(w)], True
+                text, changed = text[: -len(w)], True
                 break
     return text
 

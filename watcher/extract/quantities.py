@@ -21,7 +21,8 @@ _RANK = re.compile(
     r"(?P<rcue>(?:排名|排行|位居|位列|居于|居|排|列|上升至|升至|跃居|跃升至|保持)?"
     r"(?:全省|全国|全市|全球|全区|全省地级市|珠三角|大湾区|同类城市)(?:排名|排行)?第"
     r"|排名第|排第|位列第|位居第|居第|列第|跃居第|(?<=[和、])第)"
-    + _RANK_NUM + r"(?P<rsuffix>位|名)?(?!(?![和及与])[\u4e00-\u9fff])"
+    + _RANK_NUM
+    + r"(?P<rsuffix>位|名)?(?!(?![和及与])[\u4e00-\u9fff])"
 )
 _PERCENT_WORDS = re.compile(r"(?P<qb>超过|超|近|约|不到|不足)?百分之(?P<pct>[零一二两三四五六七八九十百点]+)")
 _VAGUE_BEFORE = ("数", "几", "上", "好", "若干")  # 数十家, 几十个, 上百家: no figure
@@ -42,7 +43,7 @@ class Quantity:
     is_counter: bool = False
 
     def text(self, sentence: str) -> str:
-        return sentence[self.num_start:self.end]
+        return sentence[self.num_start : self.end]
 
 
 def compile_quantity_re(lex: Lexicon) -> re.Pattern[str]:
@@ -66,15 +67,24 @@ def _reject(m: re.Match[str], sentence: str, lex: Lexicon) -> bool:
     unit, cn = m.group("unit"), m.group("cn")
     start = m.start("num") if m.group("num") else m.start("cn") if cn else m.start("bare")
     before = sentence[start - 1] if start > 0 else " "
-    after = sentence[m.end():m.end() + 1]
-    if before == "第" or before in ".-/:" and not m.group("neg") or after in ("+", "-", "/") or before == "+":
+    after = sentence[m.end() : m.end() + 1]
+    if (
+        before == "第"
+        or (before in ".-/:" and not m.group("neg"))
+        or after in ("+", "-", "/")
+        or before == "+"
+    ):
         return True  # ordinals, decimals' tails, codes, phone numbers, formulas (1+3)
     if before.isascii() and before.isalnum():
         return True  # M1, 5G, B2-…: part of a code
     if cn is not None:
-        if cn == "一" or cn[-1] in "万亿" and not unit or sentence[max(0, start - 2):start].endswith(_VAGUE_BEFORE):
+        if (
+            cn == "一"
+            or (cn[-1] in "万亿" and not unit)
+            or sentence[max(0, start - 2) : start].endswith(_VAGUE_BEFORE)
+        ):
             return True
-        if unit in lex.arabic_only or before in "“‘\"" or sentence[max(0, start - 2):start].endswith("“"):
+        if unit in lex.arabic_only or before in '“‘"' or sentence[max(0, start - 2) : start].endswith("“"):
             return True
     if m.group("bare") and not m.group("qb"):
         return True  # 千亿级, 百亿元: a class, not a figure, unless 超/近 … says how much
@@ -125,8 +135,11 @@ def _bare_numbers_sharing(matches: list[re.Match[str]], sentence: str) -> dict[i
     shared: dict[int, re.Match[str]] = {}
     for i in range(len(matches) - 2, -1, -1):
         m, nxt = matches[i], matches[i + 1]
-        if m.group("num") and not (m.group("unit") or m.group("mag")) and \
-                sentence[m.end():nxt.start()] in ("、", "和", "及", "，"):
+        if (
+            m.group("num")
+            and not (m.group("unit") or m.group("mag"))
+            and sentence[m.end() : nxt.start()] in ("、", "和", "及", "，")
+        ):
             donor = shared.get(i + 1, nxt)
             if donor.group("unit") or donor.group("mag"):
                 shared[i] = donor
@@ -152,24 +165,59 @@ def find_quantities(sentence: str, lex: Lexicon, pattern: re.Pattern[str]) -> li
             continue
         base, factor, written = unit
         qa = m.group("qa")
-        end = m.end() if qa else m.end("unit") if m.group("unit") else m.end("mag") if m.group("mag") else m.end()
+        end = (
+            m.end()
+            if qa
+            else m.end("unit")
+            if m.group("unit")
+            else m.end("mag")
+            if m.group("mag")
+            else m.end()
+        )
         num_start = m.start("num") if m.group("num") else m.start("cn") if m.group("cn") else m.start("bare")
-        found.append(Quantity(
-            start=m.start(), num_start=num_start, end=end, value=value * factor, unit=base,
-            written_unit=written, qualifier=_qualifier(m, lex), is_counter=base in lex.counters,
-        ))
+        found.append(
+            Quantity(
+                start=m.start(),
+                num_start=num_start,
+                end=end,
+                value=value * factor,
+                unit=base,
+                written_unit=written,
+                qualifier=_qualifier(m, lex),
+                is_counter=base in lex.counters,
+            )
+        )
     for m in _PERCENT_WORDS.finditer(sentence):
         value = parse_chinese(m.group("pct").split("点")[0])
         if value is not None:
             qual = lex.qualifier_before.get(m.group("qb") or "", "=")
-            found.append(Quantity(start=m.start(), num_start=m.start() + len(m.group("qb") or ""), end=m.end(),
-                                  value=value, unit="%", written_unit="%", qualifier=qual))
+            found.append(
+                Quantity(
+                    start=m.start(),
+                    num_start=m.start() + len(m.group("qb") or ""),
+                    end=m.end(),
+                    value=value,
+                    unit="%",
+                    written_unit="%",
+                    qualifier=qual,
+                )
+            )
     for m in _RANK.finditer(sentence):
         raw = m.group("rank")
         value = float(raw) if raw.isdigit() else parse_chinese(raw)
         if value:
-            found.append(Quantity(start=m.start(), num_start=m.start("rank"), end=m.end(), value=value,
-                                  unit="位", written_unit="位", qualifier="=", is_rank=True))
+            found.append(
+                Quantity(
+                    start=m.start(),
+                    num_start=m.start("rank"),
+                    end=m.end(),
+                    value=value,
+                    unit="位",
+                    written_unit="位",
+                    qualifier="=",
+                    is_rank=True,
+                )
+            )
     found.sort(key=lambda q: q.start)
     return found
 
@@ -179,8 +227,18 @@ def _shared_unit(m: re.Match[str], donor: re.Match[str], lex: Lexicon) -> Quanti
     if unit is None:
         return None
     base, factor, written = unit
-    value = float(m.group("num").replace(",", "")) * (MAGNITUDES[donor.group("mag")] if donor.group("mag") else 1)
+    value = float(m.group("num").replace(",", "")) * (
+        MAGNITUDES[donor.group("mag")] if donor.group("mag") else 1
+    )
     if m.group("neg"):
         value = -value
-    return Quantity(start=m.start(), num_start=m.start("num"), end=m.end("num"), value=value * factor, unit=base,
-                    written_unit=written, qualifier=_qualifier(m, lex), is_counter=base in lex.counters)
+    return Quantity(
+        start=m.start(),
+        num_start=m.start("num"),
+        end=m.end("num"),
+        value=value * factor,
+        unit=base,
+        written_unit=written,
+        qualifier=_qualifier(m, lex),
+        is_counter=base in lex.counters,
+    )

@@ -14,10 +14,29 @@ from dataclasses import dataclass, field
 from watcher.extract.lexicon import Lexicon
 from watcher.extract.phrases import phrase_before, strip_words, tidy
 
-_NOT_SUBJECT_AFTER = ("对", "占", "以", "向", "投向", "与", "比", "较", "同", "跟", "和", "为", "到", "至", "赴", "从")
+_NOT_SUBJECT_AFTER = (
+    "对",
+    "占",
+    "以",
+    "向",
+    "投向",
+    "与",
+    "比",
+    "较",
+    "同",
+    "跟",
+    "和",
+    "为",
+    "到",
+    "至",
+    "赴",
+    "从",
+)
 
 
-_ORGANISATION = re.compile(r"[\u4e00-\u9fff()（）]{0,14}?(?:有限公司|公司|研究院|设计院|集团|协会|委员会|管委会|银行|商会)")
+_ORGANISATION = re.compile(
+    r"[\u4e00-\u9fff()（）]{0,14}?(?:有限公司|公司|研究院|设计院|集团|协会|委员会|管委会|银行|商会)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +84,7 @@ def find_subjects(sentence: str, region: str, lex: Lexicon, memory: SubjectMemor
     for m in lex.subject_re.finditer(sentence):
         word = m.group()
         start, end = m.start(), m.end()
-        if any(a < end and start < b for a, b in indicators) or sentence[end:end + 1] == "化":
+        if any(a < end and start < b for a, b in indicators) or sentence[end : end + 1] == "化":
             continue  # 地区 of 地区生产总值, 镇 of 城镇化: part of another word
         if word in lex.region_words:
             name: str | None = region
@@ -78,12 +97,16 @@ def find_subjects(sentence: str, region: str, lex: Lexicon, memory: SubjectMemor
             phrase = strip_words(tidy(sentence[start:end]), lex.region_words, trail=False)
             if phrase in lex.not_subjects:
                 continue
-            lead_in = sentence[max(0, start - 3):start].lstrip("，,；;：:。 ")
+            lead_in = sentence[max(0, start - 3) : start].lstrip("，,；;：:。 ")
             prev = sentence[start - 1] if start else "，"
-            leads = (prev in "，,；;：:。 " or prev in lex.counters or lead_in in ("该", "这", "此", "其", "这个", "该市")
-                     or start <= 1) and sentence[end:end + 1] not in "内外中里"
+            leads = (
+                prev in "，,；;：:。 "
+                or prev in lex.counters
+                or lead_in in ("该", "这", "此", "其", "这个", "该市")
+                or start <= 1
+            ) and sentence[end : end + 1] not in "内外中里"
             name = _resolve(phrase, lex, memory, leads=leads)
-        before = sentence[max(0, start - 2):start]
+        before = sentence[max(0, start - 2) : start]
         if _ORGANISATION.match(sentence, end):
             continue  # 苏州工业园区新艺元规划顾问有限公司: part of an organisation's name
         if name is None or before.endswith(_NOT_SUBJECT_AFTER) or _is_quoted(sentence, start, end):
@@ -97,7 +120,7 @@ def find_subjects(sentence: str, region: str, lex: Lexicon, memory: SubjectMemor
 
 
 def _is_quoted(sentence: str, start: int, end: int) -> bool:
-    return start > 0 and sentence[start - 1] in "“「\"" and sentence[end:end + 1] in "”」\""
+    return start > 0 and sentence[start - 1] in '“「"' and sentence[end : end + 1] in '”」"'
 
 
 def subject_before(mentions: list[Mention], position: int) -> Mention | None:

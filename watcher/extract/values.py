@@ -77,13 +77,19 @@ class _Sentence:
     carried: str | None
 
 
-_SECTION = re.compile(r"\s*(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十]+[)）]|\d{1,2}[、.．]\D|第[一二三四五六七八九十]+部分)")
+_SECTION = re.compile(
+    r"\s*(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十]+[)）]|\d{1,2}[、.．]\D|第[一二三四五六七八九十]+部分)"
+)
 _PLAN_WORDS = ("计划", "安排", "目标", "思路", "打算", "展望", "任务")
 
 
 def _is_section_heading(sentence: str) -> bool:
     """一、2024年工作回顾 / 三、2025年工作计划: an enumerated short line without sentence punctuation."""
-    return len(sentence) <= 30 and not any(c in sentence for c in "。，,；;") and _SECTION.match(sentence) is not None
+    return (
+        len(sentence) <= 30
+        and not any(c in sentence for c in "。，,；;")
+        and _SECTION.match(sentence) is not None
+    )
 
 
 def note_heading(sentence: str, ctx: Context, published: date | None) -> None:
@@ -118,37 +124,42 @@ def _runs(quantities: list[Quantity], sentence: str) -> list[list[Quantity]]:
     """Figures joined only by 、/和/及 (58.6%、32.9%) form a run."""
     runs: list[list[Quantity]] = []
     for q in quantities:
-        if runs and sentence[runs[-1][-1].end:q.start] in (*_JOINERS, "，和"):
+        if runs and sentence[runs[-1][-1].end : q.start] in (*_JOINERS, "，和"):
             runs[-1].append(q)
         else:
             runs.append([q])
     return runs
 
 
-def _read_run(s: _Sentence, run: list[Quantity], before: list[Reading], ctx: Context, lex: Lexicon,
-              cues: Cues) -> list[Reading]:
+def _read_run(
+    s: _Sentence, run: list[Quantity], before: list[Reading], ctx: Context, lex: Lexicon, cues: Cues
+) -> list[Reading]:
     floor = before[-1].quantity.end if before else 0
     listed = None
     if len(run) > 1:
-        listed = list_names(s.text, run, floor, s.mentions, s.times, left_edge(s.text, run[0].start, 0, "，,；;：:。"))
+        listed = list_names(
+            s.text, run, floor, s.mentions, s.times, left_edge(s.text, run[0].start, 0, "，,；;：:。")
+        )
     names, role = listed if listed else (None, "")
-    earlier = [r for r in before if r.measure == "level"][-len(run):] if len(run) > 1 else []
-    paired = len(run) > 1 and names is None and len(earlier) == len(run) and "分别" in s.text[:run[0].start]
+    earlier = [r for r in before if r.measure == "level"][-len(run) :] if len(run) > 1 else []
+    paired = len(run) > 1 and names is None and len(earlier) == len(run) and "分别" in s.text[: run[0].start]
     out: list[Reading] = []
     for i, q in enumerate(run):
         reading = _read_one(s, q, before + out, ctx, lex, cues)
         if reading is None:
             continue
-        if i > 0 and out and s.text[out[-1].quantity.end:q.start] in _JOINERS:
-            if reading.measure in ("share", "level") and out[-1].measure in ("yoy", "progress"):
-                reading.measure = out[-1].measure
+        joined = i > 0 and out and s.text[out[-1].quantity.end : q.start] in _JOINERS
+        if joined and reading.measure in ("share", "level") and out[-1].measure in ("yoy", "progress"):
+            reading.measure = out[-1].measure  # 增长58.6%、32.9%: the second is a growth rate too
         if names and role == "subject":
             reading.subject = names[i]
             if i > 0:
                 reading.indicator = out[0].indicator
         elif names and role == "period":
             reading.period = names[i]
-            reading.indicator = lead_indicator(s.text[left_edge(s.text, run[0].start, 0, "，,；;：:。"):], lex)
+            reading.indicator = lead_indicator(
+                s.text[left_edge(s.text, run[0].start, 0, "，,；;：:。") :], lex
+            )
         elif names:
             reading.indicator = names[i]
         elif paired:
@@ -168,7 +179,7 @@ def _subject_after(sentence: str, q: Quantity, lex: Lexicon, ctx: Context) -> st
         i += 1
     if i + 1 >= len(sentence) or sentence[i] != "的" or not is_phrase_char(sentence[i + 1]):
         return None
-    noun = sentence[i + 1:phrase_after(sentence, i + 1, lex, max_len=20)]
+    noun = sentence[i + 1 : phrase_after(sentence, i + 1, lex, max_len=20)]
     m = re.search(r".*?(?:项目|工程)(?:[一二三四]期)?", noun)
     if m:
         return m.group()
@@ -178,7 +189,7 @@ def _subject_after(sentence: str, q: Quantity, lex: Lexicon, ctx: Context) -> st
 
 def _is_object_modifier(sentence: str, mention: Mention, q: Quantity, lex: Lexicon) -> bool:
     """已落户硅能源产业链项目28个: the chain names the projects counted; it is not whose figure it is."""
-    between = sentence[mention.end:q.start]
+    between = sentence[mention.end : q.start]
     if not between or not all(is_phrase_char(c) for c in between) or mention.start == 0:
         return False
     if any(stop_word_ending_at(sentence, i, lex) for i in range(mention.end + 1, q.start + 1)):
@@ -187,7 +198,7 @@ def _is_object_modifier(sentence: str, mention: Mention, q: Quantity, lex: Lexic
     if prev in BOUNDARY or prev.isdigit() or prev in lex.counters:
         return False  # 20个战略性产业集群规上工业增加值: counted clusters are the subject
     size = stop_word_ending_at(sentence, mention.start, lex)
-    word = sentence[mention.start - size:mention.start]
+    word = sentence[mention.start - size : mention.start]
     return size > 0 and word not in lex.time_words and word not in ("该", "这", "此", "其")
 
 
@@ -202,42 +213,56 @@ def _pick_subject(s: _Sentence, q: Quantity, lex: Lexicon, noun: str) -> tuple[M
     mention = subject_before(s.mentions, q.start)
     if mention is None:
         return None, ""
-    between = s.text[mention.end:q.start]
+    between = s.text[mention.end : q.start]
     if q.unit == "%" and mention.name and mention.end <= q.start and not between.strip("约近超逾达"):
         return subject_before(s.mentions, mention.start), ""  # 全市近20%的工业产值: the whole, not whose
     if noun and q.is_counter and _same_family(mention.name, noun, lex):
-        return subject_before(s.mentions, mention.start), ""  # …鹤山先行启动区3个先行启动区: members, not owner
-    is_place = s.text[mention.start:mention.end] in lex.region_words | lex.places
+        return subject_before(
+            s.mentions, mention.start
+        ), ""  # …鹤山先行启动区3个先行启动区: members, not owner
+    is_place = s.text[mention.start : mention.end] in lex.region_words | lex.places
     if not noun and q.is_counter and not is_place and not between.strip("超逾近约达到为共计有新建"):
-        return subject_before(s.mentions, mention.start), s.text[mention.start:mention.end]  # 新建产业园15个
+        return subject_before(s.mentions, mention.start), s.text[
+            mention.start : mention.end
+        ]  # 新建产业园15个
     if _is_object_modifier(s.text, mention, q, lex):
         return subject_before(s.mentions, mention.start), ""
     return mention, ""
 
 
-def _read_one(s: _Sentence, q: Quantity, before: list[Reading], ctx: Context, lex: Lexicon,
-              cues: Cues) -> Reading | None:
+def _read_one(
+    s: _Sentence, q: Quantity, before: list[Reading], ctx: Context, lex: Lexicon, cues: Cues
+) -> Reading | None:
     sentence = s.text
     floor = before[-1].quantity.end if before else 0
     left = left_edge(sentence, q.start, floor)
-    prefix = sentence[left:q.start]
+    prefix = sentence[left : q.start]
     delta = q.unit not in PERCENT_UNITS and not q.is_rank and prefix.endswith(_DELTA_CUES)
     noun = noun_after(sentence, q, lex) or share_after(sentence, q, lex)
     mention, counted = _pick_subject(s, q, lex, noun)
-    if noun and sentence[q.end + len(noun):q.end + len(noun) + 1] == "+":
+    if noun and sentence[q.end + len(noun) : q.end + len(noun) + 1] == "+":
         return None  # 1个行动方案+3个专项方案: a formula, not figures
     if noun in lex.vague:
         return None  # 两项指标分别增长…: a reference to figures, not one
-    if noun and q.qualifier != "=" and re.match(r"\d", sentence[q.end + len(noun):q.end + len(noun) + 3].lstrip("超逾近约")):
+    if (
+        noun
+        and q.qualifier != "="
+        and re.match(r"\d", sentence[q.end + len(noun) : q.end + len(noun) + 3].lstrip("超逾近约"))
+    ):
         return None  # 超10亿元项目10个: the money describes the projects counted next
-    indicator = counted or noun or indicator_before(sentence, left, q, lex, cues.yoy, cues.progress, mention, s.times)
+    indicator = (
+        counted or noun or indicator_before(sentence, left, q, lex, cues.yoy, cues.progress, mention, s.times)
+    )
     measure, sign = measure_of(prefix, q, cues, lex, indicator)
     if not indicator and before:
         indicator = before[-1].indicator
     if q.is_rank and not indicator:
         indicator = rank_basis(sentence)
-    if q.is_rank and (indicator in lex.vague or indicator.startswith(("多项", "各项", "重点指标"))
-                      or indicator.endswith("指标") and len(indicator) <= 4):
+    if q.is_rank and (
+        indicator in lex.vague
+        or indicator.startswith(("多项", "各项", "重点指标"))
+        or (indicator.endswith("指标") and len(indicator) <= 4)
+    ):
         return None  # 额度位列全省第一: a rank of nothing in particular
     if delta:  # 比上年增加0.8万人: a change, filed apart from the level
         indicator = (indicator or "") + "增量"
@@ -258,20 +283,22 @@ def to_facts(original: str, readings: list[Reading]) -> list[ValueFact]:
     facts = []
     for r in readings:
         q = r.quantity
-        facts.append(ValueFact(
-            indicator=tidy(r.indicator) or _default_indicator(q),
-            subject=r.subject,
-            measure=r.measure,  # type: ignore[arg-type]
-            kind=r.kind,  # type: ignore[arg-type]
-            value=r.value,
-            unit=q.unit,
-            qualifier=q.qualifier,  # type: ignore[arg-type]
-            period=r.period,
-            deadline=r.deadline,
-            raw=original[r.raw_start:q.end].strip("，,、；; "),
-            sentence=original.strip(),
-            quantity=q.text(original),
-        ))
+        facts.append(
+            ValueFact(
+                indicator=tidy(r.indicator) or _default_indicator(q),
+                subject=r.subject,
+                measure=r.measure,  # type: ignore[arg-type]
+                kind=r.kind,  # type: ignore[arg-type]
+                value=r.value,
+                unit=q.unit,
+                qualifier=q.qualifier,  # type: ignore[arg-type]
+                period=r.period,
+                deadline=r.deadline,
+                raw=original[r.raw_start : q.end].strip("，,、；; "),
+                sentence=original.strip(),
+                quantity=q.text(original),
+            )
+        )
     return facts
 
 

@@ -15,8 +15,12 @@ MAX_BODY_BYTES = 10 * 1024 * 1024
 def fetch_page(url: str, timeout_s: float = 20.0) -> Page:
     """GET one URL; raise FetchError naming the URL and the cause."""
     try:
-        with httpx.Client(timeout=timeout_s, follow_redirects=True, max_redirects=5,
-                          headers={"User-Agent": USER_AGENT}) as client, client.stream("GET", url) as resp:
+        with (
+            httpx.Client(
+                timeout=timeout_s, follow_redirects=True, max_redirects=5, headers={"User-Agent": USER_AGENT}
+            ) as client,
+            client.stream("GET", url) as resp,
+        ):
             if resp.status_code >= 400:
                 raise FetchError(f"{url}: HTTP {resp.status_code}")
             body = bytearray()
