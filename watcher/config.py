@@ -3,21 +3,115 @@
     load_settings(path=None) → Settings   (path, else $WATCHER_CONFIG, else the bundled config/watcher.toml)
 
 Unknown keys are errors (a typo must not silently become a default), reported as one line naming the
-file and the key.
+file, the line and the key. Sources come from `[[sources]]` tables in the file and from an included
+sources file (`sources_file`); `WATCHER_DATABASE_URL` overrides the database URL.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from watcher.errors import ConfigError
 
-BUNDLED_CONFIG = Path(__file__).resolve().parent.parent / "config" / "watcher.toml"
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_CONFIG = ROOT / "config" / "watcher.toml"
 ENV_CONFIG = "WATCHER_CONFIG"
+ENV_DATABASE_URL = "WATCHER_DATABASE_URL"
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+_INTERVAL = re.compile(r"^(\d+)\s*(s|m|h|d)$")
+
+
+class Politeness(BaseModel):
+    """How hard one host may be asked. Per source, any of these may be overridden."""
+
+    model_config = _STRICT
+    min_delay_s: float = Field(2.0, ge=0)  # between two requests to the same host
+    per_host_concurrency: int = Field(2, ge=1)
+    respect_robots: bool = True
+
+
+class FetchSettings(BaseModel):
+    """The HTTP client: limits, retries and politeness defaults."""
+
+    model_config = _STRICT
+    user_agent: str = "watcher/0.1 (indicator tracker; contact: ops@example.invalid)"
+    timeout_s: float = Field(20.0, gt=0)
+    connect_timeout_s: float = Field(10.0, gt=0)
+    max_body_bytes: int = Field(10 * 1024 * 1024, gt=0)
+    max_redirects: int = Field(5, ge=0)
+    retries: int = Field(3, ge=0)  # on timeouts, connection errors, 5xx and 429
+    backoff_base_s: float = Field(1.0, ge=0)  # exponential: base × 2^attempt, with jitter
+    backoff_max_s: float = Field(60.0, ge=0)
+    global_concurrency: int = Field(16, ge=1)
+    politeness: Politeness = Politeness()
+
+
+class SourceSpec(BaseModel):
+    """A site section to crawl. Only `name` and `start_urls` are required."""
+
+    model_config = _STRICT
+    name: str = Field(min_length=1)
+    start_urls: list[str] = Field(min_length=1)
+    region: str | None = None  # what 全市/我市 mean in its articles (default: the global region)
+    outlet: str | None = None  # when the pages do not say (文档来源/来源)
+    article_selector: str | None = None  # CSS selector of article links on listing pages
+    article_pattern: str | None = None  # regex an article URL must match
+    next_selector: str | None = None  # CSS selector of the next listing page link
+    page_pattern: str | None = None  # listing page URLs: "index_{n}.html" (n = 1, 2 …) relative to the start URL
+    max_listing_pages: int = Field(3, ge=1)
+    content_selector: str | None = None  # CSS selector of the article body
+    feeds: list[str] = []  # RSS/Atom feeds to read article links from
+    sitemaps: list[str] = []
+    schedule: str = "6h"  # interval (30m, 6h, 1d) or a five-field cron expression
+    expected_period: str | None = None  # how often it publishes (2d, 14d): quieter than this is news
+    politeness: Politeness | None = None
+    enabled: bool = True
+
+    @field_validator("start_urls", "feeds", "sitemaps")
+    @classmethod
+    def _http_urls(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"not an http(s) URL: {url!r}")
+        return urls
+
+    @field_validator("article_pattern")
+    @classmethod
+    def _regex(cls, pattern: str | None) -> str | None:
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"not a regular expression: {exc}") from exc
+        return pattern
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        if not _INTERVAL.match(value.strip()) and len(value.split()) != 5:
+            raise ValueError(f"not an interval (30m, 6h, 1d) or a five-field cron expression: {value!r}")
+        return value
+
+    @field_validator("expected_period")
+    @classmethod
+    def _period(cls, value: str | None) -> str | None:
+        if value is not None and not _INTERVAL.match(value.strip()):
+            raise ValueError(f"not an interval (2d, 14d): {value!r}")
+        return value
+
+
+def interval_seconds(text: str) -> float:
+    """"30m" → 1800.0."""
+    m = _INTERVAL.match(text.strip())
+    if not m:
+        raise ValueError(f"not an interval: {text!r}")
+    return int(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
 
 
 class Settings(BaseModel):
@@ -27,13 +121,50 @@ class Settings(BaseModel):
 
     region: str = "江门"
     lexicon_dir: Path = Path("lexicon")
+    database_url: str = "sqlite:///../storage/watcher.db"
+    storage_dir: Path = Path("../storage")
+    sources_file: Path | None = None
+    sources: list[SourceSpec] = []
+    fetch: FetchSettings = FetchSettings()
     config_path: Path | None = None
+
+    @model_validator(mode="after")
+    def _unique_sources(self) -> Settings:
+        seen: set[str] = set()
+        for source in self.sources:
+            if source.name in seen:
+                raise ValueError(f"two sources are named {source.name!r}")
+            seen.add(source.name)
+        return self
+
+    def _relative(self, path: Path) -> Path:
+        if path.is_absolute() or self.config_path is None:
+            return path
+        return (self.config_path.parent / path).resolve()
 
     @property
     def lexicon_path(self) -> Path:
-        if self.lexicon_dir.is_absolute() or self.config_path is None:
-            return self.lexicon_dir
-        return self.config_path.parent / self.lexicon_dir
+        return self._relative(self.lexicon_dir)
+
+    @property
+    def storage_path(self) -> Path:
+        return self._relative(self.storage_dir)
+
+    @property
+    def database(self) -> str:
+        """The SQLAlchemy URL, with a relative SQLite path taken from the config file's folder."""
+        url = self.database_url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix + ":memory:":
+            return prefix + str(self._relative(Path(url[len(prefix):])))
+        return url
+
+    def source(self, name: str) -> SourceSpec:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        known = ", ".join(s.name for s in self.sources) or "none"
+        raise ConfigError(f"no source named {name!r} (configured: {known})")
 
 
 def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -42,17 +173,58 @@ def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(chosen) if chosen else BUNDLED_CONFIG
 
 
-def load_settings(explicit: str | os.PathLike[str] | None = None) -> Settings:
-    path = config_path(explicit)
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: config file not found") from exc
+        raise ConfigError(f"{path}: file not found") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+
+
+def _line_of(path: Path, key: str) -> str:
+    """The line number of the first line that sets `key`, for error messages ('' when not found)."""
     try:
-        return Settings.model_validate({**data, "config_path": path.resolve()})
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return ""
+    for n, line in enumerate(lines, 1):
+        if re.match(rf"\s*\"?{re.escape(key)}\"?\s*=", line):
+            return f"line {n}: "
+    return ""
+
+
+def _error(path: Path, exc: ValidationError) -> ConfigError:
+    err = exc.errors()[0]
+    loc = [str(p) for p in err["loc"]]
+    where = ".".join(loc) or "(top level)"
+    key = next((p for p in reversed(loc) if not p.isdigit()), "")
+    if loc and loc[0] == "sources" and len(loc) > 1 and loc[1].isdigit():
+        where = f"sources[{loc[1]}]" + ("." + ".".join(loc[2:]) if loc[2:] else "")
+    what = "unknown setting" if err["type"] == "extra_forbidden" else err["msg"]
+    return ConfigError(f"{path}: {_line_of(path, key)}{where}: {what}")
+
+
+def load_settings(explicit: str | os.PathLike[str] | None = None) -> Settings:
+    path = config_path(explicit).resolve()
+    data = _read_toml(path)
+    data["config_path"] = path
+    sources_file = data.get("sources_file")
+    if sources_file:
+        included = (path.parent / sources_file).resolve()
+        extra = _read_toml(included)
+        unknown = set(extra) - {"sources"}
+        if unknown:
+            raise ConfigError(f"{included}: {_line_of(included, sorted(unknown)[0])}{sorted(unknown)[0]}: "
+                              "unknown setting (a sources file holds only [[sources]] tables)")
+        try:
+            [SourceSpec.model_validate(s) for s in extra.get("sources", [])]
+        except ValidationError as exc:
+            raise _error(included, exc) from exc
+        data["sources"] = list(data.get("sources", [])) + list(extra.get("sources", []))
+    if os.environ.get(ENV_DATABASE_URL):
+        data["database_url"] = os.environ[ENV_DATABASE_URL]
+    try:
+        return Settings.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        raise ConfigError(f"{path}: {where}: {err['msg']}") from exc
+        raise _error(path, exc) from exc
