@@ -57,7 +57,8 @@ class SourceSpec(BaseModel):
 
     model_config = _STRICT
     name: str = Field(min_length=1)
-    start_urls: list[str] = Field(min_length=1)
+    start_urls: list[str] = Field(min_length=1)  # may hold {date:%Y-%m/%d}: expanded for the last `days_back` days
+    days_back: int = Field(1, ge=1)
     region: str | None = None  # what 全市/我市 mean in its articles (default: the global region)
     outlet: str | None = None  # when the pages do not say (文档来源/来源)
     article_selector: str | None = None  # CSS selector of article links on listing pages

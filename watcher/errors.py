@@ -28,3 +28,10 @@ class DecodeError(InputError):
 
 class FetchError(WatcherError):
     """An HTTP request failed."""
+
+
+class StoreError(WatcherError):
+    """The database cannot be used."""
+
+
+# --- FETCH: subclasses of FetchError (owned by watcher/fetch) ---
