@@ -57,14 +57,18 @@ class SourceSpec(BaseModel):
 
     model_config = _STRICT
     name: str = Field(min_length=1)
-    start_urls: list[str] = Field(min_length=1)  # may hold {date:%Y-%m/%d}: expanded for the last `days_back` days
+    start_urls: list[str] = Field(
+        min_length=1
+    )  # may hold {date:%Y-%m/%d}: expanded for the last `days_back` days
     days_back: int = Field(1, ge=1)
     region: str | None = None  # what 全市/我市 mean in its articles (default: the global region)
     outlet: str | None = None  # when the pages do not say (文档来源/来源)
     article_selector: str | None = None  # CSS selector of article links on listing pages
     article_pattern: str | None = None  # regex an article URL must match
     next_selector: str | None = None  # CSS selector of the next listing page link
-    page_pattern: str | None = None  # listing page URLs: "index_{n}.html" (n = 1, 2 …) relative to the start URL
+    page_pattern: str | None = (
+        None  # listing page URLs: "index_{n}.html" (n = 1, 2 …) relative to the start URL
+    )
     max_listing_pages: int = Field(3, ge=1)
     content_selector: str | None = None  # CSS selector of the article body
     feeds: list[str] = []  # RSS/Atom feeds to read article links from
@@ -108,7 +112,7 @@ class SourceSpec(BaseModel):
 
 
 def interval_seconds(text: str) -> float:
-    """"30m" → 1800.0."""
+    """ "30m" → 1800.0."""
     m = _INTERVAL.match(text.strip())
     if not m:
         raise ValueError(f"not an interval: {text!r}")
@@ -157,7 +161,7 @@ class Settings(BaseModel):
         url = self.database_url
         prefix = "sqlite:///"
         if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix + ":memory:":
-            return prefix + str(self._relative(Path(url[len(prefix):])))
+            return prefix + str(self._relative(Path(url[len(prefix) :])))
         return url
 
     def source(self, name: str) -> SourceSpec:
@@ -216,8 +220,10 @@ def load_settings(explicit: str | os.PathLike[str] | None = None) -> Settings:
         extra = _read_toml(included)
         unknown = set(extra) - {"sources"}
         if unknown:
-            raise ConfigError(f"{included}: {_line_of(included, sorted(unknown)[0])}{sorted(unknown)[0]}: "
-                              "unknown setting (a sources file holds only [[sources]] tables)")
+            raise ConfigError(
+                f"{included}: {_line_of(included, sorted(unknown)[0])}{sorted(unknown)[0]}: "
+                "unknown setting (a sources file holds only [[sources]] tables)"
+            )
         try:
             [SourceSpec.model_validate(s) for s in extra.get("sources", [])]
         except ValidationError as exc:
