@@ -13,7 +13,7 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -119,6 +119,49 @@ def interval_seconds(text: str) -> float:
     return int(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
 
 
+class EmailChannel(BaseModel):
+    """SMTP delivery: STARTTLS, SSL or plain (tests), optional login."""
+
+    model_config = _STRICT
+    type: Literal["email"] = "email"
+    name: str = "email"
+    host: str
+    port: int = Field(587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    password_env: str | None = (
+        None  # the password is read from this environment variable, never from the file
+    )
+    from_addr: str
+    to: list[str] = []  # immediate alerts go here (subscribers come later)
+    timeout_s: float = Field(30.0, gt=0)
+
+
+class WebhookChannel(BaseModel):
+    """JSON POST, signed with HMAC-SHA256 over the body when a secret is set."""
+
+    model_config = _STRICT
+    type: Literal["webhook"] = "webhook"
+    name: str = "webhook"
+    url: str
+    secret_env: str | None = None  # the HMAC key is read from this environment variable
+    signature_header: str = "X-Watcher-Signature"
+    timeout_s: float = Field(10.0, gt=0)
+
+
+class AppriseChannel(BaseModel):
+    """Enterprise chat robots (WeCom, DingTalk, Feishu …) through Apprise URLs."""
+
+    model_config = _STRICT
+    type: Literal["apprise"] = "apprise"
+    name: str = "chat"
+    urls: list[str] = Field(min_length=1)  # e.g. wecombot://KEY, dingtalk://TOKEN, feishu://TOKEN
+    timeout_s: float = Field(10.0, gt=0)
+
+
+Channel = Annotated[EmailChannel | WebhookChannel | AppriseChannel, Field(discriminator="type")]
+
+
 class Settings(BaseModel):
     """Everything configurable. Field names carry their unit where they have one."""
 
@@ -131,6 +174,7 @@ class Settings(BaseModel):
     sources_file: Path | None = None
     sources: list[SourceSpec] = []
     fetch: FetchSettings = FetchSettings()
+    channels: list[Channel] = []
     config_path: Path | None = None
 
     @model_validator(mode="after")
