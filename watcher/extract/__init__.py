@@ -11,6 +11,8 @@ in one document is kept once.
 from __future__ import annotations
 
 from watcher.extract.framing import compile_cues
+from functools import lru_cache
+
 from watcher.extract.lexicon import Lexicon, load_lexicon
 from watcher.extract.milestones import compile_not_reached, read_milestones
 from watcher.extract.quantities import compile_quantity_re
@@ -64,6 +66,7 @@ def infer_region(article: Article, default: str, lex: Lexicon) -> str:
     return default
 
 
+@lru_cache(maxsize=4096)
 def canonical_indicator(name: str, lex: Lexicon) -> str:
     """地区生产总值 for GDP, 江门GDP, GDP总量 …: the lexicon's name for the longest spelling inside."""
     best = ""
@@ -76,7 +79,7 @@ def canonical_indicator(name: str, lex: Lexicon) -> str:
 def _key(fact: Fact, lex: Lexicon) -> tuple[object, ...]:
     if isinstance(fact, Milestone):
         return ("m", fact.project, fact.stage)
-    indicator = canonical_indicator(normalize(fact.indicator), lex)
+    indicator = canonical_indicator(fact.indicator, lex)  # already normalised: read from normalised text
     return ("v", indicator, fact.subject, fact.measure, fact.kind, round(fact.value, 6), fact.unit)
 
 

@@ -51,10 +51,7 @@ def compile_cues(lex: Lexicon, quantity: re.Pattern[str]) -> Cues:
 
 def left_edge(sentence: str, pos: int, floor: int, chars: str = _CLAUSE_END + "、") -> int:
     """Start of the clause (or list item) that `pos` is in, not before `floor`."""
-    i = pos
-    while i > floor and sentence[i - 1] not in chars:
-        i -= 1
-    return i
+    return max(floor, max(sentence.rfind(c, floor, pos) for c in chars) + 1)
 
 
 def measure_of(prefix: str, q: Quantity, cues: Cues, lex: Lexicon, indicator: str) -> tuple[str, int]:

@@ -120,7 +120,7 @@ def alternation(words: list[str] | set[str] | tuple[str, ...]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)) if w)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one per loaded directory
 class Lexicon:
     """Compiled vocabulary. Build it with `load_lexicon(directory)`."""
 
