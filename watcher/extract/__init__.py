@@ -10,9 +10,9 @@ in one document is kept once.
 
 from __future__ import annotations
 
-from watcher.extract.framing import compile_cues
 from functools import lru_cache
 
+from watcher.extract.framing import compile_cues
 from watcher.extract.lexicon import Lexicon, load_lexicon
 from watcher.extract.milestones import compile_not_reached, read_milestones
 from watcher.extract.quantities import compile_quantity_re

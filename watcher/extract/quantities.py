@@ -51,9 +51,10 @@ def compile_quantity_re(lex: Lexicon) -> re.Pattern[str]:
     before = alternation(list(lex.qualifier_before))
     after = alternation(list(lex.qualifier_after))
     mags = alternation(list(MAGNITUDES))
-    starts = "".join(sorted({w[0] for w in lex.qualifier_before} | set("0123456789零〇一二两三四五六七八九十千百万-")))
+    numerals = set("0123456789零〇一二两三四五六七八九十千百万-")
+    starts = "".join(sorted({w[0] for w in lex.qualifier_before} | numerals))
     return re.compile(
-        rf"(?=[{re.escape(starts)}])"  # a figure starts with one of these: other positions are skipped at once
+        rf"(?=[{re.escape(starts)}])"  # a figure starts with one of these: other positions are skipped
         rf"(?:(?P<qb>{before})(?P<verb>有|达到|达|建设|新增|引进|完成|实现|占|全市的|全省的|全国的)?)?"
         rf"(?:(?P<neg>(?<=[\u4e00-\u9fff])-)?(?P<num>\d+(?:,\d{{3}})*(?:\.\d+)?)(?:\s*[—–\-~至到]\s*(?P<hi>\d+(?:\.\d+)?)(?=[%万亿\d.]|{lex.unit_alternation}))?"
         rf"|(?P<cn>[零〇一二两三四五六七八九十][{_CN}]*)"
