@@ -11,6 +11,8 @@ import pytest
 
 from watcher.extract import Extractor, load_lexicon
 
+pytest_plugins = ["tests.receivers"]
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 SHARED = ROOT.parent / "shared"
