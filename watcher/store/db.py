@@ -1,0 +1,119 @@
+"""Engines, sessions and migrations: the store's contact with the database.
+
+    open_engine(url) → Engine     sqlite:///path (WAL, foreign keys, busy timeout) or postgresql://…
+                                  (psycopg 3; postgres:// and postgresql:// pick it)
+    upgrade(engine)               alembic upgrade head, programmatically: no alembic.ini at run time
+    current_revision(engine)      the alembic revision the database is at
+    session(engine, url)          one transaction: committed on success, rolled back on any error;
+                                  database errors come out as StoreError
+
+Every error that means "the database cannot be used" becomes a `StoreError` of one line that names the
+URL without its password and the cause.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.util.exc import CommandError
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlmodel import Session
+
+from watcher.errors import StoreError
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+PG_CONNECT_TIMEOUT_S = 10
+_PG_MIGRATION_LOCK = 0x5741_5443  # "WATC": one migrating process at a time
+DB_ERRORS = (SQLAlchemyError, CommandError)
+
+
+def parse_url(url: str) -> URL:
+    """The SQLAlchemy URL, with PostgreSQL pointed at psycopg 3 whatever the scheme says."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def safe_url(url: str | URL) -> str:
+    """The URL as shown in messages: password hidden."""
+    try:
+        parsed = url if isinstance(url, URL) else make_url(url)
+    except ArgumentError:  # an unparsable URL is shown as written: it has no password part to hide
+        return str(url)
+    return parsed.render_as_string(hide_password=True)
+
+
+def store_error(url: str | URL, exc: BaseException) -> StoreError:
+    """One line: the URL without password and the first line of the cause."""
+    cause: BaseException = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    first = next((line.strip() for line in str(cause).splitlines() if line.strip()), type(cause).__name__)
+    try:
+        password = url.password if isinstance(url, URL) else make_url(url).password
+    except ArgumentError:
+        password = None
+    if password:
+        first = first.replace(str(password), "***")
+    return StoreError(f"{safe_url(url)}: {first}")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+    finally:
+        cursor.close()
+
+
+def open_engine(url: str) -> Engine:
+    """An engine for the URL; SQLite connections get WAL, foreign keys and a busy timeout."""
+    parsed = parse_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(parsed)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": PG_CONNECT_TIMEOUT_S}
+    return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+
+
+def alembic_config(connection: Any = None) -> Config:
+    """Alembic's configuration without an ini file; `connection` is what env.py migrates."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision` in one transaction (PostgreSQL: under an advisory lock)."""
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+        command.upgrade(alembic_config(connection), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+@contextmanager
+def session(engine: Engine, url: str | URL) -> Iterator[Session]:
+    """One unit of work: commit at the end, roll back on error; database errors become StoreError."""
+    with Session(engine, expire_on_commit=False) as s:
+        try:
+            yield s
+            s.commit()
+        except DB_ERRORS as exc:  # leaving the session rolls back what was not committed
+            raise store_error(url, exc) from exc

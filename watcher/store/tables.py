@@ -1,0 +1,157 @@
+"""SQLModel tables: everything watcher keeps between runs.
+
+    sources ─┬─ url_states      one row per fetched URL: the validators of its last conditional GET
+             ├─ crawl_runs      one row per run of a source: when, ok or the error, counters
+             └─ articles ─┬─ snapshots       one per distinct text (raw HTML compressed beside it)
+                  │       ├─ facts           the facts of the latest snapshot
+                  │       └─ simhash_bands   near-duplicate index: 8 band keys per article
+                  └─ duplicate_of → articles (the first copy of a reposted text)
+
+Timestamps are timezone-aware UTC on every backend (`UTCDateTime`); JSON and binary columns use portable
+types, so one schema serves SQLite and PostgreSQL. The migrations in `migrations/versions/` create exactly
+this metadata; a test compares the two.
+"""
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Dialect, Index, LargeBinary, Text, TypeDecorator
+from sqlmodel import Field, SQLModel
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out (SQLite keeps no zone; it stores UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value.isoformat()}: watcher stores aware UTC times")
+        utc = value.astimezone(dt.UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _utc(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class SourceRecord(SQLModel, table=True):
+    __tablename__ = "sources"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    region: str | None = None
+    outlet: str | None = None
+    created_at: dt.datetime = _utc()
+
+
+class UrlState(SQLModel, table=True):
+    """The last fetch of one URL: what the next conditional GET sends."""
+
+    __tablename__ = "url_states"
+
+    url: str = Field(sa_type=Text, primary_key=True)
+    source_id: int = Field(foreign_key="sources.id", index=True)
+    kind: str  # listing | article | feed
+    status: int
+    etag: str | None = Field(default=None, sa_type=Text)
+    last_modified: str | None = None
+    fetched_at: dt.datetime = _utc()
+
+
+class ArticleRecord(SQLModel, table=True):
+    __tablename__ = "articles"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="sources.id", index=True)
+    url: str = Field(sa_type=Text, unique=True, index=True)
+    title: str = Field(default="", sa_type=Text)
+    published: dt.date | None = Field(default=None, index=True)
+    outlet: str | None = None
+    first_seen: dt.datetime = _utc(index=True)
+    last_changed: dt.datetime = _utc()
+    content_hash: str  # sha256 of the whitespace-collapsed text
+    simhash: int | None = Field(default=None, sa_type=BigInteger)  # signed 64-bit; None: too short to compare
+    duplicate_of_id: int | None = Field(default=None, foreign_key="articles.id", index=True)
+    attachments: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class SimhashBand(SQLModel, table=True):
+    """Band key (band number × 256 + that byte of the SimHash) → article: the near-duplicate index."""
+
+    __tablename__ = "simhash_bands"
+
+    band_key: int = Field(primary_key=True)
+    article_id: int = Field(foreign_key="articles.id", primary_key=True, index=True)
+
+
+class SnapshotRecord(SQLModel, table=True):
+    __tablename__ = "snapshots"
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="articles.id", index=True)
+    fetched_at: dt.datetime = _utc()
+    content_hash: str
+    text: str = Field(sa_type=Text)
+    raw_compressed: bytes = Field(sa_type=LargeBinary)
+    raw_codec: str = "zlib"
+    raw_hash: str  # sha256 of the raw bytes as fetched
+
+
+class FactRecord(SQLModel, table=True):
+    """A ValueFact or a Milestone; the columns of the other type stay NULL."""
+
+    __tablename__ = "facts"
+    __table_args__ = (
+        Index("ix_facts_series", "indicator", "subject", "period"),
+        Index("ix_facts_project_stage", "project", "stage"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="articles.id", index=True)
+    snapshot_id: int = Field(foreign_key="snapshots.id", index=True)
+    type: str  # value | milestone
+    indicator: str | None = None
+    subject: str | None = None
+    measure: str | None = None
+    kind: str | None = None
+    value: float | None = None
+    unit: str | None = None
+    qualifier: str | None = None
+    period: str | None = None
+    deadline: str | None = None
+    quantity: str | None = None
+    project: str | None = None
+    stage: str | None = None
+    date: str | None = None
+    raw: str | None = Field(default=None, sa_type=Text)
+    sentence: str = Field(default="", sa_type=Text)
+    created_at: dt.datetime = _utc(index=True)
+
+
+class CrawlRun(SQLModel, table=True):
+    __tablename__ = "crawl_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="sources.id", index=True)
+    started_at: dt.datetime = _utc()
+    finished_at: dt.datetime | None = _utc(nullable=True)
+    ok: bool | None = None  # None while running
+    error: str | None = Field(default=None, sa_type=Text)
+    stats: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
