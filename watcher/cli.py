@@ -1,26 +1,33 @@
 """Command line. The only place that configures logging and turns errors into exit codes.
 
     watcher [--config FILE] extract [--format jsonl|table] [--published YYYY-MM-DD] [--region R] INPUT...
+    watcher [--config FILE] crawl [--source NAME] [--max-pages N] [--refresh]
+    watcher [--config FILE] articles [--source NAME] [--since YYYY-MM-DD] [--format table|jsonl]
+    watcher [--config FILE] facts [--source NAME] [--since YYYY-MM-DD] [--indicator I] [--format table|jsonl]
+    watcher [--config FILE] check-config
+    watcher [--config FILE] db upgrade|check
 
-Exit codes: 0 everything read; 1 some input could not be read (the others were still processed);
-2 bad usage or configuration.
+Exit codes: 0 done; 1 some input, source or fetch failed (the others were still processed);
+2 bad usage or configuration, or the database cannot be used.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import dataclasses
 import json
 import logging
 import sys
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-from watcher.config import load_settings
-from watcher.errors import ConfigError, WatcherError
+from watcher.config import Settings, load_settings
+from watcher.errors import ConfigError, StoreError, WatcherError
 from watcher.extract import Extractor, load_lexicon
 from watcher.models import Article, Fact, fact_to_dict
-from watcher.render import format_table
+from watcher.render import aligned, format_table
 
 logger = logging.getLogger("watcher")
 
@@ -42,6 +49,20 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--format", choices=("jsonl", "table"), default="table")
     ex.add_argument("--published", type=_date, help="publication date, overriding what the document says")
     ex.add_argument("--region", help="what 全市/我市/本市 mean (default: region in config)")
+    cr = sub.add_parser("crawl", help="run every (or one) source once")
+    cr.add_argument("--source", action="append", help="only this source (repeatable)")
+    cr.add_argument("--max-pages", type=int, help="fetch at most N article pages per source")
+    cr.add_argument("--refresh", action="store_true", help="re-check known articles (conditional GET)")
+    for name, helptext in (("articles", "stored articles"), ("facts", "stored facts")):
+        p = sub.add_parser(name, help=f"show {helptext}")
+        p.add_argument("--source")
+        p.add_argument("--since", type=_date, help="first seen on or after this date")
+        p.add_argument("--format", choices=("table", "jsonl"), default="table")
+        if name == "facts":
+            p.add_argument("--indicator", help="indicator name contains this")
+    sub.add_parser("check-config", help="validate the config, the sources and the lexicon")
+    db = sub.add_parser("db", help="database schema")
+    db.add_argument("action", choices=("upgrade", "check"))
     return parser
 
 
@@ -62,8 +83,7 @@ def read_article(source: str, published: date | None) -> Article:
     return article_from_bytes(body, source, published=published)
 
 
-def cmd_extract(args: argparse.Namespace) -> int:
-    settings = load_settings(args.config)
+def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     extractor = Extractor(load_lexicon(settings.lexicon_path))
     region = args.region or settings.region
     failed = 0
@@ -87,15 +107,196 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _progress_display() -> tuple[Callable[[str], None] | None, Callable[[], None]]:
+    """A live counter of pages on a terminal; nothing when output goes to a file or a pipe."""
+    if not sys.stderr.isatty():
+        return None, lambda: None
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), transient=True)
+    task = bar.add_task("crawling", total=None)
+    bar.start()
+    count = 0
+
+    def tick(url: str) -> None:
+        nonlocal count
+        count += 1
+        bar.update(task, description=f"{count} pages · {url[-60:]}")
+
+    return tick, bar.stop
+
+
+def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
+    from watcher.app import build_app
+
+    specs = (
+        [settings.source(name) for name in args.source]
+        if args.source
+        else [s for s in settings.sources if s.enabled]
+    )
+    if not specs:
+        print(f"watcher: no sources configured in {settings.config_path}", file=sys.stderr)
+        return 2
+    app = build_app(settings)
+    tick, stop = _progress_display()
+    try:
+        summaries = asyncio.run(
+            app.crawl(specs, max_pages=args.max_pages, refresh=args.refresh, progress=tick)
+        )
+    finally:
+        stop()
+        app.close()
+    for summary in summaries:
+        print(summary.line())
+    return 1 if any(s.error or s.errors for s in summaries) else 0
+
+
+def _jsonable(row: object) -> dict[str, object]:
+    data = dataclasses.asdict(row)  # type: ignore[call-overload]
+    return {k: (v.isoformat() if isinstance(v, date | datetime) else v) for k, v in data.items()}
+
+
+def _since(day: date | None) -> datetime | None:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
+
+
+def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
+    from watcher.app import build_app
+
+    app = build_app(settings)
+    try:
+        rows = app.store.articles(source=args.source, since=_since(args.since))
+    finally:
+        app.close()
+    if args.format == "jsonl":
+        for row in rows:
+            sys.stdout.write(json.dumps(_jsonable(row), ensure_ascii=False) + "\n")
+        return 0
+    body = [
+        [
+            str(r.published or ""),
+            r.source,
+            r.outlet or "",
+            str(r.snapshots),
+            "dup" if r.duplicate_of else "",
+            r.title,
+            r.url,
+        ]
+        for r in rows
+    ]
+    sys.stdout.write(
+        aligned(
+            ["published", "source", "outlet", "snapshots", "", "title", "url"],
+            body,
+            last=80,
+            empty="(no articles)",
+        )
+    )
+    return 0
+
+
+def cmd_facts(args: argparse.Namespace, settings: Settings) -> int:
+    from watcher.app import build_app
+
+    app = build_app(settings)
+    try:
+        rows = app.store.facts(source=args.source, since=_since(args.since), indicator=args.indicator)
+    finally:
+        app.close()
+    if args.format == "jsonl":
+        for row in rows:
+            sys.stdout.write(json.dumps(_jsonable(row), ensure_ascii=False) + "\n")
+        return 0
+    body = [
+        [
+            r.indicator or r.project or "",
+            r.subject or "",
+            r.period or r.date or "",
+            "" if r.value is None else f"{r.value:g}{r.unit or ''}",
+            r.kind or r.stage or "",
+            r.outlet or "",
+            r.raw or r.sentence or "",
+        ]
+        for r in rows
+    ]
+    sys.stdout.write(
+        aligned(
+            ["indicator", "subject", "period", "value", "kind", "outlet", "excerpt"], body, empty="(no facts)"
+        )
+    )
+    return 0
+
+
+def cmd_check_config(args: argparse.Namespace, settings: Settings) -> int:
+    from watcher.discover import check_selectors
+
+    problems = [
+        f"sources[{i}] {s.name}: {p}" for i, s in enumerate(settings.sources) for p in check_selectors(s)
+    ]
+    load_lexicon(settings.lexicon_path)
+    for problem in problems:
+        print(f"watcher: {settings.config_path}: {problem}", file=sys.stderr)
+    if problems:
+        return 2
+    enabled = sum(s.enabled for s in settings.sources)
+    print(
+        f"{settings.config_path}: ok — {len(settings.sources)} sources ({enabled} enabled), "
+        f"lexicon {settings.lexicon_path}, database {_safe_url(settings.database)}"
+    )
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL is shown as written: it has no password part to hide
+        return url
+
+
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    from watcher.store import Store
+
+    settings.storage_path.mkdir(parents=True, exist_ok=True)
+    store = Store.open(settings.database)
+    try:
+        print(
+            f"database {_safe_url(settings.database)}: reachable, schema {store.schema_version()}"
+            + (" (upgraded)" if args.action == "upgrade" else "")
+        )
+    finally:
+        store.close()
+    return 0
+
+
+COMMANDS = {
+    "extract": cmd_extract,
+    "crawl": cmd_crawl,
+    "articles": cmd_articles,
+    "facts": cmd_facts,
+    "check-config": cmd_check_config,
+    "db": cmd_db,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        return cmd_extract(args)
+        settings = load_settings(args.config)
+        return COMMANDS[args.command](args, settings)
     except ConfigError as exc:
         print(f"watcher: config error: {exc}", file=sys.stderr)
         return 2
+    except StoreError as exc:
+        print(f"watcher: database error: {exc}", file=sys.stderr)
+        return 2
+    except WatcherError as exc:
+        print(f"watcher: {exc}", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         return 0

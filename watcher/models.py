@@ -40,6 +40,14 @@ STAGE_ORDER: tuple[Stage, ...] = (
 
 
 @dataclass(frozen=True, slots=True)
+class Validators:
+    """What a conditional GET sends back: the ETag and Last-Modified of the copy we have."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
     """A fetched or read document before the article is found in it."""
 

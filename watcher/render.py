@@ -58,6 +58,19 @@ def fact_row(fact: Fact) -> list[str]:
     return [fact.indicator, fact.subject, when, value, fact.kind, fact.raw or fact.sentence]
 
 
+def aligned(
+    header: list[str], body: list[list[str]], *, last: int = 40, other: int = 24, empty: str = "(nothing)"
+) -> str:
+    """Columns padded to the widest cell (CJK counted as two), long cells clipped with …."""
+    limits = [other] * (len(header) - 1) + [last]
+    table = [header, *body]
+    cols = [min(limit, max(width(r[i]) for r in table)) for i, limit in enumerate(limits)]
+    lines = ["  ".join(pad(clip(cell, cols[i]), cols[i]) for i, cell in enumerate(r)).rstrip() for r in table]
+    if not body:
+        lines.append(empty)
+    return "\n".join(lines) + "\n"
+
+
 def format_table(rows: list[tuple[str, Fact]], with_doc: bool = False) -> str:
     header = ["indicator", "subject", "period", "value", "kind", "excerpt"]
     body = [fact_row(f) for _, f in rows]
@@ -65,10 +78,4 @@ def format_table(rows: list[tuple[str, Fact]], with_doc: bool = False) -> str:
         header.insert(0, "doc")
         for row, (doc, _) in zip(body, rows, strict=True):
             row.insert(0, doc.rsplit("/", 1)[-1])
-    limits = [24] * (len(header) - 1) + [40]
-    table = [header, *body]
-    cols = [min(limit, max(width(r[i]) for r in table)) for i, limit in enumerate(limits)]
-    lines = ["  ".join(pad(clip(cell, cols[i]), cols[i]) for i, cell in enumerate(r)).rstrip() for r in table]
-    if not body:
-        lines.append("(no facts)")
-    return "\n".join(lines) + "\n"
+    return aligned(header, body, empty="(no facts)")

@@ -59,6 +59,7 @@ from watcher.fetch.robots import (
 )
 from watcher.fetch.transport import make_transport
 from watcher.fetch.urls import canonicalize, host_of, is_http_url
+from watcher.models import Validators
 
 logger = logging.getLogger(__name__)
 
@@ -73,14 +74,6 @@ _CHALLENGE_MAX_BYTES = 32 * 1024
 _CHALLENGE_MAX_TEXT_BYTES = 300
 _SCRIPT = re.compile(rb"<script\b.*?</script\s*>|<style\b.*?</style\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(rb"<[^>]*>")
-
-
-@dataclass(frozen=True, slots=True)
-class Validators:
-    """What a conditional GET sends back: the ETag and Last-Modified of the copy we have."""
-
-    etag: str | None = None
-    last_modified: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from sqlalchemy import Engine, func
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, delete, select
 
-from watcher.models import Article, Fact, ValueFact
+from watcher.models import Article, Fact, Validators, ValueFact
 from watcher.store import db, neardup
 from watcher.store.queries import MILESTONE_FIELDS, VALUE_FIELDS, ArticleRow, FactRow, article_rows, fact_rows
 from watcher.store.tables import (
@@ -41,14 +41,6 @@ from watcher.store.tables import (
 SaveStatus = Literal["new", "changed", "unchanged"]
 UrlKind = Literal["listing", "article", "feed"]
 MAX_VERIFIED = 5  # near candidates whose figures are compared, earliest first copy first
-
-
-@dataclass(frozen=True, slots=True)
-class Validators:
-    """What a conditional GET sends back: If-None-Match and If-Modified-Since."""
-
-    etag: str | None = None
-    last_modified: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

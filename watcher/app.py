@@ -1,0 +1,73 @@
+"""Composition root: `build_app(settings)` wires the extractor, the store and the crawl runs.
+
+Nothing here does work of its own; the daemon and the CLI both start from an `App`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from watcher.config import Settings, SourceSpec
+from watcher.extract import Extractor, load_lexicon
+from watcher.fetch.client import Fetcher
+from watcher.pipeline import Crawl, CrawlSummary, crawl_all
+from watcher.store import Store
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class App:
+    settings: Settings
+    extractor: Extractor
+    clock: Callable[[], datetime] = utc_now
+    _store: Store | None = field(default=None, repr=False)
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self.settings.storage_path.mkdir(parents=True, exist_ok=True)
+            self._store = Store.open(self.settings.database)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def region_of(self, spec: SourceSpec) -> str:
+        return spec.region or self.settings.region
+
+    async def crawl(
+        self,
+        specs: list[SourceSpec],
+        *,
+        max_pages: int | None = None,
+        refresh: bool = False,
+        progress: Callable[[str], None] | None = None,
+    ) -> list[CrawlSummary]:
+        """One run of each source, side by side, sharing one polite fetcher."""
+        async with Fetcher(self.settings.fetch) as fetcher:
+            crawls = [
+                Crawl(
+                    spec,
+                    fetcher,
+                    self.store,
+                    self.extractor,
+                    self.region_of(spec),
+                    clock=self.clock,
+                    max_pages=max_pages,
+                    refresh=refresh,
+                    progress=progress,
+                )
+                for spec in specs
+            ]
+            return await crawl_all(crawls)
+
+
+def build_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> App:
+    return App(settings=settings, extractor=Extractor(load_lexicon(settings.lexicon_path)), clock=clock)

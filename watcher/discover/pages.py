@@ -1,0 +1,135 @@
+"""Which listing pages to read next: pagination and e-paper 版面 indexes."""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import parse_qsl, urlsplit
+
+from selectolax.lexbor import LexborHTMLParser
+
+from watcher.config import SourceSpec
+from watcher.discover.links import _collect, _href, _selected_links
+from watcher.fetch.urls import canonicalize
+
+logger = logging.getLogger(__name__)
+
+
+# --- pagination ----------------------------------------------------------------------------------
+
+# TRS WCM pages write their pager with JavaScript: createPageHTML(pages, current (0-based), "index", "html")
+_JS_PAGER = re.compile(
+    r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"](\w+)['\"]\s*,\s*['\"](\w+)['\"]"
+)
+_NEXT_WORDS = frozenset({"下一页", "下页", "后页", "后一页", "下一頁", "下頁", "next", "nextpage"})
+_ARROWS = "<>‹›«»＞〉》→ \u00a0"
+_PAGE_PARAMS = ("page", "p", "pageno", "pagenum", "pageindex", "pn", "curpage", "currentpage")
+_NUMBERED_NAME = re.compile(r"^(\w+?)(?:_(\d+))?\.(s?html?)$")
+
+
+def next_pages(html: str, base_url: str, spec: SourceSpec, page_no: int) -> list[str]:
+    """The listing page to read after page `page_no` (1 = the start page), or [] when done.
+
+    `next_selector` and `page_pattern` decide when given; otherwise a rel=next or 下一页 link, a
+    createPageHTML pager, or a link to the next numbered page (index_N.html, page=N) on the page.
+    """
+    if page_no >= spec.max_listing_pages:
+        return []
+    tree = LexborHTMLParser(html)
+    if spec.next_selector:
+        links = _collect(_selected_links(tree, spec.next_selector), base_url, None)
+        return _others([link.url for link in links], base_url)
+    if spec.page_pattern:
+        return [canonicalize(spec.page_pattern.format(n=page_no, page=page_no + 1), base_url)]
+    found = _next_link(tree, base_url)
+    if found is None:
+        found = _js_pager(html, base_url)
+    if found is None:
+        found = _numbered_link(tree, base_url)
+    return _others(found or [], base_url)
+
+
+def _others(urls: list[str], base_url: str) -> list[str]:
+    """The URLs, each once, without the page itself (the last page often links to itself)."""
+    here = canonicalize(base_url, base_url)
+    return [url for url in dict.fromkeys(urls) if url != here]
+
+
+def _next_link(tree: LexborHTMLParser, base_url: str) -> list[str] | None:
+    """A link marked rel=next or reading 下一页 / 下页 / > …; None if the page has none."""
+    for node in tree.css("a[href], link[rel=next]"):
+        href = _href(node)
+        if href is None:
+            continue
+        rel = (node.attributes.get("rel") or "").lower().split()
+        text = "".join(node.text().split()).strip(_ARROWS).lower()
+        if "next" in rel or text in _NEXT_WORDS or (not text and node.text().strip() in (">", "›", "＞")):
+            return [canonicalize(href, base_url)]
+    return None
+
+
+def _js_pager(html: str, base_url: str) -> list[str] | None:
+    """createPageHTML(pages, current, "index", "html"): the next page, [] on the last; None without one."""
+    m = _JS_PAGER.search(html)
+    if m is None:
+        return None
+    pages, current, stem, extension = int(m.group(1)), int(m.group(2)), m.group(3), m.group(4)
+    if current + 1 >= pages:
+        return []
+    return [canonicalize(f"{stem}_{current + 1}.{extension}", base_url)]
+
+
+def _numbered_link(tree: LexborHTMLParser, base_url: str) -> list[str] | None:
+    """A link on the page to the next numbered page: index.html → index_1.html, index_1 → index_2,
+    page=3 → page=4 (no page= → page=2). E-paper node_N pages are 版面, not pages of a list."""
+    name = urlsplit(base_url).path.rsplit("/", 1)[-1] or "index.html"
+    m = _NUMBERED_NAME.match(name)
+    want_name = f"{m.group(1)}_{int(m.group(2) or 0) + 1}." if m and m.group(1) != "node" else None
+    param, value = _page_param(base_url)
+    want_value = value + 1 if param else 2
+    directory = base_url.split("?", 1)[0].rsplit("/", 1)[0] + "/"
+    for node in tree.css("a[href]"):
+        href = _href(node)
+        if href is None or not ((want_name and want_name in href) or "=" in href):
+            continue  # (canonicalising every link of a page would cost milliseconds)
+        url = canonicalize(href, base_url)
+        if want_name and url.startswith(directory) and "?" not in url:
+            rest = url[len(directory) :]
+            if "/" not in rest and rest.startswith(want_name):
+                return [url]
+        link_param, link_value = _page_param(url)
+        if link_param and param in (None, link_param) and link_value == want_value:
+            return [url]
+    return None
+
+
+def _page_param(url: str) -> tuple[str | None, int]:
+    """The page-number query parameter of a URL and its value (page=3 → ("page", 3))."""
+    for key, value in parse_qsl(urlsplit(url).query):
+        if key.lower() in _PAGE_PARAMS and value.isdigit():
+            return key.lower(), int(value)
+    return None, 0
+
+
+# --- e-paper -------------------------------------------------------------------------------------
+
+_PAGE_INDEX = re.compile(r"/(?:node_[a-z]?\d+|col[a-z]?\d+)\.s?html?$", re.IGNORECASE)
+
+
+def epaper_page_indexes(html: str, base_url: str) -> list[str]:
+    """The other 版面 index pages of the issue a 版面 page belongs to (node_3.htm …), in page order.
+
+    Only pages in the same directory (the same issue) count: 上一期 and 往期 links lead elsewhere.
+    """
+    tree = LexborHTMLParser(html)
+    directory = canonicalize(base_url, base_url).rsplit("/", 1)[0] + "/"
+    found: list[str] = []
+    for node in tree.css("a[href]"):
+        href = _href(node)
+        path = "/" + (href or "").split("#", 1)[0].split("?", 1)[0]
+        if href is None or not (_PAGE_INDEX.search(path) or node.attributes.get("id") == "pageLink"):
+            continue
+        url = canonicalize(href, base_url)
+        if url.startswith(directory) and url[len(directory) :] and "/" not in url[len(directory) :]:
+            found.append(url)
+    return _others(found, base_url)

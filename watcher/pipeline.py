@@ -1,0 +1,272 @@
+"""The one module that knows every stage: crawl a source from its start URLs to stored facts.
+
+    start URLs ─fetch→ listing pages ─discover→ article links ─fetch→ page ─parse→ Article
+        ─extract→ facts ─store→ articles, snapshots, facts (deduplicated, near-duplicates linked)
+
+`crawl_source` never raises for what a site does: a broken page, a failed fetch or an anti-bot wall is
+counted and recorded on the source's run, and the other sources go on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from watcher.config import SourceSpec
+from watcher.discover import (
+    article_links,
+    epaper_page_indexes,
+    expand_start_urls,
+    feed_links,
+    next_pages,
+    sitemap_links,
+)
+from watcher.errors import BlockedError, FetchError, InputError, WatcherError
+from watcher.extract import Extractor
+from watcher.fetch.client import Fetcher, FetchResult
+from watcher.fetch.decode import decode_body
+from watcher.fetch.urls import canonicalize
+from watcher.models import Fact
+from watcher.page import parse_article
+from watcher.page.tables import table_facts
+from watcher.store import Store
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class CrawlSummary:
+    """What one run of one source did; also what the CLI prints and the store records."""
+
+    source: str
+    listing_fetched: int = 0
+    listing_not_modified: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    near_duplicates: int = 0
+    facts: int = 0
+    errors: int = 0
+    blocked: bool = False
+    error: str | None = None
+    elapsed_s: float = 0.0
+    failures: list[str] = field(default_factory=list)
+
+    def stats(self) -> dict[str, int]:
+        return {
+            k: getattr(self, k)
+            for k in (
+                "listing_fetched",
+                "listing_not_modified",
+                "new",
+                "changed",
+                "unchanged",
+                "near_duplicates",
+                "facts",
+                "errors",
+            )
+        }
+
+    def line(self) -> str:
+        state = "BLOCKED" if self.blocked else ("FAILED" if self.error else "ok")
+        return (
+            f"{self.source}: {state} listings {self.listing_fetched} fetched / {self.listing_not_modified} "
+            f"not modified, {self.new} new, {self.changed} changed, {self.near_duplicates} near-duplicates, "
+            f"{self.facts} facts, {self.errors} errors ({self.elapsed_s:.1f}s)"
+            + (f" — {self.error}" if self.error else "")
+        )
+
+
+@dataclass
+class Crawl:
+    """Everything one source run needs; built by the app, one per run."""
+
+    spec: SourceSpec
+    fetcher: Fetcher
+    store: Store
+    extractor: Extractor
+    region: str
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    max_pages: int | None = None  # article pages to fetch at most
+    refresh: bool = False  # re-check known articles (conditional GET)
+    progress: Callable[[str], None] | None = None
+
+
+async def crawl_source(crawl: Crawl) -> CrawlSummary:
+    """One run of one source. Records the run; never raises for the site's faults."""
+    spec, store = crawl.spec, crawl.store
+    summary = CrawlSummary(spec.name)
+    started = time.perf_counter()
+    source_id = store.ensure_source(spec.name, region=spec.region, outlet=spec.outlet)
+    run_id = store.start_run(source_id, crawl.clock())
+    try:
+        links = await _discover(crawl, source_id, summary)
+        await _fetch_articles(crawl, source_id, links, summary)
+    except BlockedError as exc:
+        summary.blocked, summary.error = True, str(exc)
+    except WatcherError as exc:
+        summary.error = str(exc)
+    except Exception as exc:  # the one catch-all per source run: record it, let the other sources go on
+        logger.exception("crawl of %s failed", spec.name, extra={"source": spec.name})
+        summary.error = f"{type(exc).__name__}: {exc}"
+    summary.elapsed_s = time.perf_counter() - started
+    store.finish_run(run_id, finished_at=crawl.clock(), stats=summary.stats(), error=summary.error)
+    logger.info("%s", summary.line(), extra={"source": spec.name})
+    return summary
+
+
+async def _get(crawl: Crawl, url: str, source_id: int, kind: str, *, html_only: bool = True,
+               conditional: bool = True) -> FetchResult:
+    validators = crawl.store.validators(url) if conditional else None
+    result = await crawl.fetcher.fetch(url, validators=validators, politeness=crawl.spec.politeness,
+                                       html_only=html_only)
+    if kind != "article":  # an article's state is saved once the article itself is stored
+        _save_state(crawl, url, source_id, kind, result)
+    return result
+
+
+def _save_state(crawl: Crawl, url: str, source_id: int, kind: str, result: FetchResult) -> None:
+    crawl.store.save_url_state(url, source_id=source_id, kind=kind, status=result.status,
+                               validators=result.validators, fetched_at=crawl.clock())
+
+
+async def _discover(crawl: Crawl, source_id: int, summary: CrawlSummary) -> list[str]:
+    """Article URLs from the source's listing pages, feeds and sitemaps, in discovery order."""
+    spec = crawl.spec
+    found: dict[str, None] = {}
+    queue = [(url, 1) for url in expand_start_urls(spec, crawl.clock().date())]
+    seen: set[str] = set()
+    reached = False
+    while queue:
+        url, page_no = queue.pop(0)
+        url = canonicalize(url)
+        if url in seen:
+            continue
+        seen.add(url)
+        try:
+            result = await _get(crawl, url, source_id, "listing")
+        except BlockedError:
+            raise
+        except FetchError as exc:
+            _failed(crawl, summary, url, exc)
+            continue
+        reached = True
+        if result.not_modified:
+            summary.listing_not_modified += 1
+            continue
+        summary.listing_fetched += 1
+        html = decode_body(result.body, result.content_type)
+        found.update(dict.fromkeys(link.url for link in article_links(html, result.final_url, spec)))
+        queue.extend((u, page_no) for u in epaper_page_indexes(html, result.final_url))
+        if page_no < spec.max_listing_pages:
+            queue.extend((u, page_no + 1) for u in next_pages(html, result.final_url, spec, page_no))
+    for url in [*spec.feeds, *spec.sitemaps]:
+        reached |= await _read_feed(crawl, source_id, url, found, summary)
+    if not reached:
+        raise FetchError(
+            f"no start URL of {spec.name} could be fetched ({summary.failures[-1]})"
+            if summary.failures
+            else f"{spec.name} has nothing to fetch"
+        )
+    return list(found)
+
+
+async def _read_feed(
+    crawl: Crawl, source_id: int, url: str, found: dict[str, None], summary: CrawlSummary
+) -> bool:
+    try:
+        result = await _get(crawl, url, source_id, "feed", html_only=False)
+    except FetchError as exc:
+        _failed(crawl, summary, url, exc)
+        return False
+    if result.not_modified:
+        summary.listing_not_modified += 1
+        return True
+    summary.listing_fetched += 1
+    if url in crawl.spec.sitemaps:
+        links, nested = sitemap_links(result.body, result.final_url)
+        for sub in nested[:20]:
+            await _read_feed(crawl, source_id, sub, found, summary)
+    else:
+        links = feed_links(result.body, result.final_url)
+    found.update(dict.fromkeys(link.url for link in links))
+    return True
+
+
+async def _fetch_articles(crawl: Crawl, source_id: int, urls: list[str], summary: CrawlSummary) -> None:
+    known = crawl.store.known_article_urls(source_id)
+    todo = urls if crawl.refresh else [u for u in urls if u not in known]
+    if crawl.max_pages is not None:
+        todo = todo[: crawl.max_pages]
+    blocked: list[BlockedError] = []
+
+    async def one(url: str) -> None:
+        if blocked:
+            return  # the site put up a wall: stop asking (the source backs off until its next run)
+        try:  # validators only for a stored article: a failed save must not turn into a 304 forever
+            result = await _get(crawl, url, source_id, "article", conditional=url in known)
+        except BlockedError as exc:
+            blocked.append(exc)
+            return
+        except FetchError as exc:
+            _failed(crawl, summary, url, exc)
+            return
+        _store_article(crawl, source_id, url, result, summary)
+
+    await asyncio.gather(*(one(u) for u in todo))
+    if blocked:
+        raise blocked[0]
+
+
+def _store_article(
+    crawl: Crawl, source_id: int, url: str, result: FetchResult, summary: CrawlSummary
+) -> None:
+    if result.not_modified:
+        _save_state(crawl, url, source_id, "article", result)
+        summary.unchanged += 1
+        return
+    try:
+        html = decode_body(result.body, result.content_type)
+        article = parse_article(html, result.final_url, crawl.spec.content_selector)
+    except InputError as exc:
+        _failed(crawl, summary, url, exc)
+        return
+    if crawl.spec.outlet and not article.outlet:
+        article = replace(article, outlet=crawl.spec.outlet)
+    saved = crawl.store.save_article(
+        source_id=source_id, url=url, article=article, raw=result.body, fetched_at=crawl.clock()
+    )
+    _save_state(crawl, url, source_id, "article", result)
+    if saved.status == "unchanged":
+        summary.unchanged += 1
+        return
+    summary.new += saved.status == "new"
+    summary.changed += saved.status == "changed"
+    if saved.duplicate_of is not None:
+        summary.near_duplicates += 1  # its facts are the first copy's: not counted twice
+        return
+    facts: list[Fact] = [
+        *crawl.extractor.extract(article, crawl.region),
+        *table_facts(html, published=article.published, region=crawl.region),
+    ]
+    if saved.snapshot_id is not None:
+        summary.facts += crawl.store.replace_facts(saved.article_id, saved.snapshot_id, facts)
+    if crawl.progress:
+        crawl.progress(url)
+
+
+def _failed(crawl: Crawl, summary: CrawlSummary, url: str, exc: Exception) -> None:
+    summary.errors += 1
+    summary.failures.append(str(exc))
+    logger.warning("%s", exc, extra={"source": crawl.spec.name, "url": url})
+    if crawl.progress:
+        crawl.progress(url)
+
+
+async def crawl_all(crawls: list[Crawl]) -> list[CrawlSummary]:
+    """Run sources side by side; the fetcher they share keeps each host's pace."""
+    return list(await asyncio.gather(*(crawl_source(c) for c in crawls)))
