@@ -11,7 +11,7 @@ import pytest
 
 from watcher.extract import Extractor, load_lexicon
 
-pytest_plugins = ["tests.receivers", "tests.server"]
+pytest_plugins = ["tests.receivers", "tests.server", "tests.databases"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from watcher.config import Settings, SourceSpec
 from watcher.extract import Extractor, load_lexicon
 from watcher.fetch.client import Fetcher
+from watcher.fetch.robots import RobotsCache
 from watcher.pipeline import Crawl, CrawlSummary, crawl_all
 from watcher.store import Store
 
@@ -25,6 +26,7 @@ class App:
     settings: Settings
     extractor: Extractor
     clock: Callable[[], datetime] = utc_now
+    robots: RobotsCache = field(default_factory=RobotsCache)  # robots.txt is read once a day, not once a run
     _store: Store | None = field(default=None, repr=False)
 
     @property
@@ -51,7 +53,7 @@ class App:
         progress: Callable[[str], None] | None = None,
     ) -> list[CrawlSummary]:
         """One run of each source, side by side, sharing one polite fetcher."""
-        async with Fetcher(self.settings.fetch) as fetcher:
+        async with Fetcher(self.settings.fetch, robots=self.robots) as fetcher:
             crawls = [
                 Crawl(
                     spec,

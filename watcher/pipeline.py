@@ -119,19 +119,27 @@ async def crawl_source(crawl: Crawl) -> CrawlSummary:
     return summary
 
 
-async def _get(crawl: Crawl, url: str, source_id: int, kind: str, *, html_only: bool = True,
-               conditional: bool = True) -> FetchResult:
+async def _get(
+    crawl: Crawl, url: str, source_id: int, kind: str, *, html_only: bool = True, conditional: bool = True
+) -> FetchResult:
     validators = crawl.store.validators(url) if conditional else None
-    result = await crawl.fetcher.fetch(url, validators=validators, politeness=crawl.spec.politeness,
-                                       html_only=html_only)
+    result = await crawl.fetcher.fetch(
+        url, validators=validators, politeness=crawl.spec.politeness, html_only=html_only
+    )
     if kind != "article":  # an article's state is saved once the article itself is stored
         _save_state(crawl, url, source_id, kind, result)
     return result
 
 
 def _save_state(crawl: Crawl, url: str, source_id: int, kind: str, result: FetchResult) -> None:
-    crawl.store.save_url_state(url, source_id=source_id, kind=kind, status=result.status,
-                               validators=result.validators, fetched_at=crawl.clock())
+    crawl.store.save_url_state(
+        url,
+        source_id=source_id,
+        kind=kind,
+        status=result.status,
+        validators=result.validators,
+        fetched_at=crawl.clock(),
+    )
 
 
 async def _discover(crawl: Crawl, source_id: int, summary: CrawlSummary) -> list[str]:
@@ -164,8 +172,10 @@ async def _discover(crawl: Crawl, source_id: int, summary: CrawlSummary) -> list
         queue.extend((u, page_no) for u in epaper_page_indexes(html, result.final_url))
         if page_no < spec.max_listing_pages:
             queue.extend((u, page_no + 1) for u in next_pages(html, result.final_url, spec, page_no))
-    for url in [*spec.feeds, *spec.sitemaps]:
-        reached |= await _read_feed(crawl, source_id, url, found, summary)
+    for url in spec.feeds:
+        reached |= await _read_feed(crawl, source_id, url, found, summary, sitemap=False)
+    for url in spec.sitemaps:
+        reached |= await _read_feed(crawl, source_id, url, found, summary, sitemap=True)
     if not reached:
         raise FetchError(
             f"no start URL of {spec.name} could be fetched ({summary.failures[-1]})"
@@ -176,7 +186,14 @@ async def _discover(crawl: Crawl, source_id: int, summary: CrawlSummary) -> list
 
 
 async def _read_feed(
-    crawl: Crawl, source_id: int, url: str, found: dict[str, None], summary: CrawlSummary
+    crawl: Crawl,
+    source_id: int,
+    url: str,
+    found: dict[str, None],
+    summary: CrawlSummary,
+    *,
+    sitemap: bool,
+    depth: int = 0,
 ) -> bool:
     try:
         result = await _get(crawl, url, source_id, "feed", html_only=False)
@@ -187,10 +204,10 @@ async def _read_feed(
         summary.listing_not_modified += 1
         return True
     summary.listing_fetched += 1
-    if url in crawl.spec.sitemaps:
+    if sitemap:
         links, nested = sitemap_links(result.body, result.final_url)
-        for sub in nested[:20]:
-            await _read_feed(crawl, source_id, sub, found, summary)
+        for sub in nested[:20] if depth < 2 else []:  # an index of sitemaps, not an endless chain
+            await _read_feed(crawl, source_id, sub, found, summary, sitemap=True, depth=depth + 1)
     else:
         links = feed_links(result.body, result.final_url)
     found.update(dict.fromkeys(link.url for link in links))
@@ -199,7 +216,9 @@ async def _read_feed(
 
 async def _fetch_articles(crawl: Crawl, source_id: int, urls: list[str], summary: CrawlSummary) -> None:
     known = crawl.store.known_article_urls(source_id)
-    todo = urls if crawl.refresh else [u for u in urls if u not in known]
+    todo = [u for u in urls if u not in known]
+    if crawl.refresh:  # every known article too, even when its listing page did not change
+        todo = list(dict.fromkeys([*urls, *sorted(known)]))
     if crawl.max_pages is not None:
         todo = todo[: crawl.max_pages]
     blocked: list[BlockedError] = []

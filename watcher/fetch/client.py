@@ -150,6 +150,7 @@ class Fetcher:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
         pacer: HostPacer | None = None,
+        robots: RobotsCache | None = None,
     ) -> None:
         self.settings = settings
         self.stats = FetchStats()
@@ -158,7 +159,7 @@ class Fetcher:
         self._pacer = pacer or HostPacer(clock=clock, sleep=sleep)
         self._limiter = HostLimiter()
         self._global = asyncio.Semaphore(settings.global_concurrency)
-        self._robots = RobotsCache(clock=clock)
+        self._robots = robots or RobotsCache(clock=clock)  # the app keeps one across runs
         connections = max(100, settings.global_concurrency)
         self._client = httpx.AsyncClient(
             transport=transport or make_transport(max_connections=connections),

@@ -87,6 +87,7 @@ class RobotsCache:
         self._clock = clock
         self._rules: dict[str, RobotsRules] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def cached(self, url: str) -> RobotsRules | None:
         rules = self._rules.get(origin_of(url))
@@ -97,6 +98,9 @@ class RobotsCache:
         if (rules := self.cached(url)) is not None:
             return rules
         origin = origin_of(url)
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # kept across runs (asyncio.run per crawl): locks belong to one loop
+            self._locks, self._loop = {}, loop
         async with self._locks.setdefault(origin, asyncio.Lock()):
             if (rules := self.cached(url)) is not None:
                 return rules
