@@ -13,6 +13,8 @@ from watcher.config import Settings, SourceSpec
 from watcher.extract import Extractor, load_lexicon
 from watcher.fetch.client import Fetcher
 from watcher.fetch.robots import RobotsCache
+from watcher.notify import Channel, build_channel
+from watcher.notify.outbox import DeliveryStats, deliver_due
 from watcher.pipeline import Crawl, CrawlSummary, crawl_all
 from watcher.store import Store
 
@@ -28,6 +30,7 @@ class App:
     clock: Callable[[], datetime] = utc_now
     robots: RobotsCache = field(default_factory=RobotsCache)  # robots.txt is read once a day, not once a run
     _store: Store | None = field(default=None, repr=False)
+    _channels: dict[str, Channel] | None = field(default=None, repr=False)
 
     @property
     def store(self) -> Store:
@@ -54,6 +57,7 @@ class App:
     ) -> list[CrawlSummary]:
         """One run of each source, side by side, sharing one polite fetcher."""
         async with Fetcher(self.settings.fetch, robots=self.robots) as fetcher:
+            channels = self.settings.alerts.channels or [c.name for c in self.settings.channels]
             crawls = [
                 Crawl(
                     spec,
@@ -62,6 +66,8 @@ class App:
                     self.extractor,
                     self.region_of(spec),
                     clock=self.clock,
+                    alerts=self.settings.alerts,
+                    channels=channels,
                     max_pages=max_pages,
                     refresh=refresh,
                     progress=progress,
@@ -69,6 +75,16 @@ class App:
                 for spec in specs
             ]
             return await crawl_all(crawls)
+
+    def channels(self) -> dict[str, Channel]:
+        """The configured alert channels, built once (secrets read from the environment now)."""
+        if self._channels is None:
+            self._channels = {c.name: build_channel(c) for c in self.settings.channels}
+        return self._channels
+
+    def deliver(self) -> DeliveryStats:
+        """Send the alerts that are due."""
+        return deliver_due(self.store, self.channels(), self.clock(), self.settings.alerts)
 
 
 def build_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> App:

@@ -60,6 +60,18 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--format", choices=("table", "jsonl"), default="table")
         if name == "facts":
             p.add_argument("--indicator", help="indicator name contains this")
+    al = sub.add_parser("alerts", help="changes found, with their alert deliveries")
+    al.add_argument("--since", type=_date, help="found on or after this date")
+    al.add_argument("--all", action="store_true", help="digest-only changes too")
+    al.add_argument("--format", choices=("table", "jsonl"), default="table")
+    sub.add_parser("deliver", help="send the alerts that are due now")
+    se = sub.add_parser(
+        "series", help="a series with each observation and its sources, targets next to actuals"
+    )
+    se.add_argument("indicator", nargs="?")
+    se.add_argument("--subject")
+    mi = sub.add_parser("milestones", help="projects and the stages they reached")
+    mi.add_argument("project", nargs="?")
     sub.add_parser("check-config", help="validate the config, the sources and the lexicon")
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=("upgrade", "check"))
@@ -270,12 +282,82 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_alerts(args: argparse.Namespace, settings: Settings) -> int:
+    from watcher.app import build_app
+
+    app = build_app(settings)
+    try:
+        rows = app.store.change_rows(since=_since(args.since), immediate=None if args.all else True)
+    finally:
+        app.close()
+    if args.format == "jsonl":
+        for row in rows:
+            sys.stdout.write(json.dumps(_jsonable(row), ensure_ascii=False) + "\n")
+        return 0
+    body = [
+        [
+            r.created_at.strftime("%Y-%m-%d %H:%M"),
+            r.kind,
+            ",".join(f"{c}:{s}" for c, s in r.deliveries.items()),
+            r.summary_zh,
+            r.url,
+        ]
+        for r in rows
+    ]
+    sys.stdout.write(
+        aligned(["found", "kind", "delivery", "summary", "source"], body, last=60, empty="(no alerts)")
+    )
+    return 0
+
+
+def cmd_deliver(args: argparse.Namespace, settings: Settings) -> int:
+    from watcher.app import build_app
+
+    app = build_app(settings)
+    try:
+        stats = app.deliver()
+    finally:
+        app.close()
+    print(stats.line())
+    return 1 if stats.failed else 0
+
+
+def cmd_series(args: argparse.Namespace, settings: Settings) -> int:
+    from watcher.app import build_app
+    from watcher.views import series_view
+
+    app = build_app(settings)
+    try:
+        observations = app.store.series_observations(indicator=args.indicator, subject=args.subject)
+    finally:
+        app.close()
+    sys.stdout.write(series_view(observations))
+    return 0
+
+
+def cmd_milestones(args: argparse.Namespace, settings: Settings) -> int:
+    from watcher.app import build_app
+    from watcher.views import milestones_view
+
+    app = build_app(settings)
+    try:
+        observations = app.store.milestone_observations(project=args.project)
+    finally:
+        app.close()
+    sys.stdout.write(milestones_view(observations))
+    return 0
+
+
 COMMANDS = {
     "extract": cmd_extract,
     "crawl": cmd_crawl,
     "articles": cmd_articles,
     "facts": cmd_facts,
     "check-config": cmd_check_config,
+    "alerts": cmd_alerts,
+    "deliver": cmd_deliver,
+    "series": cmd_series,
+    "milestones": cmd_milestones,
     "db": cmd_db,
 }
 

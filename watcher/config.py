@@ -159,6 +159,60 @@ class AppriseChannel(BaseModel):
     timeout_s: float = Field(10.0, gt=0)
 
 
+IMMEDIATE_KINDS = [
+    "target_set",
+    "target_changed",
+    "milestone_reached",
+    "milestone_date_changed",
+    "milestone_regressed",
+    "figure_conflict",
+    "target_met",
+    "target_missed",
+]
+
+
+class ThresholdRule(BaseModel):
+    """Alert at once when a new figure of a series crosses a line (GDP yoy < 5 for 江门)."""
+
+    model_config = _STRICT
+    indicator: str  # contained in the indicator's canonical name
+    subject: str | None = None
+    measure: Literal["level", "yoy", "share", "progress", "rank"] = "level"
+    below: float | None = None
+    above: float | None = None
+
+    @model_validator(mode="after")
+    def _one_line(self) -> ThresholdRule:
+        if self.below is None and self.above is None:
+            raise ValueError("a threshold rule needs `below` or `above`")
+        return self
+
+
+class AlertSettings(BaseModel):
+    """Which changes alert at once (the rest only go into digests), where to, and how hard to retry."""
+
+    model_config = _STRICT
+    immediate: list[str] = IMMEDIATE_KINDS
+    channels: list[str] | None = None  # names of [[channels]]; default: every channel
+    thresholds: list[ThresholdRule] = []
+    indicators: list[str] = []  # alert only about these indicators (contained in the name); empty: all
+    subjects: list[str] = []
+    keywords: list[str] = []  # …or only when the summary or the sentence holds one of these
+    max_attempts: int = Field(8, ge=1)
+    retry_base_s: float = Field(60.0, ge=0)  # exponential backoff between delivery attempts
+    retry_max_s: float = Field(6 * 3600.0, ge=0)
+
+    @field_validator("immediate")
+    @classmethod
+    def _kinds(cls, kinds: list[str]) -> list[str]:
+        from watcher.track.changes import CHANGE_KINDS
+
+        unknown = [k for k in kinds if k not in CHANGE_KINDS]
+        if unknown:
+            raise ValueError(f"unknown change kind {unknown[0]!r} (known: {', '.join(CHANGE_KINDS)})")
+        return kinds
+
+
 Channel = Annotated[EmailChannel | WebhookChannel | AppriseChannel, Field(discriminator="type")]
 
 
@@ -175,15 +229,21 @@ class Settings(BaseModel):
     sources: list[SourceSpec] = []
     fetch: FetchSettings = FetchSettings()
     channels: list[Channel] = []
+    alerts: AlertSettings = AlertSettings()
     config_path: Path | None = None
 
     @model_validator(mode="after")
-    def _unique_sources(self) -> Settings:
-        seen: set[str] = set()
-        for source in self.sources:
-            if source.name in seen:
-                raise ValueError(f"two sources are named {source.name!r}")
-            seen.add(source.name)
+    def _unique_names(self) -> Settings:
+        for what, names in (
+            ("sources", [s.name for s in self.sources]),
+            ("channels", [c.name for c in self.channels]),
+        ):
+            dup = next((n for n in names if names.count(n) > 1), None)
+            if dup is not None:
+                raise ValueError(f"two {what} are named {dup!r}")
+        unknown = [n for n in self.alerts.channels or [] if n not in {c.name for c in self.channels}]
+        if unknown:
+            raise ValueError(f"alerts.channels names no channel {unknown[0]!r}")
         return self
 
     def _relative(self, path: Path) -> Path:

@@ -14,9 +14,9 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from watcher.config import SourceSpec
+from watcher.config import AlertSettings, SourceSpec
 from watcher.discover import (
     article_links,
     epaper_page_indexes,
@@ -30,10 +30,22 @@ from watcher.extract import Extractor
 from watcher.fetch.client import Fetcher, FetchResult
 from watcher.fetch.decode import decode_body
 from watcher.fetch.urls import canonicalize
-from watcher.models import Fact
+from watcher.models import Article, Fact, Milestone
 from watcher.page import parse_article
 from watcher.page.tables import table_facts
 from watcher.store import Store
+from watcher.track import (
+    Change,
+    Evidence,
+    MilestoneObservation,
+    Observation,
+    SeriesKey,
+    diff_milestone,
+    diff_value,
+    observe_milestone,
+    observe_value,
+)
+from watcher.track.rules import is_immediate
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +62,7 @@ class CrawlSummary:
     unchanged: int = 0
     near_duplicates: int = 0
     facts: int = 0
+    changes: int = 0
     errors: int = 0
     blocked: bool = False
     error: str | None = None
@@ -67,6 +80,7 @@ class CrawlSummary:
                 "unchanged",
                 "near_duplicates",
                 "facts",
+                "changes",
                 "errors",
             )
         }
@@ -76,7 +90,7 @@ class CrawlSummary:
         return (
             f"{self.source}: {state} listings {self.listing_fetched} fetched / {self.listing_not_modified} "
             f"not modified, {self.new} new, {self.changed} changed, {self.near_duplicates} near-duplicates, "
-            f"{self.facts} facts, {self.errors} errors ({self.elapsed_s:.1f}s)"
+            f"{self.facts} facts, {self.changes} changes, {self.errors} errors ({self.elapsed_s:.1f}s)"
             + (f" — {self.error}" if self.error else "")
         )
 
@@ -91,6 +105,8 @@ class Crawl:
     extractor: Extractor
     region: str
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    channels: list[str] = field(default_factory=list)  # where immediate alerts go
     max_pages: int | None = None  # article pages to fetch at most
     refresh: bool = False  # re-check known articles (conditional GET)
     progress: Callable[[str], None] | None = None
@@ -214,7 +230,19 @@ async def _read_feed(
     return True
 
 
+@dataclass
+class _Page:
+    """A fetched article page, parsed, waiting for its turn (oldest publication first)."""
+
+    url: str
+    result: FetchResult
+    html: str
+    article: Article
+
+
 async def _fetch_articles(crawl: Crawl, source_id: int, urls: list[str], summary: CrawlSummary) -> None:
+    """Fetch the articles side by side, then store and track them oldest first: a run that finds a
+    project's 开工 and its 封顶 reports them in the order they happened, whatever the listing's order."""
     known = crawl.store.known_article_urls(source_id)
     todo = [u for u in urls if u not in known]
     if crawl.refresh:  # every known article too, even when its listing page did not change
@@ -222,6 +250,7 @@ async def _fetch_articles(crawl: Crawl, source_id: int, urls: list[str], summary
     if crawl.max_pages is not None:
         todo = todo[: crawl.max_pages]
     blocked: list[BlockedError] = []
+    pages: list[_Page] = []
 
     async def one(url: str) -> None:
         if blocked:
@@ -234,28 +263,39 @@ async def _fetch_articles(crawl: Crawl, source_id: int, urls: list[str], summary
         except FetchError as exc:
             _failed(crawl, summary, url, exc)
             return
-        _store_article(crawl, source_id, url, result, summary)
+        page = _parse(crawl, source_id, url, result, summary)
+        if page is not None:
+            pages.append(page)
 
     await asyncio.gather(*(one(u) for u in todo))
+    order = {u: i for i, u in enumerate(todo)}
+    pages.sort(key=lambda p: (p.article.published or date.max, order[p.url]))
+    for page in pages:
+        _store_article(crawl, source_id, page, summary)
     if blocked:
         raise blocked[0]
 
 
-def _store_article(
+def _parse(
     crawl: Crawl, source_id: int, url: str, result: FetchResult, summary: CrawlSummary
-) -> None:
+) -> _Page | None:
     if result.not_modified:
         _save_state(crawl, url, source_id, "article", result)
         summary.unchanged += 1
-        return
+        return None
     try:
         html = decode_body(result.body, result.content_type)
         article = parse_article(html, result.final_url, crawl.spec.content_selector)
     except InputError as exc:
         _failed(crawl, summary, url, exc)
-        return
+        return None
     if crawl.spec.outlet and not article.outlet:
         article = replace(article, outlet=crawl.spec.outlet)
+    return _Page(url, result, html, article)
+
+
+def _store_article(crawl: Crawl, source_id: int, page: _Page, summary: CrawlSummary) -> None:
+    url, result, html, article = page.url, page.result, page.html, page.article
     saved = crawl.store.save_article(
         source_id=source_id, url=url, article=article, raw=result.body, fetched_at=crawl.clock()
     )
@@ -265,15 +305,15 @@ def _store_article(
         return
     summary.new += saved.status == "new"
     summary.changed += saved.status == "changed"
-    if saved.duplicate_of is not None:
-        summary.near_duplicates += 1  # its facts are the first copy's: not counted twice
-        return
     facts: list[Fact] = [
         *crawl.extractor.extract(article, crawl.region),
         *table_facts(html, published=article.published, region=crawl.region),
     ]
-    if saved.snapshot_id is not None:
+    if saved.duplicate_of is not None:
+        summary.near_duplicates += 1  # its facts are the first copy's: not counted twice, but it is evidence
+    elif saved.snapshot_id is not None:
         summary.facts += crawl.store.replace_facts(saved.article_id, saved.snapshot_id, facts)
+    summary.changes += track_article(crawl, article, saved.article_id, facts)
     if crawl.progress:
         crawl.progress(url)
 
@@ -289,3 +329,44 @@ def _failed(crawl: Crawl, summary: CrawlSummary, url: str, exc: Exception) -> No
 async def crawl_all(crawls: list[Crawl]) -> list[CrawlSummary]:
     """Run sources side by side; the fetcher they share keeps each host's pace."""
     return list(await asyncio.gather(*(crawl_source(c) for c in crawls)))
+
+
+def track_article(crawl: Crawl, article: Article, article_id: int, facts: list[Fact]) -> int:
+    """File an article's facts under their series, find what changed, and write the changes and their
+    alerts in one transaction. Returns the number of new changes."""
+    lex = crawl.extractor.lexicon
+    base = Evidence(article.url, article.outlet, article.published, "")
+    histories: dict[SeriesKey, list[Observation]] = {}
+    projects: dict[str, list[MilestoneObservation]] = {}
+
+    def history(key: SeriesKey) -> list[Observation]:
+        if key not in histories:
+            histories[key] = crawl.store.history(key)
+        return histories[key]
+
+    observations: list[Observation] = []
+    milestones: list[MilestoneObservation] = []
+    changes: list[tuple[Change, bool]] = []
+    for fact in facts:
+        evidence = replace(base, sentence=fact.sentence)
+        if isinstance(fact, Milestone):
+            m = observe_milestone(fact, evidence)
+            known = projects.setdefault(m.project, crawl.store.project_history(m.project))
+            found = diff_milestone(known, m)
+            known.append(m)
+            milestones.append(m)
+        else:
+            o = observe_value(fact, evidence, lex)
+            targets = history(replace(o.key, kind="target")) if o.key.kind == "actual" else []
+            found = diff_value(history(o.key), o, targets)
+            history(o.key).append(o)
+            observations.append(o)
+        changes.extend((c, is_immediate(c, crawl.alerts)) for c in found)
+    return crawl.store.record_tracking(
+        article_id=article_id,
+        seen_at=crawl.clock(),
+        observations=observations,
+        milestones=milestones,
+        changes=changes,
+        channels=crawl.channels,
+    )

@@ -24,6 +24,8 @@ def width(text: str) -> int:
 
 
 def clip(text: str, cols: int) -> str:
+    if width(text) <= cols:
+        return text
     out, used = [], 0
     for ch in text:
         w = width(ch)

@@ -35,7 +35,7 @@ def schema_diffs(engine: Engine) -> list[object]:
 
 def test_open_creates_the_schema_at_head(db_url: str) -> None:
     with Store.open(db_url) as store:
-        assert store.schema_version() == HEAD == "0002"
+        assert store.schema_version() == HEAD == "0003"
     with Store.open(db_url) as store:  # opening again changes nothing
         assert store.schema_version() == HEAD
 
@@ -45,12 +45,28 @@ def test_migrated_database_equals_the_metadata(engine: Engine) -> None:
     assert schema_diffs(engine) == []
 
 
+TRACKING = {"observations", "milestone_observations", "changes", "deliveries"}
+
+
+def _touched(diff: tuple) -> str:
+    """The table a schema diff is about (add_table carries the table, add_index the index)."""
+    item = diff[1]
+    return item.name if diff[0] == "add_table" else item.table.name
+
+
 def test_first_revision_lacks_what_the_second_adds(engine: Engine) -> None:
     upgrade(engine, "0001")
     assert current_revision(engine) == "0001"
-    diffs = schema_diffs(engine)
+    diffs = [d for d in schema_diffs(engine) if _touched(d) not in TRACKING]
     assert len(diffs) == 1 and diffs[0][0] == "add_index"  # type: ignore[index]
     assert diffs[0][1].name == "ix_facts_project_stage"  # type: ignore[index]
+
+
+def test_third_revision_adds_the_tracking_tables(engine: Engine) -> None:
+    upgrade(engine, "0002")
+    diffs = schema_diffs(engine)
+    assert {_touched(d) for d in diffs} == TRACKING
+    assert {d[1].name for d in diffs if d[0] == "add_table"} == TRACKING
 
 
 def _insert_old_rows(engine: Engine) -> None:

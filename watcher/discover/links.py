@@ -102,10 +102,14 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _MIN_HEADLINE, _MAX_HEADLINE, _MIN_HEADLINE_CJK = 6, 60, 4
 
 
+_LATIN_RUN = re.compile(r"[A-Za-z0-9.,%％\-—–]+")
+
+
 def is_headline(text: str) -> bool:
     """Whether a link text reads as a headline: 6–60 characters, mostly Chinese, not menu words."""
     text = "".join(text.split())
-    if not _MIN_HEADLINE <= len(text) <= _MAX_HEADLINE or 2 * len(_CJK.findall(text)) < len(text):
+    units = _LATIN_RUN.sub("x", text)  # GDP, 5.2%: one unit each, as a reader counts them
+    if not _MIN_HEADLINE <= len(text) <= _MAX_HEADLINE or 2 * len(_CJK.findall(units)) < len(units):
         return False
     return len(_CJK.findall(_MENU_WORD.sub("", text))) >= _MIN_HEADLINE_CJK
 

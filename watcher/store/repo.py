@@ -37,6 +37,7 @@ from watcher.store.tables import (
     SourceRecord,
     UrlState,
 )
+from watcher.store.tracking import TrackingStore
 
 SaveStatus = Literal["new", "changed", "unchanged"]
 UrlKind = Literal["listing", "article", "feed"]
@@ -64,7 +65,7 @@ class Snapshot:
     raw_hash: str
 
 
-class Store:
+class Store(TrackingStore):
     """watcher's database. Open with `Store.open(url)`; close when done (or use it as a context)."""
 
     def __init__(self, engine: Engine, url: str) -> None:

@@ -155,3 +155,83 @@ class CrawlRun(SQLModel, table=True):
     ok: bool | None = None  # None while running
     error: str | None = Field(default=None, sa_type=Text)
     stats: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+# --- tracking: observations, changes and the alert outbox -------------------------------------------
+
+
+class ObservationRecord(SQLModel, table=True):
+    """A value fact filed under its series: one row per article that stated it (the evidence)."""
+
+    __tablename__ = "observations"
+    __table_args__ = (Index("ix_observations_series_span", "series", "span"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    series: str = Field(sa_type=Text)  # indicator|subject|measure|kind, canonical
+    indicator: str
+    subject: str
+    measure: str
+    kind: str
+    span: str | None = None  # the period of an actual, the deadline of a target or forecast
+    value: float
+    unit: str
+    qualifier: str
+    raw: str = Field(default="", sa_type=Text)
+    article_id: int | None = Field(default=None, foreign_key="articles.id", index=True)
+    url: str = Field(sa_type=Text)
+    outlet: str | None = None
+    published: dt.date | None = None
+    sentence: str = Field(default="", sa_type=Text)
+    seen_at: dt.datetime = _utc()
+
+
+class MilestoneObservationRecord(SQLModel, table=True):
+    __tablename__ = "milestone_observations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    project: str = Field(index=True)  # canonical
+    name: str  # as written
+    stage: str
+    date: str | None = None
+    article_id: int | None = Field(default=None, foreign_key="articles.id", index=True)
+    url: str = Field(sa_type=Text)
+    outlet: str | None = None
+    published: dt.date | None = None
+    sentence: str = Field(default="", sa_type=Text)
+    seen_at: dt.datetime = _utc()
+
+
+class ChangeRecord(SQLModel, table=True):
+    """A change event: what moved, old and new with their sources, in two languages."""
+
+    __tablename__ = "changes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)  # the same evidence never makes two changes
+    kind: str = Field(index=True)
+    subject: str = Field(sa_type=Text)
+    summary_zh: str = Field(sa_type=Text)
+    summary_en: str = Field(sa_type=Text)
+    old: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    new: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    immediate: bool = False  # alert now (else only in digests)
+    article_id: int | None = Field(default=None, foreign_key="articles.id", index=True)
+    created_at: dt.datetime = _utc(index=True)
+
+
+class DeliveryRecord(SQLModel, table=True):
+    """The outbox: one row per alert and channel, written with its change, sent after."""
+
+    __tablename__ = "deliveries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)  # change key + channel: the idempotency key the receiver sees
+    change_id: int = Field(foreign_key="changes.id", index=True)
+    channel: str
+    status: str = Field(default="pending", index=True)  # pending | sending | sent | failed
+    attempts: int = 0
+    next_attempt_at: dt.datetime = _utc(index=True)
+    lease_until: dt.datetime | None = _utc(nullable=True)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    created_at: dt.datetime = _utc()
+    sent_at: dt.datetime | None = _utc(nullable=True)

@@ -1,0 +1,302 @@
+"""The tracker's side of the store: observations by series, change events and the alert outbox.
+
+    history(series) / targets(indicator, subject, measure) / project_history(project)   what is known
+    record_tracking(...)          observations, changes and deliveries of one article, in ONE transaction:
+                                  an alert is written with the change that caused it, or not at all
+    claim_deliveries(now, …)      pending deliveries leased to this process (SKIP LOCKED on PostgreSQL)
+    delivered(id, now) / delivery_failed(id, now, error, retry_at)
+    change_rows(since=…) / series_rows(…) / milestone_rows(…)   what the CLI shows
+
+Delivery is at least once with an idempotency key per alert and channel: a process that dies after
+sending but before recording leaves a lease that expires, and the alert is sent again with the same key
+(the email's Message-ID, the webhook's Idempotency-Key), so a receiver can drop the repeat.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from watcher.store.tables import ChangeRecord, DeliveryRecord, MilestoneObservationRecord, ObservationRecord
+from watcher.track import Change, Evidence, MilestoneObservation, Observation, SeriesKey
+from watcher.track.codec import change_from_record, to_dict
+
+
+def series_text(key: SeriesKey) -> str:
+    return f"{key.indicator}|{key.subject}|{key.measure}|{key.kind}"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """An alert to send on one channel, with the change it is about."""
+
+    id: int
+    key: str
+    channel: str
+    attempts: int
+    change: Change
+    immediate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRow:
+    id: int
+    key: str
+    kind: str
+    subject: str
+    summary_zh: str
+    summary_en: str
+    immediate: bool
+    created_at: datetime
+    url: str
+    old: dict[str, Any] | None
+    new: dict[str, Any]
+    deliveries: dict[str, str]  # channel → status
+
+
+def _observation(r: ObservationRecord) -> Observation:
+    key = SeriesKey(r.indicator, r.subject, r.measure, r.kind)
+    return Observation(
+        key, r.span, r.value, r.unit, r.qualifier, Evidence(r.url, r.outlet, r.published, r.sentence), r.raw
+    )
+
+
+def _milestone(r: MilestoneObservationRecord) -> MilestoneObservation:
+    return MilestoneObservation(
+        r.project, r.name, r.stage, r.date, Evidence(r.url, r.outlet, r.published, r.sentence)
+    )
+
+
+class TrackingStore:
+    """Mixed into `Store`: the methods below use its `_session()`."""
+
+    def _session(self) -> AbstractContextManager[Session]:  # provided by Store
+        raise NotImplementedError
+
+    def history(self, key: SeriesKey) -> list[Observation]:
+        with self._session() as s:
+            rows = s.exec(
+                select(ObservationRecord)
+                .where(ObservationRecord.series == series_text(key))
+                .order_by(col(ObservationRecord.id))
+            ).all()
+            return [_observation(r) for r in rows]
+
+    def targets(self, indicator: str, subject: str, measure: str) -> list[Observation]:
+        return self.history(SeriesKey(indicator, subject, measure, "target"))
+
+    def project_history(self, project: str) -> list[MilestoneObservation]:
+        with self._session() as s:
+            rows = s.exec(
+                select(MilestoneObservationRecord)
+                .where(MilestoneObservationRecord.project == project)
+                .order_by(col(MilestoneObservationRecord.id))
+            ).all()
+            return [_milestone(r) for r in rows]
+
+    def record_tracking(
+        self,
+        *,
+        article_id: int | None,
+        seen_at: datetime,
+        observations: list[Observation],
+        milestones: list[MilestoneObservation],
+        changes: list[tuple[Change, bool]],
+        channels: list[str],
+    ) -> int:
+        """Store one article's observations and changes, and an outbox row per immediate change and channel.
+        Returns how many changes were new (a change already recorded — same key — is skipped)."""
+        with self._session() as s:
+            for o in observations:
+                s.add(_observation_record(o, article_id, seen_at))
+            for m in milestones:
+                s.add(_milestone_record(m, article_id, seen_at))
+            known = set(
+                s.exec(select(ChangeRecord.key).where(col(ChangeRecord.key).in_([c.key for c, _ in changes])))
+            )
+            added = 0
+            for change, immediate in changes:
+                if change.key in known:
+                    continue
+                known.add(change.key)
+                record = ChangeRecord(
+                    key=change.key,
+                    kind=change.kind,
+                    subject=change.subject,
+                    summary_zh=change.summary_zh,
+                    summary_en=change.summary_en,
+                    old=to_dict(change.old) if change.old else None,
+                    new=to_dict(change.new),
+                    immediate=immediate,
+                    article_id=article_id,
+                    created_at=seen_at,
+                )
+                s.add(record)
+                s.flush()
+                added += 1
+                for channel in channels if immediate else []:
+                    s.add(
+                        DeliveryRecord(
+                            key=f"{change.key}:{channel}",
+                            change_id=record.id or 0,
+                            channel=channel,
+                            next_attempt_at=seen_at,
+                            created_at=seen_at,
+                        )
+                    )
+            return added
+
+    def claim_deliveries(self, now: datetime, *, lease_s: float = 300, limit: int = 50) -> list[Delivery]:
+        """Deliveries due now, leased to the caller (another process skips them until the lease ends)."""
+        with self._session() as s:
+            due = (
+                select(DeliveryRecord)
+                .where(col(DeliveryRecord.status).in_(["pending", "sending"]))
+                .where(DeliveryRecord.next_attempt_at <= now)
+                .where(or_(col(DeliveryRecord.lease_until).is_(None), col(DeliveryRecord.lease_until) <= now))
+                .order_by(col(DeliveryRecord.id))
+                .limit(limit)
+            )
+            if s.get_bind().dialect.name == "postgresql":
+                due = due.with_for_update(skip_locked=True)
+            rows = s.exec(due).all()
+            out = []
+            for row in rows:
+                row.status, row.lease_until = "sending", now + timedelta(seconds=lease_s)
+                s.add(row)
+                change = s.get(ChangeRecord, row.change_id)
+                assert change is not None
+                out.append(
+                    Delivery(
+                        row.id or 0,
+                        row.key,
+                        row.channel,
+                        row.attempts,
+                        change_from_record(
+                            change.kind,
+                            change.subject,
+                            change.old,
+                            change.new,
+                            change.summary_zh,
+                            change.summary_en,
+                        ),
+                        change.immediate,
+                    )
+                )
+            return out
+
+    def delivered(self, delivery_id: int, now: datetime) -> None:
+        with self._session() as s:
+            row = s.get(DeliveryRecord, delivery_id)
+            if row is not None:
+                row.status, row.sent_at, row.lease_until = "sent", now, None
+                row.attempts += 1
+                s.add(row)
+
+    def delivery_failed(self, delivery_id: int, now: datetime, error: str, retry_at: datetime | None) -> None:
+        """A failed attempt: retried at `retry_at`, or given up (status failed) when it is None."""
+        with self._session() as s:
+            row = s.get(DeliveryRecord, delivery_id)
+            if row is not None:
+                row.attempts += 1
+                row.last_error = error
+                row.lease_until = None
+                row.status = "pending" if retry_at is not None else "failed"
+                row.next_attempt_at = retry_at or now
+                s.add(row)
+
+    def change_rows(self, *, since: datetime | None = None, immediate: bool | None = None) -> list[ChangeRow]:
+        with self._session() as s:
+            query = select(ChangeRecord).order_by(col(ChangeRecord.id))
+            if since is not None:
+                query = query.where(ChangeRecord.created_at >= since)
+            if immediate is not None:
+                query = query.where(ChangeRecord.immediate == immediate)
+            rows = s.exec(query).all()
+            status: dict[int, dict[str, str]] = {}
+            ids = [r.id for r in rows]
+            for d in s.exec(select(DeliveryRecord).where(col(DeliveryRecord.change_id).in_(ids))):
+                status.setdefault(d.change_id, {})[d.channel] = d.status
+            return [
+                ChangeRow(
+                    r.id or 0,
+                    r.key,
+                    r.kind,
+                    r.subject,
+                    r.summary_zh,
+                    r.summary_en,
+                    r.immediate,
+                    r.created_at,
+                    r.new["evidence"]["url"],
+                    r.old,
+                    r.new,
+                    status.get(r.id or 0, {}),
+                )
+                for r in rows
+            ]
+
+    def series_observations(
+        self, *, indicator: str | None = None, subject: str | None = None
+    ) -> list[Observation]:
+        with self._session() as s:
+            query = select(ObservationRecord).order_by(
+                col(ObservationRecord.series), col(ObservationRecord.span), col(ObservationRecord.id)
+            )
+            if indicator:
+                query = query.where(col(ObservationRecord.indicator).contains(indicator))
+            if subject:
+                query = query.where(col(ObservationRecord.subject).contains(subject))
+            return [_observation(r) for r in s.exec(query)]
+
+    def milestone_observations(self, *, project: str | None = None) -> list[MilestoneObservation]:
+        with self._session() as s:
+            query = select(MilestoneObservationRecord).order_by(
+                col(MilestoneObservationRecord.project), col(MilestoneObservationRecord.id)
+            )
+            if project:
+                query = query.where(col(MilestoneObservationRecord.project).contains(project))
+            return [_milestone(r) for r in s.exec(query)]
+
+
+def _observation_record(o: Observation, article_id: int | None, seen_at: datetime) -> ObservationRecord:
+    k = o.key
+    return ObservationRecord(
+        series=series_text(k),
+        indicator=k.indicator,
+        subject=k.subject,
+        measure=k.measure,
+        kind=k.kind,
+        span=o.when,
+        value=o.value,
+        unit=o.unit,
+        qualifier=o.qualifier,
+        raw=o.raw,
+        article_id=article_id,
+        url=o.evidence.url,
+        outlet=o.evidence.outlet,
+        published=o.evidence.published,
+        sentence=o.evidence.sentence,
+        seen_at=seen_at,
+    )
+
+
+def _milestone_record(
+    m: MilestoneObservation, article_id: int | None, seen_at: datetime
+) -> MilestoneObservationRecord:
+    return MilestoneObservationRecord(
+        project=m.project,
+        name=m.name,
+        stage=m.stage,
+        date=m.date,
+        article_id=article_id,
+        url=m.evidence.url,
+        outlet=m.evidence.outlet,
+        published=m.evidence.published,
+        sentence=m.evidence.sentence,
+        seen_at=seen_at,
+    )

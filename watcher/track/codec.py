@@ -1,0 +1,76 @@
+"""Observations and changes to and from JSON-ready dicts (the store keeps a change's old and new this way)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from watcher.track.changes import Change
+from watcher.track.series import Evidence, MilestoneObservation, Observation, SeriesKey
+
+
+def evidence_to_dict(ev: Evidence) -> dict[str, Any]:
+    return {
+        "url": ev.url,
+        "outlet": ev.outlet,
+        "published": ev.published.isoformat() if ev.published else None,
+        "sentence": ev.sentence,
+    }
+
+
+def evidence_from_dict(data: dict[str, Any]) -> Evidence:
+    published = data.get("published")
+    return Evidence(
+        data["url"],
+        data.get("outlet"),
+        date.fromisoformat(published) if published else None,
+        data.get("sentence") or "",
+    )
+
+
+def to_dict(o: Observation | MilestoneObservation) -> dict[str, Any]:
+    if isinstance(o, MilestoneObservation):
+        return {
+            "type": "milestone",
+            "project": o.project,
+            "name": o.name,
+            "stage": o.stage,
+            "date": o.date,
+            "evidence": evidence_to_dict(o.evidence),
+        }
+    k = o.key
+    return {
+        "type": "value",
+        "indicator": k.indicator,
+        "subject": k.subject,
+        "measure": k.measure,
+        "kind": k.kind,
+        "when": o.when,
+        "value": o.value,
+        "unit": o.unit,
+        "qualifier": o.qualifier,
+        "raw": o.raw,
+        "evidence": evidence_to_dict(o.evidence),
+    }
+
+
+def from_dict(data: dict[str, Any]) -> Observation | MilestoneObservation:
+    ev = evidence_from_dict(data["evidence"])
+    if data["type"] == "milestone":
+        return MilestoneObservation(data["project"], data["name"], data["stage"], data.get("date"), ev)
+    key = SeriesKey(data["indicator"], data["subject"], data["measure"], data["kind"])
+    return Observation(
+        key,
+        data.get("when"),
+        float(data["value"]),
+        data["unit"],
+        data["qualifier"],
+        ev,
+        data.get("raw") or "",
+    )
+
+
+def change_from_record(
+    kind: str, subject: str, old: dict[str, Any] | None, new: dict[str, Any], zh: str, en: str
+) -> Change:
+    return Change(kind, subject, from_dict(old) if old else None, from_dict(new), zh, en)
