@@ -213,6 +213,63 @@ class AlertSettings(BaseModel):
         return kinds
 
 
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class DigestSettings(BaseModel):
+    """When digests go out (local time), and how."""
+
+    model_config = _STRICT
+    enabled: bool = True
+    daily_at: str = "08:00"
+    weekly_on: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    weekly_at: str = "08:30"
+    timezone: str = "Asia/Shanghai"
+    send_empty: bool = False  # send a digest that has nothing new in it
+    channel: str = "email"  # the [[channels]] email channel digests are sent through
+    base_url: str | None = None  # public URL of the service, for unsubscribe links
+
+    @field_validator("daily_at", "weekly_at")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        if not _CLOCK.match(value):
+            raise ValueError(f"not a time of day HH:MM: {value!r}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+class DaemonSettings(BaseModel):
+    """`watcher run`: the background service."""
+
+    model_config = _STRICT
+    http_host: str = "127.0.0.1"
+    http_port: int | None = Field(None, ge=0, le=65535)  # /healthz and /metrics; off unless set
+    jitter_s: float = Field(60.0, ge=0)  # spread source runs around their schedule
+    deliver_every_s: float = Field(60.0, gt=0)  # how often due alerts are sent
+    shutdown_timeout_s: float = Field(30.0, gt=0)  # finish current writes, then stop
+    failing_after_runs: int = Field(3, ge=1)  # consecutive failed runs that make a source "failing"
+    quiet_after: str = (
+        "14d"  # no new article for this long makes a source "quiet" (per source: expected_period)
+    )
+
+    @field_validator("quiet_after")
+    @classmethod
+    def _period(cls, value: str) -> str:
+        if not _INTERVAL.match(value.strip()):
+            raise ValueError(f"not an interval (2d, 14d): {value!r}")
+        return value
+
+
 Channel = Annotated[EmailChannel | WebhookChannel | AppriseChannel, Field(discriminator="type")]
 
 
@@ -230,6 +287,8 @@ class Settings(BaseModel):
     fetch: FetchSettings = FetchSettings()
     channels: list[Channel] = []
     alerts: AlertSettings = AlertSettings()
+    digests: DigestSettings = DigestSettings()
+    daemon: DaemonSettings = DaemonSettings()
     config_path: Path | None = None
 
     @model_validator(mode="after")
