@@ -9,8 +9,10 @@ forecast) and the period or deadline it is about.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 
 from watcher.extract.lexicon import Lexicon, alternation
 from watcher.extract.periods import TimeRef
@@ -49,9 +51,17 @@ def compile_cues(lex: Lexicon, quantity: re.Pattern[str]) -> Cues:
     )
 
 
+@lru_cache(maxsize=256)
+def _breaks(sentence: str, chars: str) -> list[int]:
+    """Positions just after each of `chars` in the sentence, ascending (computed once per sentence)."""
+    return [i + 1 for i, ch in enumerate(sentence) if ch in chars]
+
+
 def left_edge(sentence: str, pos: int, floor: int, chars: str = _CLAUSE_END + "、") -> int:
     """Start of the clause (or list item) that `pos` is in, not before `floor`."""
-    return max(floor, max(sentence.rfind(c, floor, pos) for c in chars) + 1)
+    breaks = _breaks(sentence, chars)
+    i = bisect_right(breaks, pos) - 1
+    return max(floor, breaks[i]) if i >= 0 else floor
 
 
 def measure_of(prefix: str, q: Quantity, cues: Cues, lex: Lexicon, indicator: str) -> tuple[str, int]:

@@ -65,18 +65,13 @@ def compile_quantity_re(lex: Lexicon) -> re.Pattern[str]:
     )
 
 
-def _reject(m: re.Match[str], sentence: str, lex: Lexicon) -> bool:
+def _reject(m: re.Match[str], g: dict[str, str | None], sentence: str, lex: Lexicon) -> bool:
     """Matches that look like figures but are not facts."""
-    unit, cn = m.group("unit"), m.group("cn")
-    start = m.start("num") if m.group("num") else m.start("cn") if cn else m.start("bare")
+    unit, cn = g["unit"], g["cn"]
+    start = m.start("num") if g["num"] else m.start("cn") if cn else m.start("bare")
     before = sentence[start - 1] if start > 0 else " "
     after = sentence[m.end() : m.end() + 1]
-    if (
-        before == "第"
-        or (before in ".-/:" and not m.group("neg"))
-        or after in ("+", "-", "/")
-        or before == "+"
-    ):
+    if before == "第" or (before in ".-/:" and not g["neg"]) or after in ("+", "-", "/") or before == "+":
         return True  # ordinals, decimals' tails, codes, phone numbers, formulas (1+3)
     if before.isascii() and before.isalnum():
         return True  # M1, 5G, B2-…: part of a code
@@ -89,62 +84,64 @@ def _reject(m: re.Match[str], sentence: str, lex: Lexicon) -> bool:
             return True
         if unit in lex.arabic_only or before in '“‘"' or sentence[max(0, start - 2) : start].endswith("“"):
             return True
-    if m.group("bare") and not m.group("qb"):
+    if g["bare"] and not g["qb"]:
         return True  # 千亿级, 百亿元: a class, not a figure, unless 超/近 … says how much
     return after == "级"  # 百亿元级, 千亿级
 
 
-def _value(m: re.Match[str]) -> float | None:
-    if m.group("num"):
-        value = float(m.group("num").replace(",", ""))
-    elif m.group("cn"):
-        value = parse_chinese(m.group("cn"))
+def _value(g: dict[str, str | None]) -> float | None:
+    if g["num"]:
+        value = float(g["num"].replace(",", ""))
+    elif g["cn"]:
+        value = parse_chinese(g["cn"])
     else:
-        value = MAGNITUDES[m.group("bare")]
+        value = MAGNITUDES[g["bare"]]
     if value is None:
         return None
-    if m.group("mag"):
-        value *= MAGNITUDES[m.group("mag")]
-    return -value if m.group("neg") else value
+    if g["mag"]:
+        value *= MAGNITUDES[g["mag"]]
+    return -value if g["neg"] else value
 
 
-def _qualifier(m: re.Match[str], lex: Lexicon) -> str:
-    if m.group("hi"):
+def _qualifier(g: dict[str, str | None], lex: Lexicon) -> str:
+    if g["hi"]:
         return ">"
-    if m.group("qa"):
-        return lex.qualifier_after[m.group("qa")]
-    if m.group("more") or m.group("more2"):
+    if g["qa"]:
+        return lex.qualifier_after[g["qa"]]
+    if g["more"] or g["more2"]:
         return ">"
-    if m.group("qb"):
-        return lex.qualifier_before[m.group("qb")]
+    if g["qb"]:
+        return lex.qualifier_before[g["qb"]]
     return "="
 
 
-def _unit(m: re.Match[str], lex: Lexicon) -> tuple[str, float, str] | None:
+def _unit(g: dict[str, str | None], lex: Lexicon) -> tuple[str, float, str] | None:
     """(base unit, factor, unit as written) or None when the figure has no unit."""
-    unit, mag = m.group("unit"), m.group("mag") or ""
+    unit, mag = g["unit"], g["mag"] or ""
     if unit:
         if unit in lex.counters:
             return unit, 1.0, mag + unit
         base, factor = lex.units[unit]
         return base, factor, mag + unit
-    if mag in ("亿", "万亿", "千亿", "百亿") or m.group("bare"):
-        return "元", 1.0, mag or m.group("bare")  # 4000亿 in an economy report is money
+    if mag in ("亿", "万亿", "千亿", "百亿") or g["bare"]:
+        return "元", 1.0, mag or g["bare"]  # 4000亿 in an economy report is money
     return None
 
 
-def _bare_numbers_sharing(matches: list[re.Match[str]], sentence: str) -> dict[int, re.Match[str]]:
+def _bare_numbers_sharing(
+    matches: list[tuple[re.Match[str], dict[str, str | None]]], sentence: str
+) -> dict[int, dict[str, str | None]]:
     """分别为3.2、1.8亿元: a bare number takes the unit of the figure its list ends with."""
-    shared: dict[int, re.Match[str]] = {}
+    shared: dict[int, dict[str, str | None]] = {}
     for i in range(len(matches) - 2, -1, -1):
-        m, nxt = matches[i], matches[i + 1]
+        (m, g), (nxt, ng) = matches[i], matches[i + 1]
         if (
-            m.group("num")
-            and not (m.group("unit") or m.group("mag"))
+            g["num"]
+            and not (g["unit"] or g["mag"])
             and sentence[m.end() : nxt.start()] in ("、", "和", "及", "，")
         ):
-            donor = shared.get(i + 1, nxt)
-            if donor.group("unit") or donor.group("mag"):
+            donor = shared.get(i + 1, ng)
+            if donor["unit"] or donor["mag"]:
                 shared[i] = donor
     return shared
 
@@ -152,32 +149,24 @@ def _bare_numbers_sharing(matches: list[re.Match[str]], sentence: str) -> dict[i
 def find_quantities(sentence: str, lex: Lexicon, pattern: re.Pattern[str]) -> list[Quantity]:
     """Every figure of a normalised sentence, in order."""
     found: list[Quantity] = []
-    matches = list(pattern.finditer(sentence))
+    matches = [(m, m.groupdict()) for m in pattern.finditer(sentence)]
     shared = _bare_numbers_sharing(matches, sentence)
-    for i, m in enumerate(matches):
+    for i, (m, g) in enumerate(matches):
         if i in shared:
-            q = _shared_unit(m, shared[i], lex)
+            q = _shared_unit(m, g, shared[i], lex)
             if q is not None:
                 found.append(q)
             continue
-        if not (m.group("unit") or m.group("mag") or m.group("bare")) or _reject(m, sentence, lex):
+        if not (g["unit"] or g["mag"] or g["bare"]) or _reject(m, g, sentence, lex):
             continue
-        unit = _unit(m, lex)
-        value = _value(m)
+        unit = _unit(g, lex)
+        value = _value(g)
         if unit is None or value is None:
             continue
         base, factor, written = unit
-        qa = m.group("qa")
-        end = (
-            m.end()
-            if qa
-            else m.end("unit")
-            if m.group("unit")
-            else m.end("mag")
-            if m.group("mag")
-            else m.end()
-        )
-        num_start = m.start("num") if m.group("num") else m.start("cn") if m.group("cn") else m.start("bare")
+        qa = g["qa"]
+        end = m.end() if qa else m.end("unit") if g["unit"] else m.end("mag") if g["mag"] else m.end()
+        num_start = m.start("num") if g["num"] else m.start("cn") if g["cn"] else m.start("bare")
         found.append(
             Quantity(
                 start=m.start(),
@@ -186,18 +175,19 @@ def find_quantities(sentence: str, lex: Lexicon, pattern: re.Pattern[str]) -> li
                 value=value * factor,
                 unit=base,
                 written_unit=written,
-                qualifier=_qualifier(m, lex),
+                qualifier=_qualifier(g, lex),
                 is_counter=base in lex.counters,
             )
         )
     for m in _PERCENT_WORDS.finditer(sentence):
-        value = parse_chinese(m.group("pct").split("点")[0])
+        g = m.groupdict()
+        value = parse_chinese(g["pct"].split("点")[0])
         if value is not None:
-            qual = lex.qualifier_before.get(m.group("qb") or "", "=")
+            qual = lex.qualifier_before.get(g["qb"] or "", "=")
             found.append(
                 Quantity(
                     start=m.start(),
-                    num_start=m.start() + len(m.group("qb") or ""),
+                    num_start=m.start() + len(g["qb"] or ""),
                     end=m.end(),
                     value=value,
                     unit="%",
@@ -206,7 +196,8 @@ def find_quantities(sentence: str, lex: Lexicon, pattern: re.Pattern[str]) -> li
                 )
             )
     for m in _RANK.finditer(sentence):
-        raw = m.group("rank")
+        g = m.groupdict()
+        raw = g["rank"]
         value = float(raw) if raw.isdigit() else parse_chinese(raw)
         if value:
             found.append(
@@ -225,15 +216,15 @@ def find_quantities(sentence: str, lex: Lexicon, pattern: re.Pattern[str]) -> li
     return found
 
 
-def _shared_unit(m: re.Match[str], donor: re.Match[str], lex: Lexicon) -> Quantity | None:
+def _shared_unit(
+    m: re.Match[str], g: dict[str, str | None], donor: dict[str, str | None], lex: Lexicon
+) -> Quantity | None:
     unit = _unit(donor, lex)
     if unit is None:
         return None
     base, factor, written = unit
-    value = float(m.group("num").replace(",", "")) * (
-        MAGNITUDES[donor.group("mag")] if donor.group("mag") else 1
-    )
-    if m.group("neg"):
+    value = float(g["num"].replace(",", "")) * (MAGNITUDES[donor["mag"]] if donor["mag"] else 1)
+    if g["neg"]:
         value = -value
     return Quantity(
         start=m.start(),
@@ -242,6 +233,6 @@ def _shared_unit(m: re.Match[str], donor: re.Match[str], lex: Lexicon) -> Quanti
         value=value * factor,
         unit=base,
         written_unit=written,
-        qualifier=_qualifier(m, lex),
+        qualifier=_qualifier(g, lex),
         is_counter=base in lex.counters,
     )

@@ -35,12 +35,21 @@ def _t2s_table() -> dict[int, int]:
     return table
 
 
+@cache
+def _traditional_re() -> re.Pattern[str]:
+    chars = "".join(chr(c) for c in _t2s_table() if chr(c) not in _AMBIGUOUS)
+    return re.compile(f"[{re.escape(chars)}]")
+
+
 def is_traditional(text: str) -> bool:
     """True when the text is written in traditional characters (looks at the first 2000)."""
-    table = _t2s_table()
     sample = text[:2000]
-    hits = sum(1 for ch in sample if ord(ch) in table and ch not in _AMBIGUOUS)
-    return hits >= 2 or (hits == 1 and len(sample) < 200)
+    hits = 0
+    for _ in _traditional_re().finditer(sample):
+        hits += 1
+        if hits >= 2:
+            return True
+    return hits == 1 and len(sample) < 200
 
 
 def normalize(text: str) -> str:
