@@ -17,9 +17,11 @@ serves it from a child process, so the server's CPU is not counted. Each round, 
   httpx    plain GETs of the same article URLs with an httpx.AsyncClient (its own transport).
   aiohttp  the same through watcher.fetch.transport.make_transport("aiohttp").
 
-Figures are medians of --rounds rounds; CPU is this process's time.process_time(), GC left on (a crawl
-runs with it). --postgres URL repeats crawl and again in a schema of its own on that server, emptied
-each round and dropped at the end. Loopback only: nothing leaves the machine.
+Figures are medians of --rounds rounds (the peers, warmed up on 20 pages first, make three passes a
+round, each with a new client, and their median is over all passes); CPU is this process's
+time.process_time(), GC left on (a crawl runs with it). --postgres URL repeats crawl and again in a
+schema of its own on that server, emptied each round and dropped at the end. Loopback only: nothing
+leaves the machine.
 """
 
 from __future__ import annotations
@@ -68,6 +70,8 @@ LEXICON = ROOT / "config" / "lexicon"
 SECTION = "newzwgk/zwdt/jmyw"
 PER_PAGE = 20
 IN_FLIGHT = 16
+PEER_PASSES = 3  # a pass of the peers takes a tenth of a second: three a round, each a new client
+WARM_UP = 20  # pages each plain-GET peer fetches untimed before the rounds
 NEWEST = datetime(2023, 8, 21, 9, 0)
 SPAN_DAYS = 60  # the articles' dates: two months up to NEWEST
 TODAY = datetime(2023, 8, 22, 9, 0, tzinfo=UTC)
@@ -86,7 +90,7 @@ _CELL_TEXT = re.compile(r">([^<]+)<")
 
 @dataclass
 class Variation:
-    """One article's changes: figures scaled (a figure alike throughout), places swapped, dates moved."""
+    """One article's changes: figures scaled (alike wherever repeated), places swapped, dates moved."""
 
     rng: random.Random
     places: dict[str, str]
@@ -286,8 +290,9 @@ def timed_crawl(app: App) -> tuple[CrawlSummary, float, float]:
 
 
 def open_store(app: App) -> float:
+    """Seconds to open the fresh database (schema created, migrations run), kept out of the crawl's time."""
     start = time.perf_counter()
-    assert app.store is not None  # opened on first use: schema created, migrations run
+    _ = app.store  # opened on first use
     return time.perf_counter() - start
 
 
@@ -316,8 +321,14 @@ def second_crawl(app: App, site: SiteServer) -> AgainRun:
     return AgainRun(wall_s, cpu_s, site.asked(), summary.listing_not_modified, summary.new)
 
 
+def make_app(site: SiteServer, database_url: str, storage: Path, count: int) -> App:
+    return build_app(
+        settings_for(site.base, database_url, storage, listing_pages(count)), clock=lambda: TODAY
+    )
+
+
 def crawl_round(site: SiteServer, database_url: str, storage: Path, count: int) -> tuple[CrawlRun, AgainRun]:
-    app = build_app(settings_for(site.base, database_url, storage, listing_pages(count)), clock=lambda: TODAY)
+    app = make_app(site, database_url, storage, count)
     try:
         return first_crawl(app, site, count), second_crawl(app, site)
     finally:
@@ -393,6 +404,8 @@ class Samples:
 
 def run_rounds(site: SiteServer, work: Path, urls: list[str], args: argparse.Namespace) -> Samples:
     samples = Samples()
+    for factory in PEERS.values():  # warm-up: the transports' code paths loaded and run once
+        plain_gets(urls[:WARM_UP], factory)
     with databases(work, args.postgres) as urls_of:
         for n in range(args.rounds):
             for db, database_url in urls_of.items():
@@ -400,7 +413,8 @@ def run_rounds(site: SiteServer, work: Path, urls: list[str], args: argparse.Nam
                 samples.crawl.setdefault(db, []).append(first)
                 samples.again.setdefault(db, []).append(again)
             for peer, factory in PEERS.items():
-                samples.gets.setdefault(peer, []).append(plain_gets(urls, factory))
+                passes = [plain_gets(urls, factory) for _ in range(PEER_PASSES)]
+                samples.gets.setdefault(peer, []).extend(passes)
     return samples
 
 
@@ -450,6 +464,18 @@ def get_figures(runs: list[GetRun]) -> dict[str, Any]:
         "cpu_ms_per_page": median_of(runs, "cpu_s") * 1000 / last.pages,
         "mb": last.bytes / 1e6,
         "wall_s_each": [run.wall_s for run in runs],
+    }
+
+
+def describe_site(root: Path, stories: list[Story]) -> dict[str, Any]:
+    pages = list((root / SECTION / "content").glob("*.html"))
+    return {
+        "articles": len(stories),
+        "listing_pages": listing_pages(len(stories)),
+        "mb": sum(page.stat().st_size for page in pages) / 1e6,
+        "mean_text_chars": sum(len("".join(s.paragraphs)) for s in stories) / len(stories),
+        "closest_simhash_bits": closest_pair_bits(stories),
+        "seed_stories": len(story_pool()),
     }
 
 
@@ -514,7 +540,8 @@ def table_rows(result: dict[str, Any]) -> Iterator[str]:
 def print_table(result: dict[str, Any]) -> None:
     site = result["site"]
     pages = f"{site['listing_pages']} listing pages of {PER_PAGE}"
-    print(f"site    {site['articles']} articles ({site['mb']:.2f} MB of GBK pages), {pages}")
+    text = f"{site['mean_text_chars']:.0f} characters of text on average"
+    print(f"site    {site['articles']} articles ({site['mb']:.2f} MB of GBK pages, {text}), {pages}")
     print(f"        closest two texts {site['closest_simhash_bits']} SimHash bits apart (linked at <= 7)")
     print(f"machine {result['machine']}, Python {result['python']}, {result['date']}")
     print(
@@ -557,7 +584,7 @@ def print_top(rows: list[tuple[int, float, float, str]], order: str, top: int) -
 
 def profile(site: SiteServer, work: Path, count: int, top: int) -> None:
     """One first crawl into a fresh SQLite database under cProfile; the top functions both ways."""
-    app = build_app(settings_for(site.base, f"sqlite:///{work / 'profile.db'}", work, listing_pages(count)))
+    app = make_app(site, f"sqlite:///{work / 'profile.db'}", work, count)
     try:
         open_store(app)
         profiler = cProfile.Profile()
@@ -588,6 +615,8 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile one crawl instead of timing")
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.rounds < 1 or args.articles < 2:
+        parser.error("--rounds must be at least 1 and --articles at least 2")
     if args.serve:
         serve(args.serve)
         return
@@ -605,17 +634,6 @@ def main() -> None:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
         print_table(result)
-
-
-def describe_site(root: Path, stories: list[Story]) -> dict[str, Any]:
-    pages = list((root / SECTION / "content").glob("*.html"))
-    return {
-        "articles": len(stories),
-        "listing_pages": listing_pages(len(stories)),
-        "mb": sum(page.stat().st_size for page in pages) / 1e6,
-        "closest_simhash_bits": closest_pair_bits(stories),
-        "seed_stories": len(story_pool()),
-    }
 
 
 if __name__ == "__main__":

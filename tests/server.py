@@ -221,6 +221,7 @@ def _is_fresh(headers: dict[str, str], etag: str, mtime: float) -> bool:
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # the default 5 drops connections when a crawler opens more at once
     fixture: FixtureServer
 
     def handle_error(self, request: Any, client_address: Any) -> None:
