@@ -84,7 +84,9 @@ class App:
 
     def deliver(self) -> DeliveryStats:
         """Send the alerts that are due."""
-        return deliver_due(self.store, self.channels(), self.clock(), self.settings.alerts)
+        return deliver_due(
+            self.store, self.channels(), self.clock(), self.settings.alerts, digests=self.settings.digests
+        )
 
 
 def build_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> App:

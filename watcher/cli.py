@@ -4,6 +4,9 @@
     watcher [--config FILE] crawl [--source NAME] [--max-pages N] [--refresh]
     watcher [--config FILE] articles [--source NAME] [--since YYYY-MM-DD] [--format table|jsonl]
     watcher [--config FILE] facts [--source NAME] [--since YYYY-MM-DD] [--indicator I] [--format table|jsonl]
+    watcher [--config FILE] alerts [--since D] [--all] | deliver | series [I] [--subject S] | milestones [P]
+    watcher [--config FILE] subscribers add|list|remove|pause … | digest --preview EMAIL | --send
+    watcher [--config FILE] run [--once]
     watcher [--config FILE] check-config
     watcher [--config FILE] db upgrade|check
 
@@ -23,6 +26,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from watcher import cli_daemon, cli_subscribers
 from watcher.config import Settings, load_settings
 from watcher.errors import ConfigError, StoreError, WatcherError
 from watcher.extract import Extractor, load_lexicon
@@ -73,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     mi = sub.add_parser("milestones", help="projects and the stages they reached")
     mi.add_argument("project", nargs="?")
     sub.add_parser("check-config", help="validate the config, the sources and the lexicon")
+    cli_subscribers.add_parsers(sub)
+    cli_daemon.add_parsers(sub)
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=("upgrade", "check"))
     return parser
@@ -359,6 +365,8 @@ COMMANDS = {
     "series": cmd_series,
     "milestones": cmd_milestones,
     "db": cmd_db,
+    **cli_subscribers.COMMANDS,
+    **cli_daemon.COMMANDS,
 }
 
 

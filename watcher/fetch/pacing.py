@@ -118,3 +118,32 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
         when = when.replace(tzinfo=UTC)
     current = time.time() if now is None else now
     return max(0.0, when.timestamp() - current)
+
+
+class SharedPacer(HostPacer):
+    """Pacing shared by several processes: each request start is reserved through `reserve(host, delay)`,
+    which returns the seconds to wait (the store does it in one upsert on the database's clock)."""
+
+    def __init__(
+        self,
+        reserve: Callable[[str, float], float],
+        defer: Callable[[str, float], None],
+        *,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        super().__init__(sleep=sleep)
+        self._reserve = reserve
+        self._defer_shared = defer
+
+    async def wait(self, host: str, min_delay_s: float) -> float:
+        if min_delay_s <= 0:
+            return await super().wait(host, 0)  # nothing to share; a local defer still holds
+        waited = await asyncio.to_thread(self._reserve, host, min_delay_s)
+        if waited > 0:
+            logger.debug("shared pacing %s: waiting %.3f s", host, waited, extra={"host": host})
+            await self._sleep(waited)
+        return waited
+
+    def defer(self, host: str, delay_s: float) -> None:
+        super().defer(host, delay_s)
+        self._defer_shared(host, delay_s)

@@ -12,6 +12,7 @@ broken, timeouts, 4xx replies. 5xx rejections, failed logins and missing setting
 
 from __future__ import annotations
 
+import email.policy
 import hashlib
 import logging
 import re
@@ -26,6 +27,7 @@ from watcher.errors import DeliveryError
 from watcher.notify.message import Message
 
 logger = logging.getLogger(__name__)
+_POLICY = email.policy.default.clone(max_line_length=998)
 
 MESSAGE_ID_DOMAIN = "watcher"
 _ID_LEFT = re.compile(r"^[A-Za-z0-9._+=-]+$")  # a safe id-left (dot-atom-text, RFC 5322 § 3.6.4)
@@ -41,7 +43,7 @@ def message_id(idempotency_key: str) -> str:
 
 def build_email(message: Message, *, from_addr: str, to: tuple[str, ...]) -> EmailMessage:
     """The MIME message: headers, a text part and, when there is HTML, an alternative HTML part."""
-    mail = EmailMessage()
+    mail = EmailMessage(policy=_POLICY)  # headers with long URLs (List-Unsubscribe) stay unfolded
     mail["Subject"] = message.subject
     mail["From"] = from_addr
     mail["To"] = ", ".join(to)

@@ -15,7 +15,18 @@ this metadata; a test compares the two.
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Dialect, Index, LargeBinary, Text, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    LargeBinary,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 SQLModel.metadata.naming_convention = {
@@ -233,5 +244,50 @@ class DeliveryRecord(SQLModel, table=True):
     next_attempt_at: dt.datetime = _utc(index=True)
     lease_until: dt.datetime | None = _utc(nullable=True)
     last_error: str | None = Field(default=None, sa_type=Text)
+    created_at: dt.datetime = _utc()
+    sent_at: dt.datetime | None = _utc(nullable=True)
+
+
+# --- subscribers and their digests -----------------------------------------------------------------
+
+
+class SubscriberRecord(SQLModel, table=True):
+    """Someone who gets digests and/or immediate alerts by email, about the changes their filters pick."""
+
+    __tablename__ = "subscribers"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True)  # lower case
+    digest: str = "daily"  # daily | weekly | off
+    immediate: bool = False  # immediate alerts by email too
+    indicators: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    subjects: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    keywords: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    kinds: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    paused: bool = False
+    token: str = Field(unique=True)  # the unsubscribe token (url-safe, random)
+    created_at: dt.datetime = _utc()  # subscribed at: the first digest covers what changed since
+    unsubscribed_at: dt.datetime | None = _utc(nullable=True)
+
+
+class DigestRecord(SQLModel, table=True):
+    """One digest period of one subscriber: claimed with a lease, sent once, covering (since, cutoff]."""
+
+    __tablename__ = "digests"
+    __table_args__ = (UniqueConstraint("subscriber_id", "period_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscriber_id: int = Field(foreign_key="subscribers.id")  # indexed by the unique constraint
+    period_key: str  # daily: the local date 2024-10-01; weekly: the ISO week 2024-W40
+    frequency: str  # daily | weekly
+    since: dt.datetime = _utc()  # changes created after this…
+    cutoff: dt.datetime = _utc()  # …and up to this
+    status: str = Field(default="sending", index=True)  # pending|sending|sent|empty|failed|superseded
+    attempts: int = 0
+    next_attempt_at: dt.datetime = _utc()
+    lease_until: dt.datetime | None = _utc(nullable=True)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    alerts: int = 0  # what the digest held, once composed
+    updates: int = 0
     created_at: dt.datetime = _utc()
     sent_at: dt.datetime | None = _utc(nullable=True)

@@ -2,9 +2,11 @@
 
     history(series) / targets(indicator, subject, measure) / project_history(project)   what is known
     record_tracking(...)          observations, changes and deliveries of one article, in ONE transaction:
-                                  an alert is written with the change that caused it, or not at all
+                                  an alert is written with the change that caused it, or not at all —
+                                  one per channel, and one per subscriber whose filters want it
+                                  (channel `subscriber:<id>`, key `<change key>:subscriber:<id>`)
     claim_deliveries(now, …)      pending deliveries leased to this process (SKIP LOCKED on PostgreSQL)
-    delivered(id, now) / delivery_failed(id, now, error, retry_at)
+    delivered(id, now) / delivery_failed(id, now, error, retry_at) / delivery_cancelled(id, now, reason)
     change_rows(since=…) / series_rows(…) / milestone_rows(…)   what the CLI shows
 
 Delivery is at least once with an idempotency key per alert and channel: a process that dies after
@@ -22,6 +24,7 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
+from watcher.store.subscribers import immediate_subscribers
 from watcher.store.tables import ChangeRecord, DeliveryRecord, MilestoneObservationRecord, ObservationRecord
 from watcher.track import Change, Evidence, MilestoneObservation, Observation, SeriesKey
 from watcher.track.codec import change_from_record, to_dict
@@ -120,6 +123,7 @@ class TrackingStore:
                 s.exec(select(ChangeRecord.key).where(col(ChangeRecord.key).in_([c.key for c, _ in changes])))
             )
             added = 0
+            subscribers = immediate_subscribers(s) if any(i for _, i in changes) else []
             for change, immediate in changes:
                 if change.key in known:
                     continue
@@ -139,16 +143,9 @@ class TrackingStore:
                 s.add(record)
                 s.flush()
                 added += 1
-                for channel in channels if immediate else []:
-                    s.add(
-                        DeliveryRecord(
-                            key=f"{change.key}:{channel}",
-                            change_id=record.id or 0,
-                            channel=channel,
-                            next_attempt_at=seen_at,
-                            created_at=seen_at,
-                        )
-                    )
+                if immediate:
+                    wanted = [x.channel for x in subscribers if x.wants(change)]
+                    s.add_all(_delivery(change.key, record.id or 0, c, seen_at) for c in channels + wanted)
             return added
 
     def claim_deliveries(self, now: datetime, *, lease_s: float = 300, limit: int = 50) -> list[Delivery]:
@@ -196,6 +193,14 @@ class TrackingStore:
             if row is not None:
                 row.status, row.sent_at, row.lease_until = "sent", now, None
                 row.attempts += 1
+                s.add(row)
+
+    def delivery_cancelled(self, delivery_id: int, now: datetime, reason: str) -> None:
+        """Not to be sent, ever (its subscriber paused or left): status cancelled, with the reason."""
+        with self._session() as s:
+            row = s.get(DeliveryRecord, delivery_id)
+            if row is not None:
+                row.status, row.last_error, row.lease_until = "cancelled", reason, None
                 s.add(row)
 
     def delivery_failed(self, delivery_id: int, now: datetime, error: str, retry_at: datetime | None) -> None:
@@ -261,6 +266,16 @@ class TrackingStore:
             if project:
                 query = query.where(col(MilestoneObservationRecord.project).contains(project))
             return [_milestone(r) for r in s.exec(query)]
+
+
+def _delivery(change_key: str, change_id: int, channel: str, now: datetime) -> DeliveryRecord:
+    return DeliveryRecord(
+        key=f"{change_key}:{channel}",
+        change_id=change_id,
+        channel=channel,
+        next_attempt_at=now,
+        created_at=now,
+    )
 
 
 def _observation_record(o: Observation, article_id: int | None, seen_at: datetime) -> ObservationRecord:

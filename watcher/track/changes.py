@@ -32,6 +32,9 @@ CHANGE_KINDS = (
     "figure_revised",
     "target_met",
     "target_missed",
+    "source_failing",
+    "source_quiet",
+    "source_recovered",
 )
 _MEASURE_ZH = {"level": "", "yoy": "增速", "share": "占比", "progress": "完成进度", "rank": "排名"}
 _MEASURE_EN = {"level": "", "yoy": " growth", "share": " share", "progress": " progress", "rank": " rank"}

@@ -1,0 +1,380 @@
+"""`watcher run`: APScheduler wiring only — which job runs when.
+
+    crawl:<source>    each enabled source on its `schedule`: an interval (IntervalTrigger) or a five-field
+                      cron expression (CronTrigger; weekdays numbered as crontab does, 0 = Sunday; local
+                      time of `digests.timezone`), with `daemon.jitter_s` of jitter (at most half the
+                      interval); never two runs of a source at once, late runs coalesced into one;
+                      sources of one host take turns (each crawl has a fetcher, and so a pace, of its own)
+    health            the source health check, at start, every HEALTH_EVERY_S, and after each crawl run
+    deliver           the alert outbox (`app.deliver()`), at start and every `daemon.deliver_every_s`
+    digest:daily      `send_due_digests(app, now, frequency=…)` at `digests.daily_at`, and on
+    digest:weekly     `digests.weekly_on` at `digests.weekly_at`, in `digests.timezone`
+
+One AsyncIOScheduler on one event loop. Crawls are coroutines, so they run side by side on that loop,
+sharing the app's robots cache, and can be cancelled when a shutdown runs out of time. Blocking work —
+sending alerts and digests, the health check — runs in a daemon thread per job, so a slow SMTP server
+never stalls a crawl, and a stuck send cannot keep the process from exiting.
+
+SIGTERM / SIGINT: the scheduler is paused (no new job starts), running jobs get
+`daemon.shutdown_timeout_s` (less a second) to finish their writes, what is left is cancelled — each store
+write is one transaction, so an interrupted run leaves nothing half-written — and the process exits 0.
+
+Jobs are kept in memory; what was done is in the database. After a restart a source's next run is due
+one interval after its last run, and the outbox and the digest table say what was already sent, so
+nothing is sent twice. "Now" for deliveries, digests and health is `app.clock()`; APScheduler keeps real
+time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import random
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from watcher.app import App
+from watcher.config import SourceSpec, interval_seconds
+from watcher.errors import ConfigError, WatcherError
+from watcher.fetch.urls import host_of
+from watcher.health import alert_channels, check_sources
+from watcher.service import Service
+from watcher.store.db import safe_url
+from watcher.store.health import SourceState
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+HEALTH_EVERY_S = 600.0
+CRAWL_GRACE_S = 3600  # a run late by up to an hour (a suspended machine, a busy loop) still happens, once
+DIGEST_GRACE_S = 6 * 3600
+_ONE_AT_A_TIME: dict[str, Any] = {"max_instances": 1, "coalesce": True}  # and late runs coalesced
+SHUTDOWN_MARGIN_S = 1.0  # of shutdown_timeout_s, kept for cancelling and closing
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")  # crontab numbers, 7 = Sunday too
+
+
+def _crontab_weekdays(field: str) -> str:
+    """A crontab day-of-week field (0 or 7 = Sunday) as APScheduler names: 1-5 → mon,tue,wed,thu,fri."""
+    names: list[str] = []
+    for part in field.lower().split(","):
+        what, _, step_text = part.partition("/")
+        step = int(step_text) if step_text else 1
+        if what == "*":
+            first, last = 0, 6
+        elif what.replace("-", "").isdigit():
+            low, _, high = what.partition("-")
+            first, last = int(low), int(high or (low if not step_text else 7))
+        else:
+            names.append(part)  # names (mon-fri) mean the same to both
+            continue
+        if not 0 <= first <= last <= 7:
+            raise ValueError(f"day of week {what!r} is not within 0-7")
+        names.extend(_WEEKDAYS[d] for d in range(first, last + 1, step))
+    return ",".join(dict.fromkeys(names))
+
+
+def source_trigger(spec: SourceSpec, *, jitter_s: float, timezone: ZoneInfo) -> BaseTrigger:
+    """The trigger of a source's schedule: "30m" / "6h" → every so often; five fields → cron.
+    ConfigError naming the source when APScheduler cannot read the cron fields."""
+    text = spec.schedule.strip()
+    fields = text.split()
+    if len(fields) != 5:
+        every = interval_seconds(text)
+        return IntervalTrigger(seconds=every, timezone=timezone, jitter=min(jitter_s, every / 2) or None)
+    minute, hour, day, month, weekday = fields
+    try:
+        dow = None if weekday == "*" else _crontab_weekdays(weekday)
+        return CronTrigger(
+            minute=minute,
+            hour=hour,
+            day=day,
+            month=month,
+            day_of_week=dow,
+            timezone=timezone,
+            jitter=jitter_s or None,
+        )
+    except ValueError as exc:
+        raise ConfigError(f"sources {spec.name}: schedule {spec.schedule!r}: {exc}") from exc
+
+
+def _succeed(future: asyncio.Future[T], result: T) -> None:
+    if not future.done():
+        future.set_result(result)
+
+
+def _fail(future: asyncio.Future[Any], exc: BaseException) -> None:
+    if not future.done():
+        future.set_exception(exc)
+
+
+async def in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run blocking `fn` in a daemon thread of its own and await its result (cancelling stops waiting)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(outcome: Callable[[], None]) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits any more
+            loop.call_soon_threadsafe(outcome)
+
+    def work() -> None:
+        try:
+            result = fn(*args, **kwargs)
+        except BaseException as exc:
+            settle(functools.partial(_fail, future, exc))
+        else:
+            settle(functools.partial(_succeed, future, result))
+
+    threading.Thread(target=work, name=f"watcher-{getattr(fn, '__name__', 'job')}", daemon=True).start()
+    return await future
+
+
+@functools.cache
+def digest_sender() -> Callable[..., Any] | None:
+    """`watcher.notify.digest.send_due_digests`, or None (said once) when digests are not available."""
+    try:
+        from watcher.notify.digest import send_due_digests  # type: ignore[import-not-found,unused-ignore]
+    except ImportError as exc:
+        logger.warning("Digests not available: %s", exc)
+        return None
+    return send_due_digests  # type: ignore[no-any-return,unused-ignore]
+
+
+class Daemon:
+    """The scheduler and its jobs around one App. `await Daemon(app).run()` until SIGTERM or stop()."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.settings = app.settings
+        self.service: Service | None = None
+        self._stopping = asyncio.Event()
+        self._active: set[asyncio.Task[Any]] = set()
+        self._host_locks: dict[str, asyncio.Lock] = {}
+
+    @property
+    def sources(self) -> list[SourceSpec]:
+        return [s for s in self.settings.sources if s.enabled]
+
+    # --- which job runs when ---
+
+    def build_scheduler(self, now: datetime | None = None) -> AsyncIOScheduler:
+        now = now or datetime.now(UTC)
+        zone = ZoneInfo(self.settings.digests.timezone)
+        daemon = self.settings.daemon
+        scheduler = AsyncIOScheduler(timezone=zone)
+        states = self.app.store.source_states()
+        for spec in self.sources:
+            trigger = source_trigger(spec, jitter_s=daemon.jitter_s, timezone=zone)
+            first = (
+                {"next_run_time": self._first_run(spec, states.get(spec.name), now)}
+                if isinstance(trigger, IntervalTrigger)
+                else {}  # a cron source waits for its next time
+            )
+            job = {"id": f"crawl:{spec.name}", "args": [spec.name], "misfire_grace_time": CRAWL_GRACE_S}
+            scheduler.add_job(self.crawl_job, trigger, **job, **first, **_ONE_AT_A_TIME)
+        every = {"next_run_time": now, "misfire_grace_time": max(1, int(daemon.deliver_every_s))}
+        deliver = IntervalTrigger(seconds=daemon.deliver_every_s, timezone=zone)
+        scheduler.add_job(self.deliver_job, deliver, id="deliver", **every, **_ONE_AT_A_TIME)
+        health = IntervalTrigger(seconds=HEALTH_EVERY_S, timezone=zone)
+        scheduler.add_job(self.health_job, health, id="health", **every, **_ONE_AT_A_TIME)
+        if self.settings.digests.enabled:
+            self._add_digest_jobs(scheduler, zone)
+        return scheduler
+
+    def _first_run(self, spec: SourceSpec, state: SourceState | None, now: datetime) -> datetime:
+        """One interval after the source's last run (now if that has passed), plus some jitter."""
+        every = interval_seconds(spec.schedule)
+        due = state.last_run + timedelta(seconds=every) if state and state.last_run else now
+        spread = random.uniform(0, min(self.settings.daemon.jitter_s, every / 2))
+        return max(due, now) + timedelta(seconds=spread)
+
+    def _add_digest_jobs(self, scheduler: AsyncIOScheduler, zone: ZoneInfo) -> None:
+        digests = self.settings.digests
+        (hour, minute), (weekly_hour, weekly_minute) = (
+            digests.daily_at.split(":"),
+            digests.weekly_at.split(":"),
+        )
+        triggers = {
+            "daily": CronTrigger(hour=hour, minute=minute, timezone=zone),
+            "weekly": CronTrigger(
+                day_of_week=digests.weekly_on, hour=weekly_hour, minute=weekly_minute, timezone=zone
+            ),
+        }
+        for frequency, trigger in triggers.items():
+            job = {"id": f"digest:{frequency}", "args": [frequency], "misfire_grace_time": DIGEST_GRACE_S}
+            scheduler.add_job(self.digest_job, trigger, **job, **_ONE_AT_A_TIME)
+
+    # --- the jobs: thin calls into the app ---
+
+    @contextlib.contextmanager
+    def _running(self, job: str) -> Iterator[None]:
+        """Count the job as running (shutdown waits for it); log its failure, once, with its name."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._active.add(task)
+        try:
+            yield
+        except asyncio.CancelledError:  # only a shutdown that ran out of time cancels: a clean end
+            logger.warning("job %s cancelled: still running at the shutdown timeout", job, extra={"job": job})
+        except WatcherError as exc:  # a database, channel or configuration problem: one line
+            logger.error("job %s failed: %s", job, exc, extra={"job": job})
+        except Exception:
+            logger.exception("job %s failed", job, extra={"job": job})
+        finally:
+            if task is not None:
+                self._active.discard(task)
+
+    async def crawl_job(self, name: str) -> None:
+        if self._stopping.is_set():
+            return
+        spec = self.settings.source(name)
+        with self._running(f"crawl {name}"):
+            async with self._host_lock(spec):  # sources of one site take turns: one fetcher's pace each
+                if self._stopping.is_set():
+                    return
+                await self.app.crawl([spec])  # the pipeline logs the run's line
+            await in_thread(check_sources, self.app, None, {name})
+
+    def _host_lock(self, spec: SourceSpec) -> asyncio.Lock:
+        return self._host_locks.setdefault(host_of(spec.start_urls[0]), asyncio.Lock())
+
+    async def deliver_job(self) -> None:
+        if self._stopping.is_set():
+            return
+        with self._running("deliver"):
+            stats = await in_thread(self.app.deliver)
+            if stats.sent or stats.retrying or stats.failed:
+                logger.info("%s", stats.line())
+
+    async def health_job(self) -> None:
+        if self._stopping.is_set():
+            return
+        with self._running("health"):
+            await in_thread(check_sources, self.app)
+
+    async def digest_job(self, frequency: str) -> None:
+        send = digest_sender()
+        if send is None or self._stopping.is_set():
+            return
+        with self._running(f"digest {frequency}"):
+            stats = await in_thread(send, self.app, self.app.clock(), frequency=frequency)
+            logger.info("%s digests: %s", frequency, stats.line())
+
+    # --- start, run, stop ---
+
+    def stop(self) -> None:
+        """Stop scheduling and shut down (what SIGTERM and SIGINT do)."""
+        if not self._stopping.is_set():
+            logger.info("Stopping: finishing running jobs (%d)", len(self._active))
+        self._stopping.set()
+
+    async def run(self) -> int:
+        """Run until stop() or a signal; 0 on a clean stop."""
+        loop = asyncio.get_running_loop()
+        self.app.channels()  # built now: a broken channel setting fails the start, not the first alert
+        scheduler = self.build_scheduler()
+        self.service = self._start_service()
+        installed: list[int] = []
+        try:
+            self._log_enabled()
+            installed = _install_signal_handlers(loop, self.stop)
+            scheduler.start()
+            await self._stopping.wait()
+        finally:
+            await self._drain(scheduler)
+            if self.service is not None:
+                self.service.close()
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+        logger.info("Stopped")
+        return 0
+
+    def _start_service(self) -> Service | None:
+        daemon = self.settings.daemon
+        if daemon.http_port is None:
+            return None
+        try:
+            return Service(self.app).start()
+        except OSError as exc:
+            raise WatcherError(f"cannot listen on {daemon.http_host}:{daemon.http_port}: {exc}") from exc
+
+    async def _drain(self, scheduler: AsyncIOScheduler) -> None:
+        """Start nothing new; let running jobs finish within the timeout; cancel the rest."""
+        self._stopping.set()
+        if scheduler.running:
+            scheduler.pause()
+        await asyncio.sleep(0)  # a job submitted just before the pause sees `stopping`, or registers
+        running = {t for t in self._active if not t.done()}
+        timeout = max(0.0, self.settings.daemon.shutdown_timeout_s - SHUTDOWN_MARGIN_S)
+        if running:
+            _, late = await asyncio.wait(running, timeout=timeout)
+            if late:
+                logger.warning("Cancelling %d jobs still running after %.0f s", len(late), timeout)
+                for task in late:
+                    task.cancel()
+                await asyncio.wait(late, timeout=SHUTDOWN_MARGIN_S / 2)
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+            await asyncio.sleep(0)  # AsyncIOScheduler shuts down on its loop
+
+    def _log_enabled(self) -> None:
+        sources = ", ".join(f"{s.name} [{s.schedule}]" for s in self.sources)
+        logger.info("Enabled sources (%d): %s", len(self.sources), sources or "none")
+        kinds = {c.name: c.type for c in self.settings.channels}
+        channels = ", ".join(f"{n} ({kinds.get(n, '?')})" for n in alert_channels(self.settings))
+        logger.info("Enabled channels: %s", channels or "none (alerts wait in the outbox)")
+        digests = self.settings.digests
+        if not digests.enabled:
+            logger.info("Digests: off")
+        elif digest_sender() is not None:
+            logger.info(
+                "Digests: daily at %s, weekly on %s at %s (%s)",
+                digests.daily_at,
+                digests.weekly_on,
+                digests.weekly_at,
+                digests.timezone,
+            )
+        logger.info("Database: %s", safe_url(self.settings.database))
+        if self.service is not None:
+            logger.info("HTTP endpoint: %s (/healthz, /metrics, /unsubscribe)", self.service.url)
+
+
+def _install_signal_handlers(loop: asyncio.AbstractEventLoop, stop: Callable[[], None]) -> list[int]:
+    """SIGTERM and SIGINT call `stop` (only possible in the main thread; elsewhere, call stop yourself)."""
+    if threading.current_thread() is not threading.main_thread():
+        return []
+    installed = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop)
+            installed.append(sig)
+    return installed
+
+
+def run_once(app: App) -> int:
+    """Every enabled source once, then the health check, the alerts and any digests due; 1 if a source
+    or a page failed."""
+    specs = [s for s in app.settings.sources if s.enabled]
+    summaries = asyncio.run(app.crawl(specs))
+    check_sources(app)
+    stats = app.deliver()
+    logger.info("%s", stats.line())
+    failed = any(s.error or s.errors for s in summaries)
+    send = digest_sender() if app.settings.digests.enabled else None
+    if send is not None:
+        try:
+            logger.info("digests: %s", send(app, app.clock()).line())
+        except WatcherError as exc:  # the crawl and the alerts are done: say so, and fail the run
+            logger.error("digests: %s", exc)
+            failed = True
+    return 1 if failed else 0
