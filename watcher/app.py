@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from watcher.config import Settings, SourceSpec
 from watcher.extract import Extractor, load_lexicon
 from watcher.fetch.client import Fetcher
+from watcher.fetch.pacing import SharedPacer
 from watcher.fetch.robots import RobotsCache
 from watcher.notify import Channel, build_channel
 from watcher.notify.outbox import DeliveryStats, deliver_due
@@ -31,6 +32,7 @@ class App:
     robots: RobotsCache = field(default_factory=RobotsCache)  # robots.txt is read once a day, not once a run
     _store: Store | None = field(default=None, repr=False)
     _channels: dict[str, Channel] | None = field(default=None, repr=False)
+    _shared: bool | None = field(default=None, repr=False)
 
     @property
     def store(self) -> Store:
@@ -38,6 +40,13 @@ class App:
             self.settings.storage_path.mkdir(parents=True, exist_ok=True)
             self._store = Store.open(self.settings.database)
         return self._store
+
+    @property
+    def is_shared(self) -> bool:
+        """Several processes may use this database (PostgreSQL): pacing and work are coordinated in it."""
+        if self._shared is None:
+            self._shared = self.store.is_shared
+        return self._shared
 
     def close(self) -> None:
         if self._store is not None:
@@ -56,7 +65,9 @@ class App:
         progress: Callable[[str], None] | None = None,
     ) -> list[CrawlSummary]:
         """One run of each source, side by side, sharing one polite fetcher."""
-        async with Fetcher(self.settings.fetch, robots=self.robots) as fetcher:
+        store = self.store
+        pacer = SharedPacer(store.reserve_host_slot, store.defer_host) if self.is_shared else None
+        async with Fetcher(self.settings.fetch, robots=self.robots, pacer=pacer) as fetcher:
             channels = self.settings.alerts.channels or [c.name for c in self.settings.channels]
             crawls = [
                 Crawl(

@@ -14,12 +14,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import Callable
-from typing import Any
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from watcher.config import Settings
+
+if TYPE_CHECKING:
+    from watcher.app import App
 
 
 def add_parsers(subparsers: Any) -> None:
@@ -48,13 +54,26 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     _log_at_info()
     app = build_app(settings)
     try:
-        if args.once:
-            return run_once(app)
-        return asyncio.run(Daemon(app).run())
+        with _one_per_sqlite_file(app):
+            if args.once:
+                return run_once(app)
+            return asyncio.run(Daemon(app).run())
     except KeyboardInterrupt:  # --once has no signal handlers: Ctrl-C stops it where it is
         return 130
     finally:
         app.close()
+
+
+def _one_per_sqlite_file(app: App) -> AbstractContextManager[None]:
+    """SQLite serves one daemon: a second one on the same file stops with a clear message."""
+    from sqlalchemy.engine import make_url
+
+    from watcher.store.coord import hold_sqlite_lock
+
+    url = make_url(app.settings.database)
+    if app.is_shared or not url.database or url.database == ":memory:":
+        return contextlib.nullcontext()
+    return hold_sqlite_lock(Path(url.database))
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {"run": cmd_run}

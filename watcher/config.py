@@ -258,9 +258,8 @@ class DaemonSettings(BaseModel):
     deliver_every_s: float = Field(60.0, gt=0)  # how often due alerts are sent
     shutdown_timeout_s: float = Field(30.0, gt=0)  # finish current writes, then stop
     failing_after_runs: int = Field(3, ge=1)  # consecutive failed runs that make a source "failing"
-    quiet_after: str = (
-        "14d"  # no new article for this long makes a source "quiet" (per source: expected_period)
-    )
+    quiet_after: str = "14d"  # no new article this long makes a source "quiet" (or its expected_period)
+    lease_s: float = Field(600.0, gt=0)  # a replica's claim on a source run, renewed while it runs
 
     @field_validator("quiet_after")
     @classmethod

@@ -31,10 +31,13 @@ import asyncio
 import contextlib
 import functools
 import logging
+import os
 import random
+import secrets
 import signal
+import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -160,6 +163,7 @@ class Daemon:
         self._stopping = asyncio.Event()
         self._active: set[asyncio.Task[Any]] = set()
         self._host_locks: dict[str, asyncio.Lock] = {}
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"  # this replica
 
     @property
     def sources(self) -> list[SourceSpec]:
@@ -242,8 +246,36 @@ class Daemon:
             async with self._host_lock(spec):  # sources of one site take turns: one fetcher's pace each
                 if self._stopping.is_set():
                     return
-                await self.app.crawl([spec])  # the pipeline logs the run's line
+                async with self._lease(f"source:{name}") as claimed:
+                    if not claimed:
+                        logger.debug("source %s: another replica runs it", name, extra={"source": name})
+                        return
+                    await self.app.crawl([spec])  # the pipeline logs the run's line
             await in_thread(check_sources, self.app, None, {name})
+
+    @contextlib.asynccontextmanager
+    async def _lease(self, name: str) -> AsyncIterator[bool]:
+        """Hold the database lease `name` while the block runs, renewing it; yield False when another
+        replica holds it. A replica that dies stops renewing, and the lease passes on when it expires."""
+        ttl = self.settings.daemon.lease_s
+        store = self.app.store
+        if not await in_thread(store.claim, name, self.holder, self.app.clock(), ttl):
+            yield False
+            return
+
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(ttl / 3)
+                await in_thread(store.claim, name, self.holder, self.app.clock(), ttl)
+
+        keeper = asyncio.create_task(renew())
+        try:
+            yield True
+        finally:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
+            await in_thread(store.release, name, self.holder)
 
     def _host_lock(self, spec: SourceSpec) -> asyncio.Lock:
         return self._host_locks.setdefault(host_of(spec.start_urls[0]), asyncio.Lock())
