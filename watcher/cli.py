@@ -174,6 +174,12 @@ def _jsonable(row: object) -> dict[str, object]:
     return {k: (v.isoformat() if isinstance(v, date | datetime) else v) for k, v in data.items()}
 
 
+def _print_jsonl(rows: Sequence[object]) -> int:
+    for row in rows:
+        sys.stdout.write(json.dumps(_jsonable(row), ensure_ascii=False) + "\n")
+    return 0
+
+
 def _since(day: date | None) -> datetime | None:
     return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
 
@@ -187,9 +193,7 @@ def cmd_articles(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         app.close()
     if args.format == "jsonl":
-        for row in rows:
-            sys.stdout.write(json.dumps(_jsonable(row), ensure_ascii=False) + "\n")
-        return 0
+        return _print_jsonl(rows)
     body = [
         [
             str(r.published or ""),
@@ -222,9 +226,7 @@ def cmd_facts(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         app.close()
     if args.format == "jsonl":
-        for row in rows:
-            sys.stdout.write(json.dumps(_jsonable(row), ensure_ascii=False) + "\n")
-        return 0
+        return _print_jsonl(rows)
     body = [
         [
             r.indicator or r.project or "",
@@ -297,9 +299,7 @@ def cmd_alerts(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         app.close()
     if args.format == "jsonl":
-        for row in rows:
-            sys.stdout.write(json.dumps(_jsonable(row), ensure_ascii=False) + "\n")
-        return 0
+        return _print_jsonl(rows)
     body = [
         [
             r.created_at.strftime("%Y-%m-%d %H:%M"),

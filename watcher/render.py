@@ -5,18 +5,9 @@ from __future__ import annotations
 import unicodedata
 
 from watcher.models import Fact, Milestone
+from watcher.track.wording import stage_zh
 
 _QUAL = {"=": "", ">": ">", "<": "<", "~": "~"}
-_STAGE_ZH = {
-    "signed": "签约",
-    "landed": "落户",
-    "land_acquired": "摘牌",
-    "started": "开工",
-    "under_construction": "在建",
-    "topped_out": "封顶",
-    "completed": "竣工",
-    "operational": "投产/启用",
-}
 
 
 def width(text: str) -> int:
@@ -46,7 +37,7 @@ def fact_row(fact: Fact) -> list[str]:
             fact.project,
             "",
             fact.date or "",
-            _STAGE_ZH[fact.stage],
+            stage_zh(fact.stage),
             "milestone",
             fact.raw or fact.sentence,
         ]

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from watcher.errors import ConfigError
+from watcher.models import STAGE_ORDER
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
@@ -103,16 +104,7 @@ class CuesFile(BaseModel):
     words: WordLists
 
 
-STAGES = (
-    "signed",
-    "landed",
-    "land_acquired",
-    "started",
-    "under_construction",
-    "topped_out",
-    "completed",
-    "operational",
-)
+STAGES = STAGE_ORDER
 
 
 def alternation(words: list[str] | set[str] | tuple[str, ...]) -> str:
