@@ -96,7 +96,12 @@ class App:
     def deliver(self) -> DeliveryStats:
         """Send the alerts that are due."""
         return deliver_due(
-            self.store, self.channels(), self.clock(), self.settings.alerts, digests=self.settings.digests
+            self.store,
+            self.channels(),
+            self.clock(),
+            self.settings.alerts,
+            digests=self.settings.digests,
+            lease_s=self.settings.daemon.lease_s,
         )
 
 

@@ -110,6 +110,8 @@ class Crawl:
     max_pages: int | None = None  # article pages to fetch at most
     refresh: bool = False  # re-check known articles (conditional GET)
     progress: Callable[[str], None] | None = None
+    # listing and feed fetches of this run, saved (their validators with them) once its articles are stored
+    listings: list[tuple[str, str, FetchResult]] = field(default_factory=list)
 
 
 async def crawl_source(crawl: Crawl) -> CrawlSummary:
@@ -122,6 +124,8 @@ async def crawl_source(crawl: Crawl) -> CrawlSummary:
     try:
         links = await _discover(crawl, source_id, summary)
         await _fetch_articles(crawl, source_id, links, summary)
+        for url, kind, result in crawl.listings:
+            _save_state(crawl, url, source_id, kind, result)
     except BlockedError as exc:
         summary.blocked, summary.error = True, str(exc)
     except WatcherError as exc:
@@ -142,8 +146,8 @@ async def _get(
     result = await crawl.fetcher.fetch(
         url, validators=validators, politeness=crawl.spec.politeness, html_only=html_only
     )
-    if kind != "article":  # an article's state is saved once the article itself is stored
-        _save_state(crawl, url, source_id, kind, result)
+    if kind != "article":  # a listing's once the articles it led to are stored, an article's with it:
+        crawl.listings.append((url, kind, result))  # a run that dies halfway leaves no 304 behind
     return result
 
 

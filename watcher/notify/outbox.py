@@ -5,7 +5,9 @@
 
 A failed attempt is retried with exponential backoff (`retry_base_s × 2^attempts`, capped) while the
 channel says it may succeed later and attempts remain; otherwise the delivery is marked failed with its
-last error. Every message carries its delivery's idempotency key.
+last error. Every message carries its delivery's idempotency key. Each delivery is claimed just before it
+is sent, leased for `lease_s` (the daemon's `daemon.lease_s`): a replica that dies while sending holds
+one alert, not a batch, and only until its lease runs out.
 
 A subscriber's alert (channel `subscriber:<id>`) goes through the digest email channel
 (`digests.channel`) to the subscriber's address, with a one-click unsubscribe header when
@@ -15,7 +17,8 @@ A subscriber's alert (channel `subscriber:<id>`) goes through the digest email c
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -68,11 +71,12 @@ def deliver_due(
     *,
     digests: DigestSettings | None = None,
     limit: int = 100,
+    lease_s: float = 300.0,
 ) -> DeliveryStats:
-    """Send every delivery that is due; never raises for a channel's failure."""
+    """Send every delivery that is due (at most `limit`); never raises for a channel's failure."""
     digests = digests or DigestSettings()
     stats = DeliveryStats()
-    for delivery in store.claim_deliveries(now, limit=limit):
+    for delivery in _claim_each(store, now, lease_s, limit):
         message = alert_message([delivery.change], idempotency_key=delivery.key)
         name = delivery.channel
         subscriber_id = subscriber_id_of(delivery.channel)
@@ -92,6 +96,19 @@ def deliver_due(
             continue
         _send(store, channel, delivery, message, now, settings, stats)
     return stats
+
+
+def _claim_each(store: Store, now: datetime, lease_s: float, limit: int) -> Iterator[Delivery]:
+    """Due deliveries claimed one at a time, each when its turn comes (`now` moved on by the time spent
+    sending the ones before), so that its lease covers its own send, not a whole batch's."""
+    started = time.monotonic()
+    for _ in range(limit):
+        claimed = store.claim_deliveries(
+            now + timedelta(seconds=time.monotonic() - started), lease_s=lease_s, limit=1
+        )
+        if not claimed:
+            return
+        yield claimed[0]
 
 
 def _unusable(channel: Channel | None, name: str, *, by_email: bool) -> str:
