@@ -349,9 +349,10 @@ async def test_min_delay_spaces_request_starts(kind: str, server: FixtureServer)
     async with fetcher(kind, politeness=spaced) as client:
         await asyncio.gather(*(client.fetch(server.url(f"/p.html?n={n}")) for n in range(5)))
     starts = sorted(r.time for r in server.requests)
-    gaps = [b - a for a, b in itertools.pairwise(starts)]
-    # 50 ms apart at the client; arrival jitter on a busy machine can eat a few ms, no pacing gives ~0
-    assert len(gaps) == 4 and min(gaps) > 0.03 and starts[-1] - starts[0] > 0.19
+    # 50 ms apart at the client. The server sees arrivals, not starts: a request on a new connection can
+    # arrive after the next one on a reused connection, so single gaps may shrink under load, but five
+    # paced starts cannot arrive within less than four intervals (no pacing gives a span near 0).
+    assert len(starts) == 5 and starts[-1] - starts[0] > 0.19
 
 
 async def test_invalid_urls_are_rejected_without_a_request(kind: str) -> None:
