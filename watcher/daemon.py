@@ -255,26 +255,31 @@ class Daemon:
 
     @contextlib.asynccontextmanager
     async def _lease(self, name: str) -> AsyncIterator[bool]:
-        """Hold the database lease `name` while the block runs, renewing it; yield False when another
-        replica holds it. A replica that dies stops renewing, and the lease passes on when it expires."""
+        """Hold the database lease `name` while the block runs; yield False when another replica holds
+        it. A thread renews it every third of its term — not the event loop, which a run blocks while it
+        stores its articles — so it lasts exactly as long as this process; a replica that dies stops
+        renewing, and the lease passes on when it expires."""
         ttl = self.settings.daemon.lease_s
         store = self.app.store
         if not await in_thread(store.claim, name, self.holder, self.app.clock(), ttl):
             yield False
             return
+        done = threading.Event()
 
-        async def renew() -> None:
-            while True:
-                await asyncio.sleep(ttl / 3)
-                await in_thread(store.claim, name, self.holder, self.app.clock(), ttl)
+        def renew() -> None:
+            while not done.wait(ttl / 3):
+                try:
+                    store.claim(name, self.holder, self.app.clock(), ttl)
+                except WatcherError as exc:  # the next renewal tries again; the term leaves room for it
+                    logger.warning("lease %s: renewal failed: %s", name, exc, extra={"lease": name})
 
-        keeper = asyncio.create_task(renew())
+        keeper = threading.Thread(target=renew, name=f"lease {name}", daemon=True)
+        keeper.start()
         try:
             yield True
         finally:
-            keeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await keeper
+            done.set()
+            await in_thread(keeper.join)
             await in_thread(store.release, name, self.holder)
 
     def _host_lock(self, spec: SourceSpec) -> asyncio.Lock:
