@@ -34,6 +34,7 @@ from watcher.models import Article, Fact, Milestone
 from watcher.page import parse_article
 from watcher.page.tables import table_facts
 from watcher.store import Store
+from watcher.store.health import RUN_STATS
 from watcher.track import (
     Change,
     Evidence,
@@ -70,20 +71,7 @@ class CrawlSummary:
     failures: list[str] = field(default_factory=list)
 
     def stats(self) -> dict[str, int]:
-        return {
-            k: getattr(self, k)
-            for k in (
-                "listing_fetched",
-                "listing_not_modified",
-                "new",
-                "changed",
-                "unchanged",
-                "near_duplicates",
-                "facts",
-                "changes",
-                "errors",
-            )
-        }
+        return {k: getattr(self, k) for k in RUN_STATS}
 
     def line(self) -> str:
         state = "BLOCKED" if self.blocked else ("FAILED" if self.error else "ok")

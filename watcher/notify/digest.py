@@ -21,16 +21,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from watcher.config import DigestSettings, Settings
 from watcher.errors import ConfigError, DeliveryError
 from watcher.notify.email import EmailSender
-from watcher.notify.message import SUBJECT_PREFIX, TEMPLATES, Message
+from watcher.notify.message import SUBJECT_PREFIX, Message, template_environment
 from watcher.notify.outbox import retry_delay_s, unsubscribe_headers, unsubscribe_url
 from watcher.store.subscribers import DigestClaim, FailingSource, FoundChange, Subscriber
 from watcher.track import Change, MilestoneObservation, Observation
@@ -242,7 +239,7 @@ def compose_digest(
         "filters": _filters(subscriber),
         "unsubscribe_url": unsubscribe_url(digests.base_url, subscriber.token),
     }
-    env = _environment()
+    env = template_environment()
     return Message(
         subject=f"{SUBJECT_PREFIX}{title}：{summary}",
         text=env.get_template("digest.txt.j2").render(context),
@@ -258,18 +255,6 @@ def compose_digest(
         idempotency_key=f"digest.{subscriber.id}.{period.key}",
         to=(subscriber.email,),
         headers=unsubscribe_headers(digests.base_url, subscriber.token),
-    )
-
-
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
     )
 
 

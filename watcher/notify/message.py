@@ -86,7 +86,7 @@ def alert_message(changes: list[Change], *, idempotency_key: str, base_url: str 
     if not changes:
         raise ValueError("an alert needs at least one change")
     views = [_view(change, base_url) for change in changes]
-    env = _environment()
+    env = template_environment()
     context = {"changes": views, "first": views[0], "more": len(views) - 1}
     payload = _change_payload(changes[0]) | {"changes": [_change_payload(c) for c in changes]}
     return Message(
@@ -108,7 +108,7 @@ def _subject(changes: list[Change]) -> str:
 
 
 @lru_cache(maxsize=1)
-def _environment() -> Environment:
+def template_environment() -> Environment:
     return Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
