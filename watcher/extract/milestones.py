@@ -129,9 +129,8 @@ def _named_after(sentence: str, end: int, lex: Lexicon) -> list[str]:
     j = i
     while j < len(sentence) and (is_phrase_char(sentence[j]) or sentence[j] in "·“”") and j - i < 30:
         j += 1
-    return _projects(
-        _PROJECT_HEAD.match(sentence[i:j]).group() if _PROJECT_HEAD.match(sentence[i:j]) else "", lex
-    )
+    head = _PROJECT_HEAD.match(sentence[i:j])
+    return _projects(head.group() if head else "", lex)
 
 
 def _named_earlier(sentence: str, clause: int, lex: Lexicon) -> list[str]:

@@ -63,12 +63,12 @@ def parse_chinese(text: str) -> float | None:
         else:  # 万 or 亿
             section += digit or 0
             if section == 0:
-                section = 1
+                section = 1.0
             if ch == "亿":
                 total = (total + section) * BIG_UNITS[ch]
             else:
                 total += section * BIG_UNITS[ch]
-            section = 0
+            section = 0.0
             digit = None
     return total + section + (digit or 0)
 

@@ -90,16 +90,18 @@ def _reject(m: re.Match[str], g: dict[str, str | None], sentence: str, lex: Lexi
 
 
 def _value(g: dict[str, str | None]) -> float | None:
-    if g["num"]:
-        value = float(g["num"].replace(",", ""))
-    elif g["cn"]:
-        value = parse_chinese(g["cn"])
+    num, cn, mag = g["num"], g["cn"], g["mag"]
+    value: float | None
+    if num:
+        value = float(num.replace(",", ""))
+    elif cn:
+        value = parse_chinese(cn)
     else:
-        value = MAGNITUDES[g["bare"]]
+        value = MAGNITUDES[g["bare"] or ""]
     if value is None:
         return None
-    if g["mag"]:
-        value *= MAGNITUDES[g["mag"]]
+    if mag:
+        value *= MAGNITUDES[mag]
     return -value if g["neg"] else value
 
 
@@ -123,8 +125,9 @@ def _unit(g: dict[str, str | None], lex: Lexicon) -> tuple[str, float, str] | No
             return unit, 1.0, mag + unit
         base, factor = lex.units[unit]
         return base, factor, mag + unit
-    if mag in ("亿", "万亿", "千亿", "百亿") or g["bare"]:
-        return "元", 1.0, mag or g["bare"]  # 4000亿 in an economy report is money
+    bare = g["bare"]
+    if mag in ("亿", "万亿", "千亿", "百亿") or bare:
+        return "元", 1.0, mag or bare or ""  # 4000亿 in an economy report is money
     return None
 
 
@@ -223,7 +226,8 @@ def _shared_unit(
     if unit is None:
         return None
     base, factor, written = unit
-    value = float(g["num"].replace(",", "")) * (MAGNITUDES[donor["mag"]] if donor["mag"] else 1)
+    mag = donor["mag"]
+    value = float((g["num"] or "").replace(",", "")) * (MAGNITUDES[mag] if mag else 1)
     if g["neg"]:
         value = -value
     return Quantity(

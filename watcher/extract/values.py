@@ -39,6 +39,7 @@ from watcher.models import ValueFact
 
 _DELTA_CUES = ("增加", "增长", "减少", "下降", "提高", "降低", "多出", "多", "少", "净增")
 _JOINERS = ("、", "和", "及", "与")
+_RUN_JOINERS = (*_JOINERS, "，和")
 
 
 @dataclass
@@ -124,7 +125,7 @@ def _runs(quantities: list[Quantity], sentence: str) -> list[list[Quantity]]:
     """Figures joined only by 、/和/及 (58.6%、32.9%) form a run."""
     runs: list[list[Quantity]] = []
     for q in quantities:
-        if runs and sentence[runs[-1][-1].end : q.start] in (*_JOINERS, "，和"):
+        if runs and sentence[runs[-1][-1].end : q.start] in _RUN_JOINERS:
             runs[-1].append(q)
         else:
             runs.append([q])
