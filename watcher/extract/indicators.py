@@ -25,6 +25,7 @@ from watcher.extract.subjects import Mention
 
 PERCENT_UNITS = ("%", "个百分点", "‰")
 _CLAUSE_END = "，,；;：:。!?！？"
+_RANK_BASIS = re.compile(r"按(.{2,10}?)(?:计|计算|排名)")
 
 
 def noun_after(sentence: str, q: Quantity, lex: Lexicon) -> str:
@@ -121,7 +122,7 @@ def indicator_before(
 
 def rank_basis(sentence: str) -> str:
     """按经济总量计，江门跃居全省第7 → 经济总量."""
-    m = re.search(r"按(.{2,10}?)(?:计|计算|排名)", sentence)
+    m = _RANK_BASIS.search(sentence)
     return m.group(1) if m else ""
 
 

@@ -34,6 +34,7 @@ _TAIL = re.compile(
 )
 _LEAD_VERBS = re.compile(r".*(?:引进|吸引|位于|随着|其中|目前|如今|已有|共有|推动|带动|促成)")
 _COUNTED = re.compile(r"\d[个家栋座条项批所]|^[一二三四五六七八九十两]+[个家栋座条项批所]")
+_BUILDING_PART = re.compile(r"的(?:所有|全部)?(?:主厂房|厂房|主体结构|主体工程|主体)$")
 _MODIFIER_CHAIN = re.compile(r"(?:、[^，。；的]{0,12}?)*的")
 _PROJECT_HEAD = re.compile(
     r"[^，。；]*(?:项目|工程|学院|校区|产业园|基地|中心|工厂|铁路|站)(?:[一二三四五]期)?(?:工程)?"
@@ -72,7 +73,7 @@ def _trim(pre: str, lex: Lexicon) -> str:
 
 def _project_start(pre: str) -> int:
     """Start of the project phrase that ends `pre` (X的主厂房 → X: the building is part of the project)."""
-    m = re.search(r"的(?:所有|全部)?(?:主厂房|厂房|主体结构|主体工程|主体)$", pre)
+    m = _BUILDING_PART.search(pre)
     if m:
         pre = pre[: m.start()]
     i = len(pre)

@@ -16,8 +16,9 @@ from watcher.extract.numbers import parse_chinese
 
 _M = r"(?:1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
 _TIME = re.compile(
-    # every time expression starts with one of these: checking it first skips a position at once
-    r"(?=[截力争到至“\"十一二三四五六七八九两近过这多历今去上前明本下首第全昨当0-9])"
+    # every time expression starts with one of these, and not inside a number: checking it first skips a
+    # position at once
+    r"(?<![0-9.])(?=[截力争到至“\"十一二三四五六七八九两近过这多历今去上前明本下首第全昨当0-9])"
     r"(?P<prefix>截至|截止到|截止|力争到|力争在|争取到|到|至)?\s*(?:"
     r"(?P<fyp>[“\"]?十[一二三四五六]五[”\"]?)(?P<fyp_tail>期间|时期|以来|末|前[两二三四]年)?"
     r"|(?P<y1>(?:19|20)\d\d)\s*[—–\-~至到]\s*(?P<y2>(?:19|20)\d\d)\s*年"

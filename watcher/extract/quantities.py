@@ -182,7 +182,7 @@ def find_quantities(sentence: str, lex: Lexicon, pattern: re.Pattern[str]) -> li
                 is_counter=base in lex.counters,
             )
         )
-    for m in _PERCENT_WORDS.finditer(sentence):
+    for m in _PERCENT_WORDS.finditer(sentence) if "百分之" in sentence else ():
         g = m.groupdict()
         value = parse_chinese(g["pct"].split("点")[0])
         if value is not None:
@@ -198,7 +198,7 @@ def find_quantities(sentence: str, lex: Lexicon, pattern: re.Pattern[str]) -> li
                     qualifier=qual,
                 )
             )
-    for m in _RANK.finditer(sentence):
+    for m in _RANK.finditer(sentence) if "第" in sentence else ():  # the regexes try every position
         g = m.groupdict()
         raw = g["rank"]
         value = float(raw) if raw.isdigit() else parse_chinese(raw)

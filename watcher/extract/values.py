@@ -40,6 +40,7 @@ from watcher.models import ValueFact
 _DELTA_CUES = ("增加", "增长", "减少", "下降", "提高", "降低", "多出", "多", "少", "净增")
 _JOINERS = ("、", "和", "及", "与")
 _RUN_JOINERS = (*_JOINERS, "，和")
+_PROJECT_NOUN = re.compile(r".*?(?:项目|工程)(?:[一二三四]期)?")
 
 
 @dataclass
@@ -181,7 +182,7 @@ def _subject_after(sentence: str, q: Quantity, lex: Lexicon, ctx: Context) -> st
     if i + 1 >= len(sentence) or sentence[i] != "的" or not is_phrase_char(sentence[i + 1]):
         return None
     noun = sentence[i + 1 : phrase_after(sentence, i + 1, lex, max_len=20)]
-    m = re.search(r".*?(?:项目|工程)(?:[一二三四]期)?", noun)
+    m = _PROJECT_NOUN.match(noun)
     if m:
         return m.group()
     mentions = find_subjects(noun, ctx.region, lex, ctx.memory)
@@ -221,7 +222,8 @@ def _pick_subject(s: _Sentence, q: Quantity, lex: Lexicon, noun: str) -> tuple[M
         return subject_before(
             s.mentions, mention.start
         ), ""  # …鹤山先行启动区3个先行启动区: members, not owner
-    is_place = s.text[mention.start : mention.end] in lex.region_words | lex.places
+    written = s.text[mention.start : mention.end]
+    is_place = written in lex.region_words or written in lex.places
     if not noun and q.is_counter and not is_place and not between.strip("超逾近约达到为共计有新建"):
         return subject_before(s.mentions, mention.start), s.text[
             mention.start : mention.end
@@ -248,7 +250,7 @@ def _read_one(
     if (
         noun
         and q.qualifier != "="
-        and re.match(r"\d", sentence[q.end + len(noun) : q.end + len(noun) + 3].lstrip("超逾近约"))
+        and sentence[q.end + len(noun) : q.end + len(noun) + 3].lstrip("超逾近约")[:1].isdigit()
     ):
         return None  # 超10亿元项目10个: the money describes the projects counted next
     indicator = (
