@@ -8,7 +8,7 @@ text and still quotes the sentence as the article wrote it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -44,6 +44,12 @@ def _traditional_chars() -> frozenset[str]:
     return frozenset(chr(c) for c in _t2s_table()) - _AMBIGUOUS
 
 
+@cache
+def _traditional_in_gb2312() -> tuple[str, ...]:
+    """The few traditional characters GB2312 also encodes (後, 徵 …)."""
+    return tuple(sorted(ch for ch in _traditional_chars() if ch.encode("gb2312", "ignore")))
+
+
 def _half(m: re.Match[str]) -> str:
     return _HALF[m.group()]
 
@@ -52,7 +58,12 @@ def is_traditional(text: str) -> bool:
     """True when the text is written in traditional characters: two of them in the first 1000 characters,
     or one in a text shorter than 200."""
     sample = text[:_SAMPLE]
-    present = _traditional_chars().intersection(sample)
+    present: Collection[str]
+    try:  # the common case, and 2× faster: simplified text encodes in GB2312 but for a few characters
+        sample.replace("—", "").replace("·", "").encode("gb2312")
+        present = [ch for ch in _traditional_in_gb2312() if ch in sample]
+    except UnicodeEncodeError:
+        present = _traditional_chars().intersection(sample)
     if not present:
         return False
     hits = sum(map(sample.count, present))
