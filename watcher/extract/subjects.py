@@ -39,7 +39,7 @@ _ORGANISATION = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: 3× cheaper to build once compiled (mypyc)
 class Mention:
     start: int
     end: int
