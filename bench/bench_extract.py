@@ -9,10 +9,12 @@ watcher does the whole job on it: normalisation, sentence split, values and mile
 one call per sentence (`split_sentences(normalize(text))`), as it is designed to be used. Its import
 (about half a second) is not timed, and each side has a short warm-up first.
 
-Each side runs `--runs` times in a row, or once when one run takes over 10 s; best and median are
-reported. The garbage collector is off while timing (as timeit does), one process, one thread.
+After a warm-up the sides run in turn, `--runs` rounds (one when a run takes over 10 s), so a change
+in the machine's load falls on both alike; best and median are reported. The garbage collector is
+off while timing (as timeit does), one process, one thread.
 `--profile` runs the watcher side once under cProfile instead and prints the top functions.
-Needs the `bench` extra: pip install -e '.[bench]'.
+Needs the `bench` extra: pip install -e '.[bench]'. `scripts/bench` runs it on the compiled build that
+`pip install .` ships (the header says which build ran).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from typing import Any
 
 from corpus import OUT, split_articles, write_corpus
 
-from watcher.extract import Extractor, load_lexicon
+from watcher.extract import COMPILED, Extractor, load_lexicon
 from watcher.extract.text import normalize, split_sentences
 from watcher.models import Article
 
@@ -150,25 +152,35 @@ def peer_side(corpus: Corpus, jionlp: Any) -> Side:
     )
 
 
-def time_runs(run: Callable[[], int], runs: int) -> tuple[list[float], int]:
-    """Seconds of each run, GC off while timing; stops after one run that exceeds BUDGET_S."""
-    samples: list[float] = []
-    found = 0
-    while len(samples) < runs and not (samples and samples[0] > BUDGET_S):
-        gc.collect()
-        gc.disable()
-        try:
-            start = time.perf_counter()
-            found = run()
-            samples.append(time.perf_counter() - start)
-        finally:
-            gc.enable()
-    return samples, found
+def time_run(run: Callable[[], int]) -> tuple[float, int]:
+    """Seconds of one run, GC off while timing, and what it found."""
+    gc.collect()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        found = run()
+        return time.perf_counter() - start, found
+    finally:
+        gc.enable()
 
 
-def measure(side: Side, sentences: int, runs: int) -> Timing:
-    side.warm_up()
-    samples, found = time_runs(side.run, runs)
+def measure(sides: list[Side], sentences: int, runs: int) -> list[Timing]:
+    """Warm every side up, then time them in turn, `runs` rounds (one when a run exceeds BUDGET_S):
+    interleaved, so a change in the machine's load falls on both sides alike."""
+    for side in sides:
+        side.warm_up()
+    samples: list[list[float]] = [[] for _ in sides]
+    found = [0] * len(sides)
+    for _ in range(runs):
+        for i, side in enumerate(sides):
+            seconds, found[i] = time_run(side.run)
+            samples[i].append(seconds)
+        if max(s[0] for s in samples) > BUDGET_S:
+            break
+    return [timing(side, sentences, times, n) for side, times, n in zip(sides, samples, found, strict=True)]
+
+
+def timing(side: Side, sentences: int, samples: list[float], found: int) -> Timing:
     best = min(samples)
     return Timing(
         side=side.name,
@@ -198,6 +210,7 @@ def report(
         "date": date.today().isoformat(),
         "python": platform.python_version(),
         "machine": cpu_name(),
+        "build": "compiled with mypyc" if COMPILED else "pure Python (from source)",
         "jionlp": jionlp_version,
         "corpus": {
             "path": corpus.path,
@@ -225,6 +238,7 @@ def print_table(result: dict[str, Any]) -> None:
     size = f"{c['chars']:,} chars, {c['mb']:.2f} MB"
     print(f"        {c['articles']} articles, {c['sentences']:,} sentences, {size}")
     print(f"machine {result['machine']}, Python {result['python']}, {result['date']}")
+    print(f"build   watcher {result['build']}")
     print(f"timing  {result['timing']}")
     peer = f"jionlp {result['jionlp']} ner.extract_money(sentence)"
     print(f"peer    {peer}, imported in {result['peer_import_s']:.2f} s (not timed)")
@@ -308,8 +322,9 @@ def main() -> None:
         profile(corpus)
         return
     jionlp, import_s = import_jionlp()
-    watcher = measure(watcher_side(corpus), len(corpus.sentences), args.runs)
-    peer = measure(peer_side(corpus, jionlp), len(corpus.sentences), args.runs)
+    watcher, peer = measure(
+        [watcher_side(corpus), peer_side(corpus, jionlp)], len(corpus.sentences), args.runs
+    )
     result = report(corpus, watcher, peer, import_s, jionlp.__version__)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))

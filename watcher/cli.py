@@ -21,15 +21,16 @@ import asyncio
 import dataclasses
 import json
 import logging
+import platform
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from watcher import cli_daemon, cli_subscribers
+from watcher import __version__, cli_daemon, cli_subscribers
 from watcher.config import Settings, load_settings
 from watcher.errors import ConfigError, StoreError, WatcherError
-from watcher.extract import Extractor, load_lexicon
+from watcher.extract import COMPILED, Extractor, load_lexicon
 from watcher.models import Article, Fact, fact_to_dict
 from watcher.render import aligned, format_table
 
@@ -43,10 +44,16 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
 
 
+def version_line() -> str:
+    build = "compiled with mypyc" if COMPILED else "pure Python"
+    return f"watcher {__version__} (extractor: {build}; Python {platform.python_version()})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="watcher", description=__doc__.splitlines()[0])
     parser.add_argument("--config", help="config file (default: $WATCHER_CONFIG or the bundled config)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    parser.add_argument("--version", action="version", version=version_line())
     sub = parser.add_subparsers(dest="command", required=True)
     ex = sub.add_parser("extract", help="extract indicator facts from files or URLs")
     ex.add_argument("inputs", nargs="+", metavar="PATH_OR_URL")

@@ -13,7 +13,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from watcher.extract.framing import compile_cues
-from watcher.extract.lexicon import Lexicon, load_lexicon
+from watcher.extract.lexicon import Lexicon
+from watcher.extract.lexicon_files import load_lexicon
 from watcher.extract.milestones import compile_not_reached, read_milestones
 from watcher.extract.quantities import compile_quantity_re
 from watcher.extract.subjects import SubjectMemory
@@ -21,7 +22,10 @@ from watcher.extract.text import has_digit, normalize, split_sentences
 from watcher.extract.values import Context, note_heading, read_sentence, to_facts
 from watcher.models import Article, Fact, Milestone, ValueFact
 
-__all__ = ["Extractor", "Lexicon", "load_lexicon"]
+__all__ = ["COMPILED", "Extractor", "Lexicon", "load_lexicon"]
+
+# True when this package runs as mypyc-compiled C (a regular install; see setup.py), False from sources.
+COMPILED = not __file__.endswith(".py")
 
 
 class Extractor:
