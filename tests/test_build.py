@@ -1,0 +1,77 @@
+"""The compiled build that `pip install .` ships behaves as the sources do.
+
+Builds this checkout's wheel with mypyc (setup.py, WATCHER_COMPILE=1), unpacks it, and runs the
+extraction and page tests against it in a fresh interpreter, with the unpacked wheel first on the path
+and the checkout not on it: mypyc checks types at run time where Python does not, so a difference
+shows up here. About 40 s.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("cc") is None and shutil.which("gcc") is None, reason="no C compiler to build with"
+)
+
+
+@pytest.fixture(scope="module")
+def compiled_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("mypyc", reason="mypy (the dev extra) builds the compiled extractor")
+    out = tmp_path_factory.mktemp("build")
+    env = {**os.environ, "WATCHER_COMPILE": "1"}
+    pip_wheel = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation"]
+    subprocess.run(
+        [*pip_wheel, "--wheel-dir", str(out / "wheel"), str(ROOT)],
+        check=True,
+        cwd=out,  # mypyc writes its C sources under ./build
+        env=env,
+        timeout=600,
+    )
+    (wheel,) = (out / "wheel").glob("watcher-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(out / "site")
+    return out / "site"
+
+
+def run_compiled(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -P` (the checkout is not on the path) with the unpacked wheel first."""
+    env = {**os.environ, "PYTHONPATH": str(site), "WATCHER_CONFIG": str(ROOT / "config" / "watcher.toml")}
+    return subprocess.run(
+        [sys.executable, "-P", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
+
+
+def test_the_wheel_holds_compiled_modules_beside_their_sources(compiled_site: Path) -> None:
+    extract = compiled_site / "watcher" / "extract"
+    compiled = {path.name.split(".")[0] for path in extract.glob("*.so")}
+    sources = {path.stem for path in extract.glob("*.py")}
+    assert compiled == sources - {"lexicon_files"}  # pydantic models stay Python
+    assert "values" in compiled
+
+
+def test_the_compiled_build_says_so(compiled_site: Path) -> None:
+    done = run_compiled(compiled_site, "-m", "watcher", "--version")
+    assert done.returncode == 0, done.stderr
+    assert "extractor: compiled with mypyc" in done.stdout
+
+
+def test_extraction_tests_pass_on_the_compiled_build(compiled_site: Path) -> None:
+    probe = "import watcher.extract as e, sys; sys.exit(0 if e.COMPILED else 'not the compiled build')"
+    assert run_compiled(compiled_site, "-c", probe).returncode == 0
+    done = run_compiled(
+        compiled_site,
+        *("-m", "pytest", "--import-mode=append", "-p", "no:cacheprovider", "-o", "addopts=", "-q"),
+        *("tests/extract", "tests/page", "tests/test_cli.py"),
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert " passed" in done.stdout
