@@ -28,7 +28,7 @@ _PERCENT_WORDS = re.compile(r"(?P<qb>超过|超|近|约|不到|不足)?百分之
 _VAGUE_BEFORE = ("数", "几", "上", "好", "若干")  # 数十家, 几十个, 上百家: no figure
 
 
-@dataclass(slots=True)  # not frozen: 3× cheaper to build once compiled (mypyc)
+@dataclass(init=False, slots=True)  # __init__ by hand: native once compiled, 20× faster
 class Quantity:
     """One figure in a sentence; offsets are into that sentence."""
 
@@ -41,6 +41,28 @@ class Quantity:
     qualifier: str
     is_rank: bool = False
     is_counter: bool = False
+
+    def __init__(
+        self,
+        start: int,
+        num_start: int,
+        end: int,
+        value: float,
+        unit: str,
+        written_unit: str,
+        qualifier: str,
+        is_rank: bool = False,
+        is_counter: bool = False,
+    ) -> None:
+        self.start = start
+        self.num_start = num_start
+        self.end = end
+        self.value = value
+        self.unit = unit
+        self.written_unit = written_unit
+        self.qualifier = qualifier
+        self.is_rank = is_rank
+        self.is_counter = is_counter
 
     def text(self, sentence: str) -> str:
         return sentence[self.num_start : self.end]
