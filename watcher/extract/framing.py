@@ -9,10 +9,8 @@ forecast) and the period or deadline it is about.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import lru_cache
 
 from watcher.extract.lexicon import Lexicon, alternation
 from watcher.extract.periods import TimeRef
@@ -51,17 +49,12 @@ def compile_cues(lex: Lexicon, quantity: re.Pattern[str]) -> Cues:
     )
 
 
-@lru_cache(maxsize=256)
-def _breaks(sentence: str, chars: str) -> list[int]:
-    """Positions just after each of `chars` in the sentence, ascending (computed once per sentence)."""
-    return [i + 1 for i, ch in enumerate(sentence) if ch in chars]
-
-
 def left_edge(sentence: str, pos: int, floor: int, chars: str = _CLAUSE_END + "、") -> int:
     """Start of the clause (or list item) that `pos` is in, not before `floor`."""
-    breaks = _breaks(sentence, chars)
-    i = bisect_right(breaks, pos) - 1
-    return max(floor, breaks[i]) if i >= 0 else floor
+    for i in range(pos - 1, floor - 1, -1):  # a clause is short: walking back beats any index of the sentence
+        if sentence[i] in chars:
+            return i + 1
+    return floor
 
 
 def measure_of(prefix: str, q: Quantity, cues: Cues, lex: Lexicon, indicator: str) -> tuple[str, int]:

@@ -53,6 +53,7 @@ class Lexicon:
     progress: tuple[str, ...]
     rank_cues: tuple[str, ...]
     stop_words: frozenset[str]
+    stop_ends: frozenset[str]  # last characters of the stop words: most positions are ruled out by one look
     stop_max: int
     after_stop: frozenset[str]
     keep_re: re.Pattern[str]

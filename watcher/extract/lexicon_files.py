@@ -182,6 +182,7 @@ def load_lexicon(directory: Path) -> Lexicon:
         progress=_longest_first(cues.measure.progress),
         rank_cues=_longest_first(cues.measure.rank),
         stop_words=frozenset(cues.words.stop + cues.words.time),
+        stop_ends=frozenset(w[-1] for w in cues.words.stop + cues.words.time if w),
         stop_max=max(len(w) for w in cues.words.stop + cues.words.time + cues.words.after_stop),
         after_stop=frozenset(cues.words.after_stop),
         keep_re=re.compile(alternation(cues.words.keep) or "(?!)"),

@@ -33,7 +33,10 @@ def _in_compound(text: str, start: int, end: int, lex: Lexicon) -> bool:
 
 def stop_word_ending_at(text: str, end: int, lex: Lexicon, stops: frozenset[str] | None = None) -> int:
     """Length of the longest stop word that ends at `end` (0 if none)."""
-    stops = lex.stop_words if stops is None else stops
+    if stops is None:
+        if end == 0 or text[end - 1] not in lex.stop_ends:
+            return 0
+        stops = lex.stop_words
     for size in range(min(lex.stop_max, end), 0, -1):
         if text[end - size : end] in stops and not _in_compound(text, end - size, end, lex):
             return size
