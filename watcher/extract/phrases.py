@@ -14,9 +14,9 @@ CONNECTORS = ("及", "和", "与", "、")
 
 
 def is_phrase_char(ch: str) -> bool:
-    return (
-        "\u4e00" <= ch <= "\u9fff" or (ch.isascii() and ch.isalpha()) or ch in "()（）&“”「」"
-    ) and ch not in BOUNDARY
+    if 0x4E00 <= ord(ch) <= 0x9FFF:
+        return True  # an ideograph, the common case (none is in BOUNDARY)
+    return ((ch.isascii() and ch.isalpha()) or ch in "()（）&“”「」") and ch not in BOUNDARY
 
 
 NUMERAL_CHARS = frozenset("0123456789零〇一二两三四五六七八九十百千万亿多余")
