@@ -6,6 +6,7 @@
     current_revision(engine)      the alembic revision the database is at
     session(engine, url)          one transaction: committed on success, rolled back on any error;
                                   database errors come out as StoreError
+    store_errors(url)             database errors inside come out as StoreError (a joined transaction)
 
 Every error that means "the database cannot be used" becomes a `StoreError` of one line that names the
 URL without its password and the cause.
@@ -111,9 +112,15 @@ def current_revision(engine: Engine) -> str | None:
 @contextmanager
 def session(engine: Engine, url: str | URL) -> Iterator[Session]:
     """One unit of work: commit at the end, roll back on error; database errors become StoreError."""
-    with Session(engine, expire_on_commit=False) as s:
-        try:
-            yield s
-            s.commit()
-        except DB_ERRORS as exc:  # leaving the session rolls back what was not committed
-            raise store_error(url, exc) from exc
+    with Session(engine, expire_on_commit=False) as s, store_errors(url):
+        yield s  # leaving the session rolls back what was not committed
+        s.commit()
+
+
+@contextmanager
+def store_errors(url: str | URL) -> Iterator[None]:
+    """Database errors raised inside come out as StoreError."""
+    try:
+        yield
+    except DB_ERRORS as exc:
+        raise store_error(url, exc) from exc
