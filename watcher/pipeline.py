@@ -35,6 +35,7 @@ from watcher.page import parse_article
 from watcher.page.tables import table_facts
 from watcher.store import Store
 from watcher.store.health import RUN_STATS
+from watcher.store.repo import SaveStatus
 from watcher.track import (
     Change,
     Evidence,
@@ -112,8 +113,9 @@ async def crawl_source(crawl: Crawl) -> CrawlSummary:
     try:
         links = await _discover(crawl, source_id, summary)
         await _fetch_articles(crawl, source_id, links, summary)
-        for url, kind, result in crawl.listings:
-            _save_state(crawl, url, source_id, kind, result)
+        with store.transaction():  # the listings' validators, once the articles they led to are stored
+            for url, kind, result in crawl.listings:
+                _save_state(crawl, url, source_id, kind, result)
     except BlockedError as exc:
         summary.blocked, summary.error = True, str(exc)
     except WatcherError as exc:
@@ -286,28 +288,51 @@ def _parse(
     return _Page(url, result, html, article)
 
 
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """What storing one article did; counted in the run's summary once its transaction committed."""
+
+    status: SaveStatus
+    near_duplicate: bool = False  # its facts are the first copy's: not counted twice, but it is evidence
+    facts: int = 0
+    changes: int = 0
+
+    def count(self, summary: CrawlSummary) -> None:
+        summary.new += self.status == "new"
+        summary.changed += self.status == "changed"
+        summary.unchanged += self.status == "unchanged"
+        summary.near_duplicates += self.near_duplicate
+        summary.facts += self.facts
+        summary.changes += self.changes
+
+
 def _store_article(crawl: Crawl, source_id: int, page: _Page, summary: CrawlSummary) -> None:
+    """The article, its URL state, facts, observations, changes and alerts in ONE transaction: a failure
+    anywhere leaves nothing of the article behind (the next run fetches it again), never half of it."""
+    with crawl.store.transaction():
+        stored = _store_in_transaction(crawl, source_id, page)
+    stored.count(summary)
+    if crawl.progress and stored.status != "unchanged":
+        crawl.progress(page.url)
+
+
+def _store_in_transaction(crawl: Crawl, source_id: int, page: _Page) -> _Stored:
     url, result, html, article = page.url, page.result, page.html, page.article
     saved = crawl.store.save_article(
         source_id=source_id, url=url, article=article, raw=result.body, fetched_at=crawl.clock()
     )
     _save_state(crawl, url, source_id, "article", result)
     if saved.status == "unchanged":
-        summary.unchanged += 1
-        return
-    summary.new += saved.status == "new"
-    summary.changed += saved.status == "changed"
+        return _Stored(saved.status)
     facts: list[Fact] = [
         *crawl.extractor.extract(article, crawl.region),
         *table_facts(html, published=article.published, region=crawl.region),
     ]
-    if saved.duplicate_of is not None:
-        summary.near_duplicates += 1  # its facts are the first copy's: not counted twice, but it is evidence
-    elif saved.snapshot_id is not None:
-        summary.facts += crawl.store.replace_facts(saved.article_id, saved.snapshot_id, facts)
-    summary.changes += track_article(crawl, article, saved.article_id, facts)
-    if crawl.progress:
-        crawl.progress(url)
+    stored = 0
+    if saved.duplicate_of is None and saved.snapshot_id is not None:
+        stored = crawl.store.replace_facts(saved.article_id, saved.snapshot_id, facts)
+    changes = track_article(crawl, article, saved.article_id, facts)
+    return _Stored(saved.status, saved.duplicate_of is not None, stored, changes)
 
 
 def _failed(crawl: Crawl, summary: CrawlSummary, url: str, exc: Exception) -> None:
