@@ -26,7 +26,7 @@ from watcher.discover import (
     sitemap_links,
 )
 from watcher.errors import BlockedError, FetchError, InputError, WatcherError
-from watcher.extract import Extractor
+from watcher.extract import Extractor, Lexicon
 from watcher.fetch.client import Fetcher, FetchResult
 from watcher.fetch.decode import decode_body
 from watcher.fetch.urls import canonicalize
@@ -350,34 +350,24 @@ async def crawl_all(crawls: list[Crawl]) -> list[CrawlSummary]:
 
 def track_article(crawl: Crawl, article: Article, article_id: int, facts: list[Fact]) -> int:
     """File an article's facts under their series, find what changed, and write the changes and their
-    alerts in one transaction. Returns the number of new changes."""
+    alerts in one transaction (the caller's, when it has one). What is known of the series and projects
+    the facts name is read in one query each. Returns the number of new changes."""
     lex = crawl.extractor.lexicon
     base = Evidence(article.url, article.outlet, article.published, "")
-    histories: dict[SeriesKey, list[Observation]] = {}
-    projects: dict[str, list[MilestoneObservation]] = {}
-
-    def history(key: SeriesKey) -> list[Observation]:
-        if key not in histories:
-            histories[key] = crawl.store.history(key)
-        return histories[key]
-
-    observations: list[Observation] = []
-    milestones: list[MilestoneObservation] = []
+    observed = [_observe(fact, replace(base, sentence=fact.sentence), lex) for fact in facts]
+    observations = [o for o in observed if isinstance(o, Observation)]
+    milestones = [m for m in observed if isinstance(m, MilestoneObservation)]
+    histories = crawl.store.histories(_series_read(observations))
+    projects = crawl.store.project_histories(dict.fromkeys(m.project for m in milestones))
     changes: list[tuple[Change, bool]] = []
-    for fact in facts:
-        evidence = replace(base, sentence=fact.sentence)
-        if isinstance(fact, Milestone):
-            m = observe_milestone(fact, evidence)
-            known = projects.setdefault(m.project, crawl.store.project_history(m.project))
-            found = diff_milestone(known, m)
-            known.append(m)
-            milestones.append(m)
+    for o in observed:  # in the facts' order: a change is found against everything before it
+        if isinstance(o, MilestoneObservation):
+            found = diff_milestone(projects[o.project], o)
+            projects[o.project].append(o)
         else:
-            o = observe_value(fact, evidence, lex)
-            targets = history(replace(o.key, kind="target")) if o.key.kind == "actual" else []
-            found = diff_value(history(o.key), o, targets)
-            history(o.key).append(o)
-            observations.append(o)
+            targets = histories[replace(o.key, kind="target")] if o.key.kind == "actual" else []
+            found = diff_value(histories[o.key], o, targets)
+            histories[o.key].append(o)
         changes.extend((c, is_immediate(c, crawl.alerts)) for c in found)
     return crawl.store.record_tracking(
         article_id=article_id,
@@ -387,3 +377,19 @@ def track_article(crawl: Crawl, article: Article, article_id: int, facts: list[F
         changes=changes,
         channels=crawl.channels,
     )
+
+
+def _observe(fact: Fact, evidence: Evidence, lex: Lexicon) -> Observation | MilestoneObservation:
+    if isinstance(fact, Milestone):
+        return observe_milestone(fact, evidence)
+    return observe_value(fact, evidence, lex)
+
+
+def _series_read(observations: list[Observation]) -> dict[SeriesKey, None]:
+    """The series an article's observations are diffed against: their own, and an actual's targets."""
+    keys: dict[SeriesKey, None] = {}
+    for o in observations:
+        keys[o.key] = None
+        if o.key.kind == "actual":
+            keys[replace(o.key, kind="target")] = None
+    return keys
