@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_
-from sqlmodel import Session, col, select
+from sqlalchemy import Row, Select, inspect, or_
+from sqlalchemy import select as select_rows
+from sqlmodel import Session, SQLModel, col, select
 
 from watcher.store.subscribers import immediate_subscribers
 from watcher.store.tables import ChangeRecord, DeliveryRecord, MilestoneObservationRecord, ObservationRecord
@@ -66,14 +67,24 @@ class ChangeRow:
     deliveries: dict[str, str]  # channel → status
 
 
-def _observation(r: ObservationRecord) -> Observation:
+def _plain_rows(model: type[SQLModel]) -> Select[Any]:
+    """A query of the model's columns as plain rows, no ORM objects to build: a tracked article reads the
+    whole history of every series it names, several rows a fact."""
+    return select_rows(*inspect(model).columns)
+
+
+_OBSERVATIONS = _plain_rows(ObservationRecord)
+_MILESTONES = _plain_rows(MilestoneObservationRecord)
+
+
+def _observation(r: Row[Any]) -> Observation:
     key = SeriesKey(r.indicator, r.subject, r.measure, r.kind)
     return Observation(
         key, r.span, r.value, r.unit, r.qualifier, Evidence(r.url, r.outlet, r.published, r.sentence), r.raw
     )
 
 
-def _milestone(r: MilestoneObservationRecord) -> MilestoneObservation:
+def _milestone(r: Row[Any]) -> MilestoneObservation:
     return MilestoneObservation(
         r.project, r.name, r.stage, r.date, Evidence(r.url, r.outlet, r.published, r.sentence)
     )
@@ -98,11 +109,8 @@ class TrackingStore:
             return found
         with self._session() as s:
             for chunk in _chunks(list(wanted), LOOKUP_CHUNK):
-                rows = s.exec(
-                    select(ObservationRecord)
-                    .where(col(ObservationRecord.series).in_(chunk))
-                    .order_by(col(ObservationRecord.id))
-                )
+                query = _OBSERVATIONS.where(col(ObservationRecord.series).in_(chunk))
+                rows = s.exec(query.order_by(col(ObservationRecord.id)))
                 for r in rows:
                     for key in wanted[r.series]:
                         found[key].append(_observation(r))
@@ -121,11 +129,8 @@ class TrackingStore:
             return found
         with self._session() as s:
             for chunk in _chunks(list(found), LOOKUP_CHUNK):
-                rows = s.exec(
-                    select(MilestoneObservationRecord)
-                    .where(col(MilestoneObservationRecord.project).in_(chunk))
-                    .order_by(col(MilestoneObservationRecord.id))
-                )
+                query = _MILESTONES.where(col(MilestoneObservationRecord.project).in_(chunk))
+                rows = s.exec(query.order_by(col(MilestoneObservationRecord.id)))
                 for r in rows:
                     found[r.project].append(_milestone(r))
         return found
@@ -257,7 +262,7 @@ class TrackingStore:
         self, *, indicator: str | None = None, subject: str | None = None
     ) -> list[Observation]:
         with self._session() as s:
-            query = select(ObservationRecord).order_by(
+            query = _OBSERVATIONS.order_by(
                 col(ObservationRecord.series), col(ObservationRecord.span), col(ObservationRecord.id)
             )
             if indicator:
@@ -268,7 +273,7 @@ class TrackingStore:
 
     def milestone_observations(self, *, project: str | None = None) -> list[MilestoneObservation]:
         with self._session() as s:
-            query = select(MilestoneObservationRecord).order_by(
+            query = _MILESTONES.order_by(
                 col(MilestoneObservationRecord.project), col(MilestoneObservationRecord.id)
             )
             if project:
