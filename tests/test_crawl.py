@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
 from tests.conftest import DATA
 from tests.server import FixtureServer, antibot_challenge
@@ -106,6 +107,17 @@ def test_first_crawl_stores_every_article_once_with_its_facts(make_app, gov):
     assert [(f.value, f.period, f.subject) for f in gdp] == [(189542000000, "2023-01/2023-06", "江门")]
     topped = [f for f in facts if f.type == "milestone" and f.stage == "topped_out"]
     assert {f.project for f in topped} >= {"中创新航江门基地二期项目", "开平水暖卫浴产业园二期"}
+
+
+def test_each_article_is_stored_in_one_transaction(make_app, gov):
+    app = make_app(gov_source(gov))
+    commits: list[object] = []
+    event.listen(app.store._engine, "commit", commits.append)
+    (summary,) = crawl(app)
+    assert summary.new == 20 and summary.listing_fetched == 3
+    per_run = 5 + summary.listing_fetched  # the source, the run's start and end, the known URLs, the
+    # listings' validators saved together; and each listing's validators read before its fetch
+    assert len(commits) == summary.new + per_run, "one transaction an article, article and tracking alike"
 
 
 def test_second_crawl_of_an_unchanged_site_fetches_no_article(make_app, gov):

@@ -18,6 +18,7 @@ from tests.server import FixtureServer
 from watcher.app import App, build_app
 from watcher.cli import main
 from watcher.config import Settings
+from watcher.store.db import open_engine
 
 LEXICON = Path(__file__).resolve().parent.parent / "config" / "lexicon"
 FILLER = (
@@ -340,6 +341,98 @@ def test_a_webhook_that_never_answers_gives_up_after_max_attempts(make_app, site
     assert app.deliver().failed == 1
     (row,) = app.store.change_rows()
     assert row.deliveries == {"hook": "failed"}
+
+
+# --- one transaction per article ---------------------------------------------------------------------
+
+_OUTBOX_CLOSED = {  # a real database failure at the very last write of an article: its alert
+    "sqlite": [
+        "CREATE TRIGGER outbox_closed BEFORE INSERT ON deliveries "
+        "BEGIN SELECT RAISE(ABORT, 'outbox closed'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION outbox_closed() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'outbox closed'; END $$",
+        "CREATE TRIGGER outbox_closed BEFORE INSERT ON deliveries "
+        "FOR EACH ROW EXECUTE FUNCTION outbox_closed()",
+    ],
+}
+_OUTBOX_OPEN = {
+    "sqlite": ["DROP TRIGGER outbox_closed"],
+    "postgresql": ["DROP TRIGGER outbox_closed ON deliveries", "DROP FUNCTION outbox_closed()"],
+}
+
+
+def _execute(db_url: str, statements: dict[str, list[str]]) -> None:
+    engine = open_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            for statement in statements[conn.dialect.name]:
+                conn.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
+
+
+def _stored(db_url: str) -> dict[str, list[str]]:
+    """What the database holds of each article, by its URL, read with SQL."""
+    queries = {
+        "articles": "SELECT url FROM articles",
+        "url_states": "SELECT url FROM url_states",
+        "snapshots": "SELECT a.url FROM snapshots s JOIN articles a ON a.id = s.article_id",
+        "facts": "SELECT a.url FROM facts f JOIN articles a ON a.id = f.article_id",
+        "observations": "SELECT url FROM observations",
+        "changes": "SELECT a.url FROM changes c JOIN articles a ON a.id = c.article_id",
+        "deliveries": "SELECT d.key FROM deliveries d",
+    }
+    engine = open_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return {name: sorted(conn.exec_driver_sql(sql).scalars()) for name, sql in queries.items()}
+    finally:
+        engine.dispose()
+
+
+def test_an_article_that_fails_to_store_leaves_nothing_and_is_stored_whole_next_run(
+    make_app, site, webhook_receiver, db_url
+):
+    hook = webhook_receiver()
+    app = make_app(
+        [{"name": "新闻", "start_urls": [site.start]}],
+        channels=[{"type": "webhook", "name": "hook", "url": hook.url}],
+    )
+    older = site.publish(
+        "f1", "一季度全市经济运行", "2024-04-20", "江门日报", "一季度，全市地区生产总值增长4.2%。"
+    )  # a new actual: a change for the digests, no alert
+    newer = site.publish(
+        "f2", "八镇联动发展行动方案出台", "2024-05-03", "江门日报",
+        "按照行动方案，到2026年，八镇规上工业总产值超1600亿元。",
+    )  # fmt: skip  # a target set: an immediate alert, whose outbox row cannot be written
+    assert app.store.articles() == []  # the schema is there: the trigger can be added
+    _execute(db_url, _OUTBOX_CLOSED)
+    (failed,) = asyncio.run(app.crawl(app.settings.sources))
+    assert failed.error is not None and "outbox closed" in failed.error
+    assert (failed.new, failed.changes) == (1, 1), "the older article was stored before the newer failed"
+    held = _stored(db_url)
+    assert held == {
+        "articles": [older],
+        "url_states": [older],  # not the listing: its validators wait for every article it led to
+        "snapshots": [older],
+        "facts": [older],
+        "observations": [older],
+        "changes": [older],
+        "deliveries": [],
+    }, "nothing of the newer article: not its page, URL state, facts, observations or change"
+    _execute(db_url, _OUTBOX_OPEN)
+    assert kinds(crawl(app)) == ["target_set"]
+    held = _stored(db_url)
+    assert held["articles"] == sorted([older, newer]) and held["changes"] == sorted([older, newer])
+    assert len(held["deliveries"]) == 1 and held["observations"] == sorted([older, newer])
+    path = lambda url: url.removeprefix(site.server.base_url)  # noqa: E731
+    assert (site.server.count(path(older)), site.server.count(path(newer))) == (1, 2), (
+        "the stored article is not fetched again; the failed one once more"
+    )
+    assert app.deliver().sent == 1 and len(hook.requests) == 1
+    assert crawl(app) == [] and app.deliver().sent == 0, "nothing twice"
 
 
 def test_cli_alerts_series_and_milestones(make_app, site, capsys, tmp_path, db_url):

@@ -26,7 +26,7 @@ from watcher.discover import (
     sitemap_links,
 )
 from watcher.errors import BlockedError, FetchError, InputError, WatcherError
-from watcher.extract import Extractor
+from watcher.extract import Extractor, Lexicon
 from watcher.fetch.client import Fetcher, FetchResult
 from watcher.fetch.decode import decode_body
 from watcher.fetch.urls import canonicalize
@@ -35,6 +35,7 @@ from watcher.page import parse_article
 from watcher.page.tables import table_facts
 from watcher.store import Store
 from watcher.store.health import RUN_STATS
+from watcher.store.repo import SaveStatus
 from watcher.track import (
     Change,
     Evidence,
@@ -112,8 +113,9 @@ async def crawl_source(crawl: Crawl) -> CrawlSummary:
     try:
         links = await _discover(crawl, source_id, summary)
         await _fetch_articles(crawl, source_id, links, summary)
-        for url, kind, result in crawl.listings:
-            _save_state(crawl, url, source_id, kind, result)
+        with store.transaction():  # the listings' validators, once the articles they led to are stored
+            for url, kind, result in crawl.listings:
+                _save_state(crawl, url, source_id, kind, result)
     except BlockedError as exc:
         summary.blocked, summary.error = True, str(exc)
     except WatcherError as exc:
@@ -286,28 +288,51 @@ def _parse(
     return _Page(url, result, html, article)
 
 
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """What storing one article did; counted in the run's summary once its transaction committed."""
+
+    status: SaveStatus
+    near_duplicate: bool = False  # its facts are the first copy's: not counted twice, but it is evidence
+    facts: int = 0
+    changes: int = 0
+
+    def count(self, summary: CrawlSummary) -> None:
+        summary.new += self.status == "new"
+        summary.changed += self.status == "changed"
+        summary.unchanged += self.status == "unchanged"
+        summary.near_duplicates += self.near_duplicate
+        summary.facts += self.facts
+        summary.changes += self.changes
+
+
 def _store_article(crawl: Crawl, source_id: int, page: _Page, summary: CrawlSummary) -> None:
+    """The article, its URL state, facts, observations, changes and alerts in ONE transaction: a failure
+    anywhere leaves nothing of the article behind (the next run fetches it again), never half of it."""
+    with crawl.store.transaction():
+        stored = _store_in_transaction(crawl, source_id, page)
+    stored.count(summary)
+    if crawl.progress and stored.status != "unchanged":
+        crawl.progress(page.url)
+
+
+def _store_in_transaction(crawl: Crawl, source_id: int, page: _Page) -> _Stored:
     url, result, html, article = page.url, page.result, page.html, page.article
     saved = crawl.store.save_article(
         source_id=source_id, url=url, article=article, raw=result.body, fetched_at=crawl.clock()
     )
     _save_state(crawl, url, source_id, "article", result)
     if saved.status == "unchanged":
-        summary.unchanged += 1
-        return
-    summary.new += saved.status == "new"
-    summary.changed += saved.status == "changed"
+        return _Stored(saved.status)
     facts: list[Fact] = [
         *crawl.extractor.extract(article, crawl.region),
         *table_facts(html, published=article.published, region=crawl.region),
     ]
-    if saved.duplicate_of is not None:
-        summary.near_duplicates += 1  # its facts are the first copy's: not counted twice, but it is evidence
-    elif saved.snapshot_id is not None:
-        summary.facts += crawl.store.replace_facts(saved.article_id, saved.snapshot_id, facts)
-    summary.changes += track_article(crawl, article, saved.article_id, facts)
-    if crawl.progress:
-        crawl.progress(url)
+    stored = 0
+    if saved.duplicate_of is None and saved.snapshot_id is not None:
+        stored = crawl.store.replace_facts(saved.article_id, saved.snapshot_id, facts)
+    changes = track_article(crawl, article, saved.article_id, facts)
+    return _Stored(saved.status, saved.duplicate_of is not None, stored, changes)
 
 
 def _failed(crawl: Crawl, summary: CrawlSummary, url: str, exc: Exception) -> None:
@@ -325,34 +350,24 @@ async def crawl_all(crawls: list[Crawl]) -> list[CrawlSummary]:
 
 def track_article(crawl: Crawl, article: Article, article_id: int, facts: list[Fact]) -> int:
     """File an article's facts under their series, find what changed, and write the changes and their
-    alerts in one transaction. Returns the number of new changes."""
+    alerts in one transaction (the caller's, when it has one). What is known of the series and projects
+    the facts name is read in one query each. Returns the number of new changes."""
     lex = crawl.extractor.lexicon
     base = Evidence(article.url, article.outlet, article.published, "")
-    histories: dict[SeriesKey, list[Observation]] = {}
-    projects: dict[str, list[MilestoneObservation]] = {}
-
-    def history(key: SeriesKey) -> list[Observation]:
-        if key not in histories:
-            histories[key] = crawl.store.history(key)
-        return histories[key]
-
-    observations: list[Observation] = []
-    milestones: list[MilestoneObservation] = []
+    observed = [_observe(fact, replace(base, sentence=fact.sentence), lex) for fact in facts]
+    observations = [o for o in observed if isinstance(o, Observation)]
+    milestones = [m for m in observed if isinstance(m, MilestoneObservation)]
+    histories = crawl.store.histories(_series_read(observations))
+    projects = crawl.store.project_histories(dict.fromkeys(m.project for m in milestones))
     changes: list[tuple[Change, bool]] = []
-    for fact in facts:
-        evidence = replace(base, sentence=fact.sentence)
-        if isinstance(fact, Milestone):
-            m = observe_milestone(fact, evidence)
-            known = projects.setdefault(m.project, crawl.store.project_history(m.project))
-            found = diff_milestone(known, m)
-            known.append(m)
-            milestones.append(m)
+    for o in observed:  # in the facts' order: a change is found against everything before it
+        if isinstance(o, MilestoneObservation):
+            found = diff_milestone(projects[o.project], o)
+            projects[o.project].append(o)
         else:
-            o = observe_value(fact, evidence, lex)
-            targets = history(replace(o.key, kind="target")) if o.key.kind == "actual" else []
-            found = diff_value(history(o.key), o, targets)
-            history(o.key).append(o)
-            observations.append(o)
+            targets = histories[replace(o.key, kind="target")] if o.key.kind == "actual" else []
+            found = diff_value(histories[o.key], o, targets)
+            histories[o.key].append(o)
         changes.extend((c, is_immediate(c, crawl.alerts)) for c in found)
     return crawl.store.record_tracking(
         article_id=article_id,
@@ -362,3 +377,19 @@ def track_article(crawl: Crawl, article: Article, article_id: int, facts: list[F
         changes=changes,
         channels=crawl.channels,
     )
+
+
+def _observe(fact: Fact, evidence: Evidence, lex: Lexicon) -> Observation | MilestoneObservation:
+    if isinstance(fact, Milestone):
+        return observe_milestone(fact, evidence)
+    return observe_value(fact, evidence, lex)
+
+
+def _series_read(observations: list[Observation]) -> dict[SeriesKey, None]:
+    """The series an article's observations are diffed against: their own, and an actual's targets."""
+    keys: dict[SeriesKey, None] = {}
+    for o in observations:
+        keys[o.key] = None
+        if o.key.kind == "actual":
+            keys[replace(o.key, kind="target")] = None
+    return keys

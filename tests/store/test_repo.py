@@ -4,6 +4,7 @@ runs, queries, and what an error leaves behind."""
 from __future__ import annotations
 
 import hashlib
+import threading
 from datetime import date, timedelta
 
 import pytest
@@ -228,6 +229,50 @@ def test_a_failed_save_stores_nothing(store: Store, source_id: int) -> None:
         save(store, source_id + 99, "http://a/1.html", body(dev_text("001")))  # no such source
     assert store.articles() == [] and store.known_article_urls(source_id + 99) == set()
     assert save(store, source_id, "http://a/1.html", body(dev_text("001"))).status == "new"
+
+
+def test_a_transaction_stores_everything_or_nothing(store: Store, source_id: int) -> None:
+    url = "http://a/1.html"
+    with pytest.raises(RuntimeError, match="crash"), store.transaction():
+        saved = save(store, source_id, url, body(dev_text("001")))
+        assert saved.snapshot_id is not None
+        with store.transaction():  # an inner transaction joins the outer one: nothing is committed here
+            store.replace_facts(saved.article_id, saved.snapshot_id, [GDP, TOPPED])
+        store.save_url_state(
+            url, source_id=source_id, kind="article", status=200, validators=Validators('"v1"'), fetched_at=T0
+        )
+        assert [r.url for r in store.articles()] == [url], "the transaction sees its own writes"
+        raise RuntimeError("crash after the facts and the URL state")
+    assert store.articles() == [] and store.facts() == [] and store.validators(url) is None
+    with store.transaction():
+        saved = save(store, source_id, url, body(dev_text("001")))
+        assert saved.status == "new" and saved.snapshot_id is not None
+        store.replace_facts(saved.article_id, saved.snapshot_id, [GDP, TOPPED])
+        store.save_url_state(
+            url, source_id=source_id, kind="article", status=200, validators=Validators('"v1"'), fetched_at=T0
+        )
+    assert [r.facts for r in store.articles()] == [2] and store.validators(url) == Validators('"v1"')
+
+
+def test_a_database_error_in_a_transaction_undoes_all_of_it(store: Store, source_id: int) -> None:
+    with pytest.raises(StoreError), store.transaction():
+        save(store, source_id, "http://a/1.html", body(dev_text("001")))
+        store.save_url_state(  # no such source: the foreign key fails
+            "http://a/1.html", source_id=source_id + 99, kind="article", status=200,
+            validators=Validators(), fetched_at=T0,
+        )  # fmt: skip
+    assert store.articles() == [] and store.known_article_urls(source_id) == set()
+
+
+def test_another_thread_does_not_join_a_transaction(store: Store, source_id: int) -> None:
+    seen: list[int] = []
+    with store.transaction():
+        save(store, source_id, "http://a/1.html", body(dev_text("001")))
+        reader = threading.Thread(target=lambda: seen.append(len(store.articles())))
+        reader.start()
+        reader.join()
+    assert seen == [0], "another thread (the lease keeper, the delivery job) sees only what is committed"
+    assert len(store.articles()) == 1
 
 
 def test_replace_facts_failing_midway_keeps_the_old_facts(

@@ -1,11 +1,13 @@
 """Engines, sessions and migrations: the store's contact with the database.
 
     open_engine(url) → Engine     sqlite:///path (WAL, foreign keys, busy timeout) or postgresql://…
-                                  (psycopg 3; postgres:// and postgresql:// pick it)
+                                  (psycopg 3; postgres:// and postgresql:// pick it; a pooled connection
+                                  pinged before use only after PING_AFTER_IDLE_S idle)
     upgrade(engine)               alembic upgrade head, programmatically: no alembic.ini at run time
     current_revision(engine)      the alembic revision the database is at
     session(engine, url)          one transaction: committed on success, rolled back on any error;
                                   database errors come out as StoreError
+    store_errors(url)             database errors inside come out as StoreError (a joined transaction)
 
 Every error that means "the database cannot be used" becomes a `StoreError` of one line that names the
 URL without its password and the cause.
@@ -13,6 +15,7 @@ URL without its password and the cause.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +27,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.util.exc import CommandError
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, InvalidatePoolError, SQLAlchemyError
 from sqlmodel import Session
 
 from watcher.errors import StoreError
@@ -32,6 +35,8 @@ from watcher.errors import StoreError
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 PG_CONNECT_TIMEOUT_S = 10
+PING_AFTER_IDLE_S = 10.0  # a pooled PostgreSQL connection idle this long is pinged before it is used
+_IDLE_SINCE = "watcher_idle_since"  # in the pool's per-connection info, which a reconnect clears
 _PG_MIGRATION_LOCK = 0x5741_5443  # "WATC": one migrating process at a time
 DB_ERRORS = (SQLAlchemyError, CommandError)
 
@@ -84,7 +89,33 @@ def open_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": PG_CONNECT_TIMEOUT_S}
-    return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+    engine = create_engine(parsed, pool_use_lifo=True, connect_args=connect_args)
+    _ping_after_idle(engine)
+    return engine
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """Pre-ping a pooled connection only when it sat idle for PING_AFTER_IDLE_S or longer. One in use a
+    moment ago is alive: a crawl checks out a connection per article, and a ping at every checkout cost
+    a round trip each time. One idle for longer may have been closed by a server restart or an idle
+    timeout: it is replaced before use, and the pool's other connections with it. The pool hands out the
+    connection used last first (LIFO), so the idle ones are the spares."""
+    dialect = engine.dialect
+
+    def checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    def checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get(_IDLE_SINCE)
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+            return  # new, or in use a moment ago
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:  # the pool reconnects and tries again
+            raise InvalidatePoolError(f"no answer to a ping after {PING_AFTER_IDLE_S:g} s idle") from exc
+
+    event.listen(engine, "checkin", checked_in)
+    event.listen(engine, "checkout", checked_out)
 
 
 def alembic_config(connection: Any = None) -> Config:
@@ -111,9 +142,15 @@ def current_revision(engine: Engine) -> str | None:
 @contextmanager
 def session(engine: Engine, url: str | URL) -> Iterator[Session]:
     """One unit of work: commit at the end, roll back on error; database errors become StoreError."""
-    with Session(engine, expire_on_commit=False) as s:
-        try:
-            yield s
-            s.commit()
-        except DB_ERRORS as exc:  # leaving the session rolls back what was not committed
-            raise store_error(url, exc) from exc
+    with Session(engine, expire_on_commit=False) as s, store_errors(url):
+        yield s  # leaving the session rolls back what was not committed
+        s.commit()
+
+
+@contextmanager
+def store_errors(url: str | URL) -> Iterator[None]:
+    """Database errors raised inside come out as StoreError."""
+    try:
+        yield
+    except DB_ERRORS as exc:
+        raise store_error(url, exc) from exc

@@ -1,14 +1,15 @@
 """The `Store`: everything the pipeline and the CLI ask of the database, as typed methods.
 
     Store.open(url) → Store       engine + `alembic upgrade head`; StoreError when unusable
+    with store.transaction():     the calls inside are ONE transaction: all of them stored, or none
     sources, url states           ensure_source, validators, save_url_state, known_article_urls
     articles                      save_article → SaveResult (new | changed | unchanged, near-duplicate link)
     facts                         replace_facts: a changed snapshot's facts replace the article's old ones
     runs                          start_run, finish_run, consecutive_failures
     queries                       articles(), facts() → frozen rows for tables and JSON lines
 
-Each method is one transaction: on any error nothing of it is stored, and database errors come out as
-StoreError naming the URL (password hidden) and the cause.
+Each method is one transaction (or part of the `transaction()` it is called in): on any error nothing of
+it is stored, and database errors come out as StoreError naming the URL (password hidden) and the cause.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import hashlib
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -45,6 +47,10 @@ from watcher.store.tracking import TrackingStore
 SaveStatus = Literal["new", "changed", "unchanged"]
 UrlKind = Literal["listing", "article", "feed"]
 MAX_VERIFIED = 5  # near candidates whose figures are compared, earliest first copy first
+
+# The open `Store.transaction()` of this thread or task, with the engine it belongs to. A context variable,
+# not an attribute: a thread (the lease keeper, the delivery job) never joins another's transaction.
+_ACTIVE: ContextVar[tuple[Engine, Session] | None] = ContextVar("watcher_store_transaction", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +105,33 @@ class Store(TrackingStore, SubscriberStore, HealthStore, CoordStore):
         self.close()
 
     @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Make every call of this store inside the block one transaction: committed when the block ends,
+        rolled back, all of it, when anything in it raises. A transaction inside another joins it."""
+        if self._joined() is not None:
+            yield
+            return
+        with db.session(self._engine, self._url) as s:
+            token = _ACTIVE.set((self._engine, s))
+            try:
+                yield
+            finally:
+                _ACTIVE.reset(token)
+
+    @contextmanager
     def _session(self) -> Iterator[Session]:
+        """The open transaction's session, or a transaction of its own."""
+        joined = self._joined()
+        if joined is not None:
+            with db.store_errors(self._url):
+                yield joined
+            return
         with db.session(self._engine, self._url) as s:
             yield s
+
+    def _joined(self) -> Session | None:
+        active = _ACTIVE.get()
+        return active[1] if active is not None and active[0] is self._engine else None
 
     def schema_version(self) -> str | None:
         try:

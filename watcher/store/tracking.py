@@ -1,6 +1,7 @@
 """The tracker's side of the store: observations by series, change events and the alert outbox.
 
     history(series) / targets(indicator, subject, measure) / project_history(project)   what is known
+    histories(series…) / project_histories(projects…)   the same for many at once, in one query
     record_tracking(...)          observations, changes and deliveries of one article, in ONE transaction:
                                   an alert is written with the change that caused it, or not at all —
                                   one per channel, and one per subscriber whose filters want it
@@ -16,18 +17,22 @@ sending but before recording leaves a lease that expires, and the alert is sent 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_
-from sqlmodel import Session, col, select
+from sqlalchemy import Row, Select, inspect, or_
+from sqlalchemy import select as select_rows
+from sqlmodel import Session, SQLModel, col, select
 
 from watcher.store.subscribers import immediate_subscribers
 from watcher.store.tables import ChangeRecord, DeliveryRecord, MilestoneObservationRecord, ObservationRecord
 from watcher.track import Change, Evidence, MilestoneObservation, Observation, SeriesKey
 from watcher.track.codec import change_from_record, to_dict
+
+LOOKUP_CHUNK = 500  # series or projects a look-up query names at most (bound parameters stay few)
 
 
 def series_text(key: SeriesKey) -> str:
@@ -62,14 +67,24 @@ class ChangeRow:
     deliveries: dict[str, str]  # channel → status
 
 
-def _observation(r: ObservationRecord) -> Observation:
+def _plain_rows(model: type[SQLModel]) -> Select[Any]:
+    """A query of the model's columns as plain rows, no ORM objects to build: a tracked article reads the
+    whole history of every series it names, several rows a fact."""
+    return select_rows(*inspect(model).columns)
+
+
+_OBSERVATIONS = _plain_rows(ObservationRecord)
+_MILESTONES = _plain_rows(MilestoneObservationRecord)
+
+
+def _observation(r: Row[Any]) -> Observation:
     key = SeriesKey(r.indicator, r.subject, r.measure, r.kind)
     return Observation(
         key, r.span, r.value, r.unit, r.qualifier, Evidence(r.url, r.outlet, r.published, r.sentence), r.raw
     )
 
 
-def _milestone(r: MilestoneObservationRecord) -> MilestoneObservation:
+def _milestone(r: Row[Any]) -> MilestoneObservation:
     return MilestoneObservation(
         r.project, r.name, r.stage, r.date, Evidence(r.url, r.outlet, r.published, r.sentence)
     )
@@ -82,25 +97,43 @@ class TrackingStore:
         raise NotImplementedError
 
     def history(self, key: SeriesKey) -> list[Observation]:
+        return self.histories([key])[key]
+
+    def histories(self, keys: Iterable[SeriesKey]) -> dict[SeriesKey, list[Observation]]:
+        """Every observation of each series, oldest first ([] when none), in one query per LOOKUP_CHUNK."""
+        found: dict[SeriesKey, list[Observation]] = {k: [] for k in keys}
+        wanted: dict[str, list[SeriesKey]] = {}
+        for key in found:
+            wanted.setdefault(series_text(key), []).append(key)
+        if not wanted:
+            return found
         with self._session() as s:
-            rows = s.exec(
-                select(ObservationRecord)
-                .where(ObservationRecord.series == series_text(key))
-                .order_by(col(ObservationRecord.id))
-            ).all()
-            return [_observation(r) for r in rows]
+            for chunk in _chunks(list(wanted), LOOKUP_CHUNK):
+                query = _OBSERVATIONS.where(col(ObservationRecord.series).in_(chunk))
+                rows = s.exec(query.order_by(col(ObservationRecord.id)))
+                for r in rows:
+                    for key in wanted[r.series]:
+                        found[key].append(_observation(r))
+        return found
 
     def targets(self, indicator: str, subject: str, measure: str) -> list[Observation]:
         return self.history(SeriesKey(indicator, subject, measure, "target"))
 
     def project_history(self, project: str) -> list[MilestoneObservation]:
+        return self.project_histories([project])[project]
+
+    def project_histories(self, projects: Iterable[str]) -> dict[str, list[MilestoneObservation]]:
+        """Every milestone observation of each project, oldest first ([] when none), like `histories`."""
+        found: dict[str, list[MilestoneObservation]] = {p: [] for p in projects}
+        if not found:
+            return found
         with self._session() as s:
-            rows = s.exec(
-                select(MilestoneObservationRecord)
-                .where(MilestoneObservationRecord.project == project)
-                .order_by(col(MilestoneObservationRecord.id))
-            ).all()
-            return [_milestone(r) for r in rows]
+            for chunk in _chunks(list(found), LOOKUP_CHUNK):
+                query = _MILESTONES.where(col(MilestoneObservationRecord.project).in_(chunk))
+                rows = s.exec(query.order_by(col(MilestoneObservationRecord.id)))
+                for r in rows:
+                    found[r.project].append(_milestone(r))
+        return found
 
     def record_tracking(
         self,
@@ -115,38 +148,18 @@ class TrackingStore:
         """Store one article's observations and changes, and an outbox row per immediate change and channel.
         Returns how many changes were new (a change already recorded — same key — is skipped)."""
         with self._session() as s:
-            for o in observations:
-                s.add(_observation_record(o, article_id, seen_at))
-            for m in milestones:
-                s.add(_milestone_record(m, article_id, seen_at))
-            known = set(
-                s.exec(select(ChangeRecord.key).where(col(ChangeRecord.key).in_([c.key for c, _ in changes])))
-            )
-            added = 0
-            subscribers = immediate_subscribers(s) if any(i for _, i in changes) else []
-            for change, immediate in changes:
-                if change.key in known:
-                    continue
-                known.add(change.key)
-                record = ChangeRecord(
-                    key=change.key,
-                    kind=change.kind,
-                    subject=change.subject,
-                    summary_zh=change.summary_zh,
-                    summary_en=change.summary_en,
-                    old=to_dict(change.old) if change.old else None,
-                    new=to_dict(change.new),
-                    immediate=immediate,
-                    article_id=article_id,
-                    created_at=seen_at,
-                )
-                s.add(record)
-                s.flush()
-                added += 1
-                if immediate:
-                    wanted = [x.channel for x in subscribers if x.wants(change)]
-                    s.add_all(_delivery(change.key, record.id or 0, c, seen_at) for c in channels + wanted)
-            return added
+            s.add_all([_observation_record(o, article_id, seen_at) for o in observations])
+            s.add_all([_milestone_record(m, article_id, seen_at) for m in milestones])
+            new = _unrecorded(s, changes)
+            records = [_change_record(change, immediate, article_id, seen_at) for change, immediate in new]
+            s.add_all(records)
+            s.flush()  # the changes' ids, for their outbox rows
+            alerts = [(change, r) for (change, immediate), r in zip(new, records, strict=True) if immediate]
+            subscribers = immediate_subscribers(s) if alerts else []
+            for change, record in alerts:
+                wanted = [x.channel for x in subscribers if x.wants(change)]
+                s.add_all(_delivery(change.key, record.id or 0, c, seen_at) for c in channels + wanted)
+            return len(new)
 
     def claim_deliveries(self, now: datetime, *, lease_s: float = 300, limit: int = 50) -> list[Delivery]:
         """Deliveries due now, leased to the caller (another process skips them until the lease ends)."""
@@ -249,7 +262,7 @@ class TrackingStore:
         self, *, indicator: str | None = None, subject: str | None = None
     ) -> list[Observation]:
         with self._session() as s:
-            query = select(ObservationRecord).order_by(
+            query = _OBSERVATIONS.order_by(
                 col(ObservationRecord.series), col(ObservationRecord.span), col(ObservationRecord.id)
             )
             if indicator:
@@ -260,12 +273,48 @@ class TrackingStore:
 
     def milestone_observations(self, *, project: str | None = None) -> list[MilestoneObservation]:
         with self._session() as s:
-            query = select(MilestoneObservationRecord).order_by(
+            query = _MILESTONES.order_by(
                 col(MilestoneObservationRecord.project), col(MilestoneObservationRecord.id)
             )
             if project:
                 query = query.where(col(MilestoneObservationRecord.project).contains(project))
             return [_milestone(r) for r in s.exec(query)]
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _unrecorded(s: Session, changes: list[tuple[Change, bool]]) -> list[tuple[Change, bool]]:
+    """The changes not recorded yet, each key once, in their order."""
+    if not changes:
+        return []
+    keys = [change.key for change, _ in changes]
+    known = set(s.exec(select(ChangeRecord.key).where(col(ChangeRecord.key).in_(keys))))
+    new = []
+    for change, immediate in changes:
+        if change.key not in known:
+            known.add(change.key)
+            new.append((change, immediate))
+    return new
+
+
+def _change_record(
+    change: Change, immediate: bool, article_id: int | None, seen_at: datetime
+) -> ChangeRecord:
+    return ChangeRecord(
+        key=change.key,
+        kind=change.kind,
+        subject=change.subject,
+        summary_zh=change.summary_zh,
+        summary_en=change.summary_en,
+        old=to_dict(change.old) if change.old else None,
+        new=to_dict(change.new),
+        immediate=immediate,
+        article_id=article_id,
+        created_at=seen_at,
+    )
 
 
 def _delivery(change_key: str, change_id: int, channel: str, now: datetime) -> DeliveryRecord:
