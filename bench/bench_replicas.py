@@ -21,7 +21,7 @@ asked what it served: every article page exactly once, or the bench stops.
 Round trips: one replica's crawl jobs (`Daemon.crawl_job` for each source: the lease claimed and
 released, the run, its health check) in this process into a fresh schema, with libpq's protocol trace on
 every connection (`PGconn.trace`): each ReadyForQuery the server sends ends one round trip (a simple
-query, or an extended-protocol Sync: BEGIN, COMMIT and SQLAlchemy's pre-ping included). SQLAlchemy's
+query, or an extended-protocol Sync: BEGIN, COMMIT and the pool's ping after idle included). SQLAlchemy's
 `before_cursor_execute` counts the statements beside them.
 
 PostgreSQL: --postgres URL, else $WATCHER_TEST_POSTGRES_URL; any database the user may create schemas in.
@@ -289,7 +289,7 @@ class RoundTrips:
     runs: int  # crawl jobs: a lease claimed and released, the run, its health check
     round_trips: int  # ReadyForQuery messages in the libpq traces: one per query or Sync
     transaction_control: int  # of those, BEGIN / COMMIT / ROLLBACK
-    pings: int  # and the pool's pre-ping on checkout (psycopg sends ";")
+    pings: int  # and the pool's ping of a connection idle 10 s (psycopg sends ";")
     statements: int  # SQLAlchemy before_cursor_execute
     commits: int  # SQLAlchemy commit events
 
@@ -423,7 +423,7 @@ def report(
 
 
 def round_trip_figures(trips: RoundTrips) -> dict[str, Any]:
-    """The counts, and per article: all round trips, then the statements', BEGIN/COMMIT's, pre-pings'."""
+    """The counts, and per article: all round trips, then the statements', BEGIN/COMMIT's, pings'."""
     per = trips.articles
     statements = trips.round_trips - trips.transaction_control - trips.pings
     return {
@@ -472,7 +472,7 @@ def print_table(result: dict[str, Any]) -> None:
     print(
         f"  statements {t['statement_round_trips_per_article']:.1f}, "
         f"BEGIN + COMMIT {t['transaction_control_per_article']:.1f}, "
-        f"pool pre-pings {t['pings_per_article']:.1f}; "
+        f"pool pings {t['pings_per_article']:.1f}; "
         f"{t['transactions_per_article']:.1f} transactions an article"
     )
 
