@@ -6,8 +6,8 @@
     pip install -e .                  pure Python always: compiled modules would shadow edited sources
 
 Everything else about the package is in pyproject.toml. The compiled modules are the typed text →
-facts core (`watcher/extract/`, bar the TOML loading, which runs once, and `watcher/models.py`, the
-types it builds); the sources ship beside them
+facts core (`watcher/extract/`, bar the TOML loading, which runs once), `watcher/models.py` (the
+types it builds) and the HTML → article reader (`watcher/page/`); the sources ship beside them
 and are what runs when compilation is off or fails. `watcher --version` says which one is running.
 """
 
@@ -25,9 +25,12 @@ NOT_COMPILED = {"lexicon_files.py"}  # pydantic models: mypyc cannot compile the
 
 
 def compiled_paths() -> list[str]:
-    """The extraction core and the domain types it builds (ValueFact …): 4× cheaper to make compiled."""
+    """The extraction core, the domain types it builds (ValueFact …: 4× cheaper to make compiled) and
+    the page reader (HTML → article, 10% faster: most of its time is selectolax's, already C)."""
     extract = [path for path in (ROOT / "watcher" / "extract").glob("*.py") if path.name not in NOT_COMPILED]
-    return sorted(str(path.relative_to(ROOT)) for path in [*extract, ROOT / "watcher" / "models.py"])
+    page = [path for path in (ROOT / "watcher" / "page").glob("*.py") if path.name != "__init__.py"]
+    paths = [*extract, *page, ROOT / "watcher" / "models.py"]
+    return sorted(str(path.relative_to(ROOT)) for path in paths)
 
 
 class OptionalBuildExt(build_ext):

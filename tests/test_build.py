@@ -52,11 +52,13 @@ def run_compiled(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_wheel_holds_compiled_modules_beside_their_sources(compiled_site: Path) -> None:
-    extract = compiled_site / "watcher" / "extract"
-    compiled = {path.name.split(".")[0] for path in extract.glob("*.so")}
-    sources = {path.stem for path in extract.glob("*.py")}
-    assert compiled == sources - {"lexicon_files"}  # pydantic models stay Python
-    assert "values" in compiled
+    def modules(folder: str, suffix: str) -> set[str]:
+        return {path.name.split(".")[0] for path in (compiled_site / "watcher" / folder).glob(f"*{suffix}")}
+
+    assert modules("extract", ".so") == modules("extract", ".py") - {"lexicon_files"}  # pydantic stays Python
+    assert modules("page", ".so") == modules("page", ".py") - {"__init__"}
+    assert (compiled_site / "watcher" / "models.py").exists()
+    assert list((compiled_site / "watcher").glob("models.*.so"))
 
 
 def test_the_compiled_build_says_so(compiled_site: Path) -> None:

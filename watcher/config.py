@@ -31,8 +31,8 @@ class Politeness(BaseModel):
     """How hard one host may be asked. Per source, any of these may be overridden."""
 
     model_config = _STRICT
-    min_delay_s: float = Field(2.0, ge=0)  # between two requests to the same host
-    per_host_concurrency: int = Field(2, ge=1)
+    min_delay_s: float = Field(default=2.0, ge=0)  # between two requests to the same host
+    per_host_concurrency: int = Field(default=2, ge=1)
     respect_robots: bool = True
 
 
@@ -41,14 +41,14 @@ class FetchSettings(BaseModel):
 
     model_config = _STRICT
     user_agent: str = "watcher/0.1 (indicator tracker; contact: ops@example.invalid)"
-    timeout_s: float = Field(20.0, gt=0)
-    connect_timeout_s: float = Field(10.0, gt=0)
-    max_body_bytes: int = Field(10 * 1024 * 1024, gt=0)
-    max_redirects: int = Field(5, ge=0)
-    retries: int = Field(3, ge=0)  # on timeouts, connection errors, 5xx and 429
-    backoff_base_s: float = Field(1.0, ge=0)  # exponential: base × 2^attempt, with jitter
-    backoff_max_s: float = Field(60.0, ge=0)
-    global_concurrency: int = Field(16, ge=1)
+    timeout_s: float = Field(default=20.0, gt=0)
+    connect_timeout_s: float = Field(default=10.0, gt=0)
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    max_redirects: int = Field(default=5, ge=0)
+    retries: int = Field(default=3, ge=0)  # on timeouts, connection errors, 5xx and 429
+    backoff_base_s: float = Field(default=1.0, ge=0)  # exponential: base × 2^attempt, with jitter
+    backoff_max_s: float = Field(default=60.0, ge=0)
+    global_concurrency: int = Field(default=16, ge=1)
     politeness: Politeness = Politeness()
 
 
@@ -60,7 +60,7 @@ class SourceSpec(BaseModel):
     start_urls: list[str] = Field(
         min_length=1
     )  # may hold {date:%Y-%m/%d}: expanded for the last `days_back` days
-    days_back: int = Field(1, ge=1)
+    days_back: int = Field(default=1, ge=1)
     region: str | None = None  # what 全市/我市 mean in its articles (default: the global region)
     outlet: str | None = None  # when the pages do not say (文档来源/来源)
     article_selector: str | None = None  # CSS selector of article links on listing pages
@@ -69,7 +69,7 @@ class SourceSpec(BaseModel):
     page_pattern: str | None = (
         None  # listing page URLs: "index_{n}.html" (n = 1, 2 …) relative to the start URL
     )
-    max_listing_pages: int = Field(3, ge=1)
+    max_listing_pages: int = Field(default=3, ge=1)
     content_selector: str | None = None  # CSS selector of the article body
     feeds: list[str] = []  # RSS/Atom feeds to read article links from
     sitemaps: list[str] = []
@@ -126,7 +126,7 @@ class EmailChannel(BaseModel):
     type: Literal["email"] = "email"
     name: str = "email"
     host: str
-    port: int = Field(587, ge=1, le=65535)
+    port: int = Field(default=587, ge=1, le=65535)
     security: Literal["starttls", "ssl", "none"] = "starttls"
     username: str | None = None
     password_env: str | None = (
@@ -134,7 +134,7 @@ class EmailChannel(BaseModel):
     )
     from_addr: str
     to: list[str] = []  # immediate alerts go here (subscribers come later)
-    timeout_s: float = Field(30.0, gt=0)
+    timeout_s: float = Field(default=30.0, gt=0)
 
 
 class WebhookChannel(BaseModel):
@@ -146,7 +146,7 @@ class WebhookChannel(BaseModel):
     url: str
     secret_env: str | None = None  # the HMAC key is read from this environment variable
     signature_header: str = "X-Watcher-Signature"
-    timeout_s: float = Field(10.0, gt=0)
+    timeout_s: float = Field(default=10.0, gt=0)
 
 
 class AppriseChannel(BaseModel):
@@ -156,7 +156,7 @@ class AppriseChannel(BaseModel):
     type: Literal["apprise"] = "apprise"
     name: str = "chat"
     urls: list[str] = Field(min_length=1)  # e.g. wecombot://KEY, dingtalk://TOKEN, feishu://TOKEN
-    timeout_s: float = Field(10.0, gt=0)
+    timeout_s: float = Field(default=10.0, gt=0)
 
 
 IMMEDIATE_KINDS = [
@@ -198,9 +198,9 @@ class AlertSettings(BaseModel):
     indicators: list[str] = []  # alert only about these indicators (contained in the name); empty: all
     subjects: list[str] = []
     keywords: list[str] = []  # …or only when the summary or the sentence holds one of these
-    max_attempts: int = Field(8, ge=1)
-    retry_base_s: float = Field(60.0, ge=0)  # exponential backoff between delivery attempts
-    retry_max_s: float = Field(6 * 3600.0, ge=0)
+    max_attempts: int = Field(default=8, ge=1)
+    retry_base_s: float = Field(default=60.0, ge=0)  # exponential backoff between delivery attempts
+    retry_max_s: float = Field(default=6 * 3600.0, ge=0)
 
     @field_validator("immediate")
     @classmethod
@@ -253,13 +253,13 @@ class DaemonSettings(BaseModel):
 
     model_config = _STRICT
     http_host: str = "127.0.0.1"
-    http_port: int | None = Field(None, ge=0, le=65535)  # /healthz and /metrics; off unless set
-    jitter_s: float = Field(60.0, ge=0)  # spread source runs around their schedule
-    deliver_every_s: float = Field(60.0, gt=0)  # how often due alerts are sent
-    shutdown_timeout_s: float = Field(30.0, gt=0)  # finish current writes, then stop
-    failing_after_runs: int = Field(3, ge=1)  # consecutive failed runs that make a source "failing"
+    http_port: int | None = Field(default=None, ge=0, le=65535)  # /healthz and /metrics; off unless set
+    jitter_s: float = Field(default=60.0, ge=0)  # spread source runs around their schedule
+    deliver_every_s: float = Field(default=60.0, gt=0)  # how often due alerts are sent
+    shutdown_timeout_s: float = Field(default=30.0, gt=0)  # finish current writes, then stop
+    failing_after_runs: int = Field(default=3, ge=1)  # consecutive failed runs that make a source "failing"
     quiet_after: str = "14d"  # no new article this long makes a source "quiet" (or its expected_period)
-    lease_s: float = Field(600.0, gt=0)  # a replica's claim on a source run, renewed while it runs
+    lease_s: float = Field(default=600.0, gt=0)  # a replica's claim on a source run, renewed while it runs
 
     @field_validator("quiet_after")
     @classmethod

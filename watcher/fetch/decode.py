@@ -104,18 +104,17 @@ def _declared(body: bytes, content_type: str | None) -> list[tuple[str, str]]:
         if body.startswith(bom):
             found.append((codec, "BOM"))
             break
-    if content_type and (match := _HEADER_CHARSET.search(content_type)):
-        found.append((match.group(1), "Content-Type header"))
-    if match := _META_CHARSET.search(body, 0, _SNIFF_BYTES):
-        label = (match.group(1) or match.group(2)).decode("ascii", "replace")
-        found.append((label, "meta tag"))
+    if content_type and (header := _HEADER_CHARSET.search(content_type)):
+        found.append((header.group(1), "Content-Type header"))
+    if meta := _META_CHARSET.search(body, 0, _SNIFF_BYTES):
+        found.append(((meta.group(1) or meta.group(2)).decode("ascii", "replace"), "meta tag"))
     result: list[tuple[str, str]] = []
     for label, source in found:
-        codec = normalize_charset(label)
-        if codec is None:
+        known = normalize_charset(label)
+        if known is None:
             logger.debug("unknown charset label %r in %s", label, source)
-        elif codec not in (seen[0] for seen in result):
-            result.append((codec, source))
+        elif known not in (seen[0] for seen in result):
+            result.append((known, source))
     return result
 
 

@@ -287,7 +287,7 @@ def _row_facts(
         value = _number(row[column.index])
         if value is None:
             continue
-        written = column.unit if column.measure != "level" else (row_unit or column.unit or "")
+        written = (column.unit or "") if column.measure != "level" else (row_unit or column.unit or "")
         if not written and column.measure == "level":
             continue  # a number without a unit: an index or a code, not a figure to track
         subject = region
