@@ -1,4 +1,4 @@
-"""Builds watcher; a regular install compiles the extractor to C with mypyc (2× faster extraction).
+"""Builds watcher; a regular install compiles the extractor to C with mypyc (2.4× faster extraction).
 
     pip install .                     compiled when a C compiler is there, pure Python otherwise
     WATCHER_COMPILE=0 pip install .   pure Python
@@ -57,7 +57,7 @@ def ext_modules() -> list[object]:
             raise
         print("watcher: mypyc not installed; installing pure Python", file=sys.stderr)
         return []
-    return mypycify(compiled_paths(), opt_level="3", group_name="watcher_extract")
+    return mypycify(compiled_paths(), opt_level="3", group_name="watcher_native")
 
 
 setup(ext_modules=ext_modules(), cmdclass={"build_ext": OptionalBuildExt})

@@ -11,9 +11,14 @@ import re
 from dataclasses import dataclass
 
 
+def longest_first(words: list[str] | set[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Each word once, longest first, ties in code-point order: the order every matcher here needs."""
+    return tuple(sorted(set(words), key=lambda w: (-len(w), w)))
+
+
 def alternation(words: list[str] | set[str] | tuple[str, ...]) -> str:
     """A regex alternation of literal words, longest first (so 同比增长 wins over 增长)."""
-    return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)) if w)
+    return "|".join(re.escape(w) for w in longest_first(words) if w)
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: one per loaded directory

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from watcher.errors import ConfigError
-from watcher.extract.lexicon import Lexicon, alternation
+from watcher.extract.lexicon import Lexicon, alternation, longest_first
 from watcher.models import STAGE_ORDER
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
@@ -121,10 +121,6 @@ def _read(path: Path, model: type[BaseModel]) -> Any:
         raise ConfigError(f"{path}: {where}: {err['msg']}") from exc
 
 
-def _longest_first(words: list[str]) -> tuple[str, ...]:
-    return tuple(sorted(set(words), key=lambda w: (-len(w), w)))
-
-
 def load_lexicon(directory: Path) -> Lexicon:
     """Read and compile the five lexicon files of `directory`."""
     ind = _read(directory / "indicators.toml", IndicatorsFile)
@@ -148,10 +144,10 @@ def load_lexicon(directory: Path) -> Lexicon:
         indicator_re=re.compile(alternation(list(names))),
         region_words=frozenset(subj.region_words),
         places=frozenset(subj.places),
-        subject_suffixes=_longest_first(subj.suffixes),
+        subject_suffixes=longest_first(subj.suffixes),
         subject_re=re.compile(alternation(subj.region_words + subj.places + subj.suffixes)),
-        generic_words=_longest_first(subj.generic_words),
-        regions=_longest_first(subj.regions),
+        generic_words=longest_first(subj.generic_words),
+        regions=longest_first(subj.regions),
         family_of={s: fam[0] for fam in subj.families for s in fam},
         not_subjects=frozenset(subj.not_subjects),
         stage_of=stage_of,
@@ -160,32 +156,32 @@ def load_lexicon(directory: Path) -> Lexicon:
             r"(?:" + alternation(stages.project_suffixes) + r")(?:[一二三四五六七八九]期)?(?:工程)?"
             r"(?:[(（][^()（）]{1,10}[)）])?$"
         ),
-        not_reached=_longest_first(stages.not_reached),
-        adverbs=_longest_first(stages.adverbs),
+        not_reached=longest_first(stages.not_reached),
+        adverbs=longest_first(stages.adverbs),
         partial=tuple(stages.partial),
         units=dict(units.units),
         counters=frozenset(units.counters),
         arabic_only=frozenset(units.arabic_only),
         unit_alternation=alternation(unit_words),
-        target_cues=_longest_first(cues.kind.target),
-        forecast_cues=_longest_first(cues.kind.forecast),
-        not_cues=_longest_first(cues.kind.not_cue),
-        weak_target_cues=_longest_first(cues.kind.weak_target),
+        target_cues=longest_first(cues.kind.target),
+        forecast_cues=longest_first(cues.kind.forecast),
+        not_cues=longest_first(cues.kind.not_cue),
+        weak_target_cues=longest_first(cues.kind.weak_target),
         qualifier_before={w: s for s, ws in ((">", q.over), ("~", q.about), ("<", q.under)) for w in ws},
         qualifier_after={
             w: s for s, ws in ((">", q.over_after), ("~", q.about_after), ("<", q.under_after)) for w in ws
         },
-        yoy=_longest_first(cues.measure.yoy),
-        yoy_negative=_longest_first(cues.measure.yoy_negative),
-        not_yoy=_longest_first(cues.measure.not_yoy),
-        share=_longest_first(cues.measure.share),
-        progress=_longest_first(cues.measure.progress),
-        rank_cues=_longest_first(cues.measure.rank),
+        yoy=longest_first(cues.measure.yoy),
+        yoy_negative=longest_first(cues.measure.yoy_negative),
+        not_yoy=longest_first(cues.measure.not_yoy),
+        share=longest_first(cues.measure.share),
+        progress=longest_first(cues.measure.progress),
+        rank_cues=longest_first(cues.measure.rank),
         stop_words=frozenset(cues.words.stop + cues.words.time),
         stop_ends=frozenset(w[-1] for w in cues.words.stop + cues.words.time if w),
         stop_max=max(len(w) for w in cues.words.stop + cues.words.time + cues.words.after_stop),
         after_stop=frozenset(cues.words.after_stop),
         keep_re=re.compile(alternation(cues.words.keep) or "(?!)"),
         vague=frozenset(cues.words.vague),
-        time_words=_longest_first(cues.words.time),
+        time_words=longest_first(cues.words.time),
     )
