@@ -392,7 +392,7 @@ def _stored(db_url: str) -> dict[str, list[str]]:
         engine.dispose()
 
 
-def test_an_article_that_fails_to_store_leaves_nothing_and_is_stored_whole_next_run(
+def test_tracking_that_fails_leaves_the_articles_pending_and_the_next_run_tracks_them_once(
     make_app, site, webhook_receiver, db_url
 ):
     hook = webhook_receiver()
@@ -411,25 +411,27 @@ def test_an_article_that_fails_to_store_leaves_nothing_and_is_stored_whole_next_
     _execute(db_url, _OUTBOX_CLOSED)
     (failed,) = asyncio.run(app.crawl(app.settings.sources))
     assert failed.error is not None and "outbox closed" in failed.error
-    assert (failed.new, failed.changes) == (1, 1), "the older article was stored before the newer failed"
+    assert (failed.new, failed.changes) == (2, 0), "both stored as fetched; their tracking batch failed whole"
     held = _stored(db_url)
     assert held == {
-        "articles": [older],
-        "url_states": [older],  # not the listing: its validators wait for every article it led to
-        "snapshots": [older],
-        "facts": [older],
-        "observations": [older],
-        "changes": [older],
+        "articles": sorted([older, newer]),
+        "url_states": sorted([older, newer]),  # not the listing: the run failed, it is read again
+        "snapshots": sorted([older, newer]),
+        "facts": sorted([older, newer]),
+        "observations": [],
+        "changes": [],
         "deliveries": [],
-    }, "nothing of the newer article: not its page, URL state, facts, observations or change"
+    }, "the articles whole, and nothing of their tracking"
+    source_id = app.store.ensure_source("新闻", region=None, outlet=None)
+    assert len(app.store.pending_tracking(source_id)) == 2
     _execute(db_url, _OUTBOX_OPEN)
-    assert kinds(crawl(app)) == ["target_set"]
+    assert kinds(crawl(app)) == ["new_actual", "target_set"], "tracked next run, oldest first"
     held = _stored(db_url)
-    assert held["articles"] == sorted([older, newer]) and held["changes"] == sorted([older, newer])
-    assert len(held["deliveries"]) == 1 and held["observations"] == sorted([older, newer])
+    assert held["changes"] == sorted([older, newer]) and held["observations"] == sorted([older, newer])
+    assert len(held["deliveries"]) == 1 and app.store.pending_tracking(source_id) == []
     path = lambda url: url.removeprefix(site.server.base_url)  # noqa: E731
-    assert (site.server.count(path(older)), site.server.count(path(newer))) == (1, 2), (
-        "the stored article is not fetched again; the failed one once more"
+    assert (site.server.count(path(older)), site.server.count(path(newer))) == (1, 1), (
+        "a stored article is not fetched again"
     )
     assert app.deliver().sent == 1 and len(hook.requests) == 1
     assert crawl(app) == [] and app.deliver().sent == 0, "nothing twice"

@@ -43,6 +43,8 @@ class FetchSettings(BaseModel):
     user_agent: str = "watcher/0.1 (indicator tracker; contact: ops@example.invalid)"
     timeout_s: float = Field(default=20.0, gt=0)
     connect_timeout_s: float = Field(default=10.0, gt=0)
+    request_deadline_s: float = Field(default=60.0, gt=0)  # a whole answer, however slowly it trickles
+    run_deadline_s: float = Field(default=3600.0, gt=0)  # a source run: past it, stop, keep what is stored
     max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     max_redirects: int = Field(default=5, ge=0)
     retries: int = Field(default=3, ge=0)  # on timeouts, connection errors, 5xx and 429

@@ -2,9 +2,13 @@
 
     start URLs ─fetch→ listing pages ─discover→ article links ─fetch→ page ─parse→ Article
         ─extract→ facts ─store→ articles, snapshots, facts (deduplicated, near-duplicates linked)
+        ─track→ observations, changes, alerts (the run's articles oldest first, once fetched)
 
+Pages are stored as they arrive, by a worker thread (`watcher.ingest`), while the next ones are fetched.
 `crawl_source` never raises for what a site does: a broken page, a failed fetch or an anti-bot wall is
-counted and recorded on the source's run, and the other sources go on.
+counted and recorded on the source's run, and the other sources go on. A run has a deadline
+(`fetch.run_deadline_s`): one that reaches it stops fetching, keeps and tracks what it stored, and is
+recorded as failed (so a source that keeps stalling raises source_failing).
 """
 
 from __future__ import annotations
@@ -13,8 +17,8 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from watcher.config import AlertSettings, SourceSpec
 from watcher.discover import (
@@ -25,29 +29,14 @@ from watcher.discover import (
     next_pages,
     sitemap_links,
 )
-from watcher.errors import BlockedError, FetchError, InputError, WatcherError
-from watcher.extract import Extractor, Lexicon
+from watcher.errors import BlockedError, FetchError, WatcherError
+from watcher.extract import Extractor
 from watcher.fetch.client import Fetcher, FetchResult
 from watcher.fetch.decode import decode_body
 from watcher.fetch.urls import canonicalize
-from watcher.models import Article, Fact, Milestone
-from watcher.page import parse_article
-from watcher.page.tables import table_facts
+from watcher.ingest import Ingest
 from watcher.store import Store
 from watcher.store.health import RUN_STATS
-from watcher.store.repo import SaveStatus
-from watcher.track import (
-    Change,
-    Evidence,
-    MilestoneObservation,
-    Observation,
-    SeriesKey,
-    diff_milestone,
-    diff_value,
-    observe_milestone,
-    observe_value,
-)
-from watcher.track.rules import is_immediate
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +91,23 @@ class Crawl:
     # listing and feed fetches of this run, saved (their validators with them) once its articles are stored
     listings: list[tuple[str, str, FetchResult]] = field(default_factory=list)
 
+    def save_state(self, url: str, source_id: int, kind: str, result: FetchResult) -> None:
+        self.store.save_url_state(
+            url,
+            source_id=source_id,
+            kind=kind,
+            status=result.status,
+            validators=result.validators,
+            fetched_at=self.clock(),
+        )
+
+    def failed(self, summary: CrawlSummary, url: str, exc: Exception) -> None:
+        summary.errors += 1
+        summary.failures.append(str(exc))
+        logger.warning("%s", exc, extra={"source": self.spec.name, "url": url})
+        if self.progress:
+            self.progress(url)
+
 
 async def crawl_source(crawl: Crawl) -> CrawlSummary:
     """One run of one source. Records the run; never raises for the site's faults."""
@@ -110,12 +116,23 @@ async def crawl_source(crawl: Crawl) -> CrawlSummary:
     started = time.perf_counter()
     source_id = store.ensure_source(spec.name, region=spec.region, outlet=spec.outlet)
     run_id = store.start_run(source_id, crawl.clock())
+    deadline_s = crawl.fetcher.settings.run_deadline_s
+    ingest = Ingest(crawl, source_id, summary)
     try:
-        links = await _discover(crawl, source_id, summary)
-        await _fetch_articles(crawl, source_id, links, summary)
+        try:
+            async with asyncio.timeout(deadline_s):
+                links = await _discover(crawl, source_id, summary)
+                await _fetch_articles(crawl, source_id, links, summary, ingest)
+        finally:  # what was fetched is stored and tracked, also when the run stops short
+            await ingest.finish()
         with store.transaction():  # the listings' validators, once the articles they led to are stored
             for url, kind, result in crawl.listings:
-                _save_state(crawl, url, source_id, kind, result)
+                crawl.save_state(url, source_id, kind, result)
+    except TimeoutError:  # the run's deadline, not a fetch's (FetchTimeoutError is a WatcherError)
+        summary.error = (
+            f"run stopped at its {deadline_s:g} s deadline (fetch.run_deadline_s); "
+            f"{summary.new + summary.changed} articles stored, the rest next run"
+        )
     except BlockedError as exc:
         summary.blocked, summary.error = True, str(exc)
     except WatcherError as exc:
@@ -141,17 +158,6 @@ async def _get(
     return result
 
 
-def _save_state(crawl: Crawl, url: str, source_id: int, kind: str, result: FetchResult) -> None:
-    crawl.store.save_url_state(
-        url,
-        source_id=source_id,
-        kind=kind,
-        status=result.status,
-        validators=result.validators,
-        fetched_at=crawl.clock(),
-    )
-
-
 async def _discover(crawl: Crawl, source_id: int, summary: CrawlSummary) -> list[str]:
     """Article URLs from the source's listing pages, feeds and sitemaps, in discovery order."""
     spec = crawl.spec
@@ -170,7 +176,7 @@ async def _discover(crawl: Crawl, source_id: int, summary: CrawlSummary) -> list
         except BlockedError:
             raise
         except FetchError as exc:
-            _failed(crawl, summary, url, exc)
+            crawl.failed(summary, url, exc)
             continue
         reached = True
         if result.not_modified:
@@ -208,7 +214,7 @@ async def _read_feed(
     try:
         result = await _get(crawl, url, source_id, "feed", html_only=False)
     except FetchError as exc:
-        _failed(crawl, summary, url, exc)
+        crawl.failed(summary, url, exc)
         return False
     if result.not_modified:
         summary.listing_not_modified += 1
@@ -224,27 +230,18 @@ async def _read_feed(
     return True
 
 
-@dataclass
-class _Page:
-    """A fetched article page, parsed, waiting for its turn (oldest publication first)."""
-
-    url: str
-    result: FetchResult
-    html: str
-    article: Article
-
-
-async def _fetch_articles(crawl: Crawl, source_id: int, urls: list[str], summary: CrawlSummary) -> None:
-    """Fetch the articles side by side, then store and track them oldest first: a run that finds a
-    project's 开工 and its 封顶 reports them in the order they happened, whatever the listing's order."""
+async def _fetch_articles(
+    crawl: Crawl, source_id: int, urls: list[str], summary: CrawlSummary, ingest: Ingest
+) -> None:
+    """Fetch the articles side by side; each page goes to the store worker as soon as it arrives."""
     known = crawl.store.known_article_urls(source_id)
     todo = [u for u in urls if u not in known]
     if crawl.refresh:  # every known article too, even when its listing page did not change
         todo = list(dict.fromkeys([*urls, *sorted(known)]))
     if crawl.max_pages is not None:
         todo = todo[: crawl.max_pages]
+    ingest.order.update((u, i) for i, u in enumerate(todo))
     blocked: list[BlockedError] = []
-    pages: list[_Page] = []
 
     async def one(url: str) -> None:
         if blocked:
@@ -255,141 +252,15 @@ async def _fetch_articles(crawl: Crawl, source_id: int, urls: list[str], summary
             blocked.append(exc)
             return
         except FetchError as exc:
-            _failed(crawl, summary, url, exc)
+            crawl.failed(summary, url, exc)
             return
-        page = _parse(crawl, source_id, url, result, summary)
-        if page is not None:
-            pages.append(page)
+        await ingest.put(url, result)
 
     await asyncio.gather(*(one(u) for u in todo))
-    order = {u: i for i, u in enumerate(todo)}
-    pages.sort(key=lambda p: (p.article.published or date.max, order[p.url]))
-    for page in pages:
-        _store_article(crawl, source_id, page, summary)
     if blocked:
         raise blocked[0]
-
-
-def _parse(
-    crawl: Crawl, source_id: int, url: str, result: FetchResult, summary: CrawlSummary
-) -> _Page | None:
-    if result.not_modified:
-        _save_state(crawl, url, source_id, "article", result)
-        summary.unchanged += 1
-        return None
-    try:
-        html = decode_body(result.body, result.content_type)
-        article = parse_article(html, result.final_url, crawl.spec.content_selector)
-    except InputError as exc:
-        _failed(crawl, summary, url, exc)
-        return None
-    if crawl.spec.outlet and not article.outlet:
-        article = replace(article, outlet=crawl.spec.outlet)
-    return _Page(url, result, html, article)
-
-
-@dataclass(frozen=True, slots=True)
-class _Stored:
-    """What storing one article did; counted in the run's summary once its transaction committed."""
-
-    status: SaveStatus
-    near_duplicate: bool = False  # its facts are the first copy's: not counted twice, but it is evidence
-    facts: int = 0
-    changes: int = 0
-
-    def count(self, summary: CrawlSummary) -> None:
-        summary.new += self.status == "new"
-        summary.changed += self.status == "changed"
-        summary.unchanged += self.status == "unchanged"
-        summary.near_duplicates += self.near_duplicate
-        summary.facts += self.facts
-        summary.changes += self.changes
-
-
-def _store_article(crawl: Crawl, source_id: int, page: _Page, summary: CrawlSummary) -> None:
-    """The article, its URL state, facts, observations, changes and alerts in ONE transaction: a failure
-    anywhere leaves nothing of the article behind (the next run fetches it again), never half of it."""
-    with crawl.store.transaction():
-        stored = _store_in_transaction(crawl, source_id, page)
-    stored.count(summary)
-    if crawl.progress and stored.status != "unchanged":
-        crawl.progress(page.url)
-
-
-def _store_in_transaction(crawl: Crawl, source_id: int, page: _Page) -> _Stored:
-    url, result, html, article = page.url, page.result, page.html, page.article
-    saved = crawl.store.save_article(
-        source_id=source_id, url=url, article=article, raw=result.body, fetched_at=crawl.clock()
-    )
-    _save_state(crawl, url, source_id, "article", result)
-    if saved.status == "unchanged":
-        return _Stored(saved.status)
-    facts: list[Fact] = [
-        *crawl.extractor.extract(article, crawl.region),
-        *table_facts(html, published=article.published, region=crawl.region),
-    ]
-    stored = 0
-    if saved.duplicate_of is None and saved.snapshot_id is not None:
-        stored = crawl.store.replace_facts(saved.article_id, saved.snapshot_id, facts)
-    changes = track_article(crawl, article, saved.article_id, facts)
-    return _Stored(saved.status, saved.duplicate_of is not None, stored, changes)
-
-
-def _failed(crawl: Crawl, summary: CrawlSummary, url: str, exc: Exception) -> None:
-    summary.errors += 1
-    summary.failures.append(str(exc))
-    logger.warning("%s", exc, extra={"source": crawl.spec.name, "url": url})
-    if crawl.progress:
-        crawl.progress(url)
 
 
 async def crawl_all(crawls: list[Crawl]) -> list[CrawlSummary]:
     """Run sources side by side; the fetcher they share keeps each host's pace."""
     return list(await asyncio.gather(*(crawl_source(c) for c in crawls)))
-
-
-def track_article(crawl: Crawl, article: Article, article_id: int, facts: list[Fact]) -> int:
-    """File an article's facts under their series, find what changed, and write the changes and their
-    alerts in one transaction (the caller's, when it has one). What is known of the series and projects
-    the facts name is read in one query each. Returns the number of new changes."""
-    lex = crawl.extractor.lexicon
-    base = Evidence(article.url, article.outlet, article.published, "")
-    observed = [_observe(fact, replace(base, sentence=fact.sentence), lex) for fact in facts]
-    observations = [o for o in observed if isinstance(o, Observation)]
-    milestones = [m for m in observed if isinstance(m, MilestoneObservation)]
-    histories = crawl.store.histories(_series_read(observations))
-    projects = crawl.store.project_histories(dict.fromkeys(m.project for m in milestones))
-    changes: list[tuple[Change, bool]] = []
-    for o in observed:  # in the facts' order: a change is found against everything before it
-        if isinstance(o, MilestoneObservation):
-            found = diff_milestone(projects[o.project], o)
-            projects[o.project].append(o)
-        else:
-            targets = histories[replace(o.key, kind="target")] if o.key.kind == "actual" else []
-            found = diff_value(histories[o.key], o, targets)
-            histories[o.key].append(o)
-        changes.extend((c, is_immediate(c, crawl.alerts)) for c in found)
-    return crawl.store.record_tracking(
-        article_id=article_id,
-        seen_at=crawl.clock(),
-        observations=observations,
-        milestones=milestones,
-        changes=changes,
-        channels=crawl.channels,
-    )
-
-
-def _observe(fact: Fact, evidence: Evidence, lex: Lexicon) -> Observation | MilestoneObservation:
-    if isinstance(fact, Milestone):
-        return observe_milestone(fact, evidence)
-    return observe_value(fact, evidence, lex)
-
-
-def _series_read(observations: list[Observation]) -> dict[SeriesKey, None]:
-    """The series an article's observations are diffed against: their own, and an actual's targets."""
-    keys: dict[SeriesKey, None] = {}
-    for o in observations:
-        keys[o.key] = None
-        if o.key.kind == "actual":
-            keys[replace(o.key, kind="target")] = None
-    return keys

@@ -79,7 +79,7 @@ def test_signed_storage_roundtrip() -> None:
         assert neardup.to_unsigned(signed) == value
 
 
-def test_signatures_within_the_threshold_share_a_band_key() -> None:
+def test_signatures_within_the_threshold_are_found_by_the_probes() -> None:
     rnd = random.Random(7)
     for _ in range(2000):
         a = rnd.getrandbits(64)
@@ -87,5 +87,14 @@ def test_signatures_within_the_threshold_share_a_band_key() -> None:
         b = a
         for bit in flips:
             b ^= 1 << bit
-        assert set(neardup.band_keys(a)) & set(neardup.band_keys(b))
+        assert set(neardup.probe_keys(a)) & set(neardup.band_keys(b))
+    assert neardup.MAX_DISTANCE == 7
     assert len(set(neardup.band_keys(rnd.getrandbits(64)))) == neardup.BANDS
+    assert len(set(neardup.probe_keys(rnd.getrandbits(64)))) == neardup.BANDS * 17
+
+
+def test_a_probe_matches_a_small_share_of_random_signatures() -> None:
+    rnd = random.Random(3)
+    probes = set(neardup.probe_keys(rnd.getrandbits(64)))
+    hits = sum(bool(probes & set(neardup.band_keys(rnd.getrandbits(64)))) for _ in range(20_000))
+    assert hits < 20_000 * 68 / 65536 * 2  # ≈ 0.1% of the store, where 8 bands of 8 bits matched 3%

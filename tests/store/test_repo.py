@@ -14,7 +14,7 @@ from tests.store.conftest import T0, dev_text
 from tests.store.test_neardup import body, renumbered, repost
 from watcher.errors import StoreError
 from watcher.models import Article, Milestone, ValueFact, fact_to_dict
-from watcher.store import Store, Validators, repo
+from watcher.store import Store, Validators, repo, writes
 from watcher.store.db import open_engine
 
 GDP = ValueFact(
@@ -281,14 +281,14 @@ def test_replace_facts_failing_midway_keeps_the_old_facts(
     saved = save(store, source_id, "http://a/1.html", body(dev_text("001")))
     assert saved.snapshot_id is not None
     store.replace_facts(saved.article_id, saved.snapshot_id, [GDP, OUTPUT])
-    real = repo._fact_record
+    real = writes.fact_row
 
     def failing(fact, *args):
         if fact is TOPPED:
             raise RuntimeError("extractor bug")
         return real(fact, *args)
 
-    monkeypatch.setattr(repo, "_fact_record", failing)
+    monkeypatch.setattr(writes, "fact_row", failing)
     with pytest.raises(RuntimeError):
         store.replace_facts(saved.article_id, saved.snapshot_id, [OUTPUT, TOPPED])
     assert [f.indicator for f in store.facts()] == ["规上工业增加值", "规上工业总产值"]

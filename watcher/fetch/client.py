@@ -6,7 +6,8 @@ One fetch, hop by hop (a redirect is a new hop, checked and paced like the first
 
     canonicalize → robots.txt allows? (RobotsDisallowedError)
       → per-host slot → global slot → pacer (min_delay_s, or a longer Crawl-delay) → GET
-      → timeout, connection error, 408/429/5xx: retry (full-jitter backoff or Retry-After)
+      → timeout (idle, or no whole answer within request_deadline_s), connection error, 408/429/5xx:
+        retry (full-jitter backoff or Retry-After)
       → 3xx: next hop (TooManyRedirectsError past max_redirects or on a loop)
       → 304: not_modified; 403/412/521: BlockedError; other 4xx/5xx: HTTPStatusError
       → 2xx: content type (NotHtmlError, before the body is read) → body ≤ max_body_bytes
@@ -320,13 +321,17 @@ class Fetcher:
         async with self._limiter.slot(host, polite.per_host_concurrency), self._global:
             await self._pacer.wait(host, delay_s)
             self.stats.requests += 1
+            deadline_s = self.settings.request_deadline_s
             try:
-                async with self._client.stream("GET", url, headers=headers) as response:
-                    self.stats.responses[f"{response.status_code // 100}xx"] += 1
-                    body = b""
-                    if 200 <= response.status_code < 300:
-                        body = await self._read_body(url, response, rules)
-                    return _Exchange(response.status_code, response.headers, body)
+                async with asyncio.timeout(deadline_s):  # a body trickling in stalls no run
+                    async with self._client.stream("GET", url, headers=headers) as response:
+                        self.stats.responses[f"{response.status_code // 100}xx"] += 1
+                        body = b""
+                        if 200 <= response.status_code < 300:
+                            body = await self._read_body(url, response, rules)
+                        return _Exchange(response.status_code, response.headers, body)
+            except TimeoutError as exc:
+                raise FetchTimeoutError(url, f"no whole answer within {deadline_s:g} s") from exc
             except httpx.TimeoutException as exc:
                 raise FetchTimeoutError(url, f"timed out ({_describe(exc)})") from exc
             except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:

@@ -14,51 +14,36 @@ it is stored, and database errors come out as StoreError naming the URL (passwor
 
 from __future__ import annotations
 
-import hashlib
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Literal
+from datetime import UTC, date, datetime
+from typing import Any, Literal
 
 from sqlalchemy import Engine, func
+from sqlalchemy import select as select_rows
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, select
 
-from watcher.models import Article, Fact, Validators, ValueFact
-from watcher.store import db, neardup
+from watcher.models import Article, Fact, Validators
+from watcher.store import db, writes
 from watcher.store.coord import CoordStore
 from watcher.store.health import HealthStore
-from watcher.store.queries import MILESTONE_FIELDS, VALUE_FIELDS, ArticleRow, FactRow, article_rows, fact_rows
+from watcher.store.queries import ArticleRow, FactRow, article_rows, fact_rows
 from watcher.store.subscribers import SubscriberStore
-from watcher.store.tables import (
-    ArticleRecord,
-    CrawlRun,
-    FactRecord,
-    SimhashBand,
-    SnapshotRecord,
-    SourceRecord,
-    UrlState,
-)
+from watcher.store.tables import ArticleRecord, CrawlRun, SnapshotRecord, SourceRecord, UrlState
 from watcher.store.tracking import TrackingStore
+from watcher.store.writes import FetchedArticle, SaveResult, SaveStatus
 
-SaveStatus = Literal["new", "changed", "unchanged"]
+__all__ = ["FetchedArticle", "SaveResult", "SaveStatus", "Snapshot", "Store", "UrlKind"]
+
 UrlKind = Literal["listing", "article", "feed"]
-MAX_VERIFIED = 5  # near candidates whose figures are compared, earliest first copy first
 
 # The open `Store.transaction()` of this thread or task, with the engine it belongs to. A context variable,
 # not an attribute: a thread (the lease keeper, the delivery job) never joins another's transaction.
 _ACTIVE: ContextVar[tuple[Engine, Session] | None] = ContextVar("watcher_store_transaction", default=None)
-
-
-@dataclass(frozen=True, slots=True)
-class SaveResult:
-    status: SaveStatus
-    article_id: int
-    snapshot_id: int | None  # None when unchanged
-    duplicate_of: int | None  # the first copy's article id, when this text is a near-duplicate
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,14 +158,15 @@ class Store(TrackingStore, SubscriberStore, HealthStore, CoordStore):
     ) -> None:
         """Record a fetch. A 304 without validators of its own keeps the ones it confirmed."""
         with self._session() as s:
-            row = s.get(UrlState, url) or UrlState(
-                url=url, source_id=source_id, kind=kind, status=status, fetched_at=fetched_at
+            writes.upsert_url_state(
+                s.connection(),
+                url,
+                source_id=source_id,
+                kind=kind,
+                status=status,
+                validators=validators,
+                fetched_at=fetched_at,
             )
-            keep = status == 304
-            row.etag = validators.etag or (row.etag if keep else None)
-            row.last_modified = validators.last_modified or (row.last_modified if keep else None)
-            row.source_id, row.kind, row.status, row.fetched_at = source_id, kind, status, fetched_at
-            s.add(row)
 
     def known_article_urls(self, source_id: int) -> set[str]:
         with self._session() as s:
@@ -192,31 +178,53 @@ class Store(TrackingStore, SubscriberStore, HealthStore, CoordStore):
         self, *, source_id: int, url: str, article: Article, raw: bytes, fetched_at: datetime
     ) -> SaveResult:
         """Store a fetched article: a snapshot when its text is new or changed, near-duplicates linked."""
-        text_hash = neardup.content_hash(article.text)
         with self._session() as s:
-            row = s.exec(select(ArticleRecord).where(ArticleRecord.url == url)).first()
-            if row is not None and row.content_hash == text_hash:
-                return SaveResult("unchanged", _id(row.id), None, row.duplicate_of_id)
-            status: SaveStatus = "new" if row is None else "changed"
-            sig = neardup.signature(article.text)
-            if row is None:
-                row = ArticleRecord(
-                    source_id=source_id,
-                    url=url,
-                    first_seen=fetched_at,
-                    content_hash=text_hash,
-                    last_changed=fetched_at,
+            return writes.save_article_rows(
+                s.connection(), source_id=source_id, url=url, article=article, raw=raw, fetched_at=fetched_at
+            )
+
+    def store_fetched(self, page: FetchedArticle) -> SaveResult:
+        """The hot path of a crawl: a fetched article, its facts, its URL state and its observations (to
+        be tracked) in ONE transaction of a few multi-row statements. A near-duplicate's facts are its
+        first copy's: not stored again, but its observations are evidence all the same."""
+        with self._session() as s:
+            conn = s.connection()
+            saved = writes.save_article_rows(
+                conn,
+                source_id=page.source_id,
+                url=page.url,
+                article=page.article,
+                raw=page.raw,
+                fetched_at=page.fetched_at,
+            )
+            writes.upsert_url_state(
+                conn,
+                page.url,
+                source_id=page.source_id,
+                kind="article",
+                status=page.status,
+                validators=page.validators,
+                fetched_at=page.fetched_at,
+            )
+            if saved.status == "unchanged":
+                return saved
+            if saved.duplicate_of is None and saved.snapshot_id is not None:
+                fresh = saved.status == "new"
+                writes.replace_fact_rows(
+                    conn, saved.article_id, saved.snapshot_id, page.facts, page.fetched_at, fresh=fresh
                 )
-            _update_article(row, article, text_hash, sig, fetched_at)
-            s.add(row)
-            s.flush()
-            article_id = _id(row.id)
-            snapshot = _add_snapshot(s, article_id, article.text, raw, text_hash, fetched_at)
-            row.duplicate_of_id = _first_copy(s, article_id, sig, article.text)
-            _index_signature(s, article_id, sig, fresh=status == "new")
-            if row.duplicate_of_id is not None and status == "changed":
-                s.exec(delete(FactRecord).where(col(FactRecord.article_id) == article_id))  # the copy's now
-            return SaveResult(status, article_id, snapshot, row.duplicate_of_id)
+            if page.observations:
+                published = page.article.published
+                writes.add_pending(conn, saved.article_id, page.source_id, published, page.observations)
+            return saved
+
+    def pending_tracking(self, source_id: int) -> list[tuple[int, date | None, list[dict[str, Any]]]]:
+        """The source's articles stored and not tracked (a run that stopped short): (id, published,
+        observations), in the order they were stored."""
+        p = writes.PENDING.c
+        query = select_rows(p.article_id, p.published, p.observations).where(p.source_id == source_id)
+        with self._session() as s:
+            return [(r.article_id, r.published, r.observations) for r in s.connection().execute(query)]
 
     def snapshot(self, snapshot_id: int) -> Snapshot | None:
         """A stored snapshot with its raw bytes decompressed."""
@@ -231,14 +239,14 @@ class Store(TrackingStore, SubscriberStore, HealthStore, CoordStore):
 
     def replace_facts(self, article_id: int, snapshot_id: int, facts: list[Fact]) -> int:
         """The snapshot's facts replace the article's old ones (repeats stored once); returns how many."""
-        unique = list(dict.fromkeys(facts))
         with self._session() as s:
             snapshot = s.get(SnapshotRecord, snapshot_id)
             if snapshot is None or snapshot.article_id != article_id:
                 raise ValueError(f"snapshot {snapshot_id} is not a snapshot of article {article_id}")
-            s.exec(delete(FactRecord).where(col(FactRecord.article_id) == article_id))
-            s.add_all(_fact_record(f, article_id, snapshot_id, snapshot.fetched_at) for f in unique)
-        return len(unique)
+            conn = s.connection()
+            return writes.replace_fact_rows(
+                conn, article_id, snapshot_id, facts, snapshot.fetched_at, fresh=False
+            )
 
     # --- crawl runs ---
 
@@ -295,84 +303,7 @@ def _id(value: int | None) -> int:
     return value
 
 
-def _update_article(
-    row: ArticleRecord, article: Article, text_hash: str, sig: int | None, fetched_at: datetime
-) -> None:
-    row.title, row.published, row.outlet = article.title, article.published, article.outlet
-    row.attachments = list(article.attachments)
-    row.content_hash, row.last_changed = text_hash, fetched_at
-    row.simhash = None if sig is None else neardup.to_signed(sig)
-
-
-def _add_snapshot(
-    s: Session, article_id: int, text: str, raw: bytes, text_hash: str, fetched_at: datetime
-) -> int:
-    snapshot = SnapshotRecord(
-        article_id=article_id,
-        fetched_at=fetched_at,
-        content_hash=text_hash,
-        text=text,
-        raw_compressed=zlib.compress(raw, 6),
-        raw_codec="zlib",
-        raw_hash=hashlib.sha256(raw).hexdigest(),
-    )
-    s.add(snapshot)
-    s.flush()
-    return _id(snapshot.id)
-
-
 def _decompress(data: bytes, codec: str) -> bytes:
     if codec != "zlib":
         raise ValueError(f"unknown compression {codec!r}")
     return zlib.decompress(data)
-
-
-def _first_copy(s: Session, article_id: int, sig: int | None, text: str) -> int | None:
-    """The first stored copy of this text among earlier articles, found through the band index."""
-    if sig is None:
-        return None
-    earlier = select(SimhashBand.article_id).where(
-        col(SimhashBand.band_key).in_(neardup.band_keys(sig)), col(SimhashBand.article_id) < article_id
-    )
-    rows = s.exec(
-        select(ArticleRecord.id, ArticleRecord.simhash, ArticleRecord.duplicate_of_id).where(
-            col(ArticleRecord.id).in_(earlier)
-        )
-    ).all()
-    near = [
-        (dup or aid, aid)
-        for aid, simhash, dup in rows
-        if simhash is not None and neardup.is_near(neardup.to_unsigned(simhash), sig)
-    ]
-    for root, candidate in sorted(near)[:MAX_VERIFIED]:
-        if neardup.has_same_figures(text, _latest_text(s, candidate)):
-            return root
-    return None
-
-
-def _latest_text(s: Session, article_id: int) -> str:
-    latest = select(SnapshotRecord.text).where(SnapshotRecord.article_id == article_id)
-    return s.exec(latest.order_by(col(SnapshotRecord.id).desc()).limit(1)).first() or ""
-
-
-def _index_signature(s: Session, article_id: int, sig: int | None, *, fresh: bool) -> None:
-    if not fresh:
-        s.exec(delete(SimhashBand).where(col(SimhashBand.article_id) == article_id))
-    if sig is not None:
-        s.add_all(SimhashBand(band_key=key, article_id=article_id) for key in neardup.band_keys(sig))
-
-
-def _fact_record(fact: Fact, article_id: int, snapshot_id: int, seen_at: datetime) -> FactRecord:
-    fields = VALUE_FIELDS if isinstance(fact, ValueFact) else MILESTONE_FIELDS
-    own = {name: getattr(fact, name) for name in fields}
-    if isinstance(fact, ValueFact):
-        own["quantity"] = fact.quantity or None
-    return FactRecord(
-        article_id=article_id,
-        snapshot_id=snapshot_id,
-        type=fact.type,
-        raw=fact.raw or None,
-        sentence=fact.sentence,
-        created_at=seen_at,
-        **own,
-    )

@@ -4,8 +4,10 @@
              ├─ crawl_runs      one row per run of a source: when, ok or the error, counters
              └─ articles ─┬─ snapshots       one per distinct text (raw HTML compressed beside it)
                   │       ├─ facts           the facts of the latest snapshot
-                  │       └─ simhash_bands   near-duplicate index: 8 band keys per article
+                  │       ├─ simhash_bands   near-duplicate index: 4 band keys per article
+                  │       └─ pending_tracking  stored, not yet tracked (a run tracks its articles last)
                   └─ duplicate_of → articles (the first copy of a reposted text)
+    observations → series_latest, milestone_observations → milestone_latest: what change detection reads
 
 Timestamps are timezone-aware UTC on every backend (`UTCDateTime`); JSON and binary columns use portable
 types, so one schema serves SQLite and PostgreSQL. The migrations in `migrations/versions/` create exactly
@@ -88,6 +90,7 @@ class UrlState(SQLModel, table=True):
 
 class ArticleRecord(SQLModel, table=True):
     __tablename__ = "articles"
+    __table_args__ = (Index("ix_articles_source_first_seen", "source_id", "first_seen"),)
 
     id: int | None = Field(default=None, primary_key=True)
     source_id: int = Field(foreign_key="sources.id", index=True)
@@ -97,19 +100,21 @@ class ArticleRecord(SQLModel, table=True):
     outlet: str | None = None
     first_seen: dt.datetime = _utc(index=True)
     last_changed: dt.datetime = _utc()
-    content_hash: str  # sha256 of the whitespace-collapsed text
+    content_hash: str = Field(index=True)  # sha256 of the whitespace-collapsed text: exact copies first
     simhash: int | None = Field(default=None, sa_type=BigInteger)  # signed 64-bit; None: too short to compare
     duplicate_of_id: int | None = Field(default=None, foreign_key="articles.id", index=True)
     attachments: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
 class SimhashBand(SQLModel, table=True):
-    """Band key (band number × 256 + that byte of the SimHash) → article: the near-duplicate index."""
+    """Band key (band number × 65,536 + those 16 bits of the SimHash) → article and its whole SimHash:
+    the near-duplicate index, read without touching `articles`."""
 
     __tablename__ = "simhash_bands"
 
     band_key: int = Field(primary_key=True)
     article_id: int = Field(foreign_key="articles.id", primary_key=True, index=True)
+    simhash: int = Field(sa_type=BigInteger)  # signed, as articles.simhash
 
 
 class SnapshotRecord(SQLModel, table=True):
@@ -158,6 +163,7 @@ class FactRecord(SQLModel, table=True):
 
 class CrawlRun(SQLModel, table=True):
     __tablename__ = "crawl_runs"
+    __table_args__ = (Index("ix_crawl_runs_source_ok", "source_id", "ok", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     source_id: int = Field(foreign_key="sources.id", index=True)
@@ -216,6 +222,7 @@ class ChangeRecord(SQLModel, table=True):
     """A change event: what moved, old and new with their sources, in two languages."""
 
     __tablename__ = "changes"
+    __table_args__ = (Index("ix_changes_kind_subject", "kind", "subject"),)
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True)  # the same evidence never makes two changes
@@ -228,6 +235,53 @@ class ChangeRecord(SQLModel, table=True):
     immediate: bool = False  # alert now (else only in digests)
     article_id: int | None = Field(default=None, foreign_key="articles.id", index=True)
     created_at: dt.datetime = _utc(index=True)
+
+
+class SeriesLatest(SQLModel, table=True):
+    """One series' observations of one span and value, in brief: the one published last (the first
+    crawled of those) and the one published first. Change detection reads these two per distinct value,
+    never the whole history: a figure repeated by a thousand articles is still two rows."""
+
+    __tablename__ = "series_latest"
+    __table_args__ = (UniqueConstraint("series", "span", "value", "unit", "qualifier"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    series: str = Field(sa_type=Text)  # as observations.series
+    span: str = ""  # observations.span, "" for none
+    value: float
+    unit: str
+    qualifier: str
+    latest_id: int = Field(foreign_key="observations.id")
+    latest_day: int  # its publication date as a day number (0: undated)
+    earliest_id: int = Field(foreign_key="observations.id")
+    earliest_day: int
+
+
+class MilestoneLatest(SQLModel, table=True):
+    """One project's observations of one stage and date: the one published last (the first crawled)."""
+
+    __tablename__ = "milestone_latest"
+    __table_args__ = (UniqueConstraint("project", "stage", "date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    project: str
+    stage: str
+    date: str = ""  # "" for none
+    latest_id: int = Field(foreign_key="milestone_observations.id")
+    latest_day: int
+
+
+class PendingTracking(SQLModel, table=True):
+    """An article stored and not yet tracked: its observations wait here, written with the article. A run
+    tracks its articles oldest first once it has fetched them; a run that died first leaves these for the
+    next run of the source."""
+
+    __tablename__ = "pending_tracking"
+
+    article_id: int = Field(foreign_key="articles.id", primary_key=True)
+    source_id: int = Field(foreign_key="sources.id", index=True)
+    published: dt.date | None = None
+    observations: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
 
 
 class DeliveryRecord(SQLModel, table=True):

@@ -2,7 +2,10 @@
 
     history(series) / targets(indicator, subject, measure) / project_history(project)   what is known
     histories(series…) / project_histories(projects…)   the same for many at once, in one query
-    record_tracking(...)          observations, changes and deliveries of one article, in ONE transaction:
+    latest_histories(series…) / latest_project_histories(projects…)   what change detection reads: a
+                                  brief of each (watcher.store.latest), the same size however much is stored
+    record_tracked([TrackedArticle…])   observations, changes and deliveries of a batch of articles, in
+                                  ONE transaction of multi-row statements (record_tracking: one article):
                                   an alert is written with the change that caused it, or not at all —
                                   one per channel, and one per subscriber whose filters want it
                                   (channel `subscriber:<id>`, key `<change key>:subscriber:<id>`)
@@ -23,20 +26,33 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, inspect, or_
+from sqlalchemy import Connection, Select, delete, insert, inspect, or_
 from sqlalchemy import select as select_rows
 from sqlmodel import Session, SQLModel, col, select
 
+from watcher.store import latest
+from watcher.store.latest import milestone_from_row as _milestone
+from watcher.store.latest import observation_from_row as _observation
+from watcher.store.latest import series_text, upsert
 from watcher.store.subscribers import immediate_subscribers
-from watcher.store.tables import ChangeRecord, DeliveryRecord, MilestoneObservationRecord, ObservationRecord
-from watcher.track import Change, Evidence, MilestoneObservation, Observation, SeriesKey
+from watcher.store.tables import (
+    ChangeRecord,
+    DeliveryRecord,
+    MilestoneObservationRecord,
+    ObservationRecord,
+    PendingTracking,
+)
+from watcher.track import Change, MilestoneObservation, Observation, SeriesKey
 from watcher.track.codec import change_from_record, to_dict
+
+__all__ = ["LOOKUP_CHUNK", "ChangeRow", "Delivery", "TrackedArticle", "TrackingStore", "series_text"]
 
 LOOKUP_CHUNK = 500  # series or projects a look-up query names at most (bound parameters stay few)
 
 
-def series_text(key: SeriesKey) -> str:
-    return f"{key.indicator}|{key.subject}|{key.measure}|{key.kind}"
+CHANGES = ChangeRecord.__table__  # type: ignore[attr-defined]
+DELIVERIES = DeliveryRecord.__table__  # type: ignore[attr-defined]
+PENDING = PendingTracking.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,19 +91,6 @@ def _plain_rows(model: type[SQLModel]) -> Select[Any]:
 
 _OBSERVATIONS = _plain_rows(ObservationRecord)
 _MILESTONES = _plain_rows(MilestoneObservationRecord)
-
-
-def _observation(r: Row[Any]) -> Observation:
-    key = SeriesKey(r.indicator, r.subject, r.measure, r.kind)
-    return Observation(
-        key, r.span, r.value, r.unit, r.qualifier, Evidence(r.url, r.outlet, r.published, r.sentence), r.raw
-    )
-
-
-def _milestone(r: Row[Any]) -> MilestoneObservation:
-    return MilestoneObservation(
-        r.project, r.name, r.stage, r.date, Evidence(r.url, r.outlet, r.published, r.sentence)
-    )
 
 
 class TrackingStore:
@@ -147,19 +150,42 @@ class TrackingStore:
     ) -> int:
         """Store one article's observations and changes, and an outbox row per immediate change and channel.
         Returns how many changes were new (a change already recorded — same key — is skipped)."""
+        tracked = TrackedArticle(article_id, observations, milestones, changes)
+        return self.record_tracked([tracked], seen_at=seen_at, channels=channels)
+
+    def record_tracked(
+        self, articles: list[TrackedArticle], *, seen_at: datetime, channels: list[str]
+    ) -> int:
+        """`record_tracking` for several articles in ONE transaction and a few multi-row statements; their
+        pending_tracking rows go with it. Returns how many changes were new."""
         with self._session() as s:
-            s.add_all([_observation_record(o, article_id, seen_at) for o in observations])
-            s.add_all([_milestone_record(m, article_id, seen_at) for m in milestones])
-            new = _unrecorded(s, changes)
-            records = [_change_record(change, immediate, article_id, seen_at) for change, immediate in new]
-            s.add_all(records)
-            s.flush()  # the changes' ids, for their outbox rows
-            alerts = [(change, r) for (change, immediate), r in zip(new, records, strict=True) if immediate]
+            conn = s.connection()
+            _add_observations(conn, articles, seen_at)
+            _add_milestones(conn, articles, seen_at)
+            new = _add_changes(conn, articles, seen_at)
+            alerts = [(change, change_id) for change, change_id, immediate in new if immediate]
             subscribers = immediate_subscribers(s) if alerts else []
-            for change, record in alerts:
-                wanted = [x.channel for x in subscribers if x.wants(change)]
-                s.add_all(_delivery(change.key, record.id or 0, c, seen_at) for c in channels + wanted)
+            rows = [
+                _delivery(change.key, change_id, channel, seen_at)
+                for change, change_id in alerts
+                for channel in channels + [x.channel for x in subscribers if x.wants(change)]
+            ]
+            if rows:
+                stmt = upsert(conn, DELIVERIES)
+                conn.execute(stmt.on_conflict_do_nothing(index_elements=["key"]), rows)
+            done = [a.article_id for a in articles if a.article_id is not None]
+            if done:
+                conn.execute(delete(PENDING).where(PENDING.c.article_id.in_(done)))
             return len(new)
+
+    def latest_histories(self, keys: Iterable[SeriesKey]) -> dict[SeriesKey, list[Observation]]:
+        """What change detection needs of each series (see `watcher.store.latest`), oldest first."""
+        with self._session() as s:
+            return latest.latest_histories(s.connection(), keys)
+
+    def latest_project_histories(self, projects: Iterable[str]) -> dict[str, list[MilestoneObservation]]:
+        with self._session() as s:
+            return latest.latest_project_histories(s.connection(), projects)
 
     def claim_deliveries(self, now: datetime, *, lease_s: float = 300, limit: int = 50) -> list[Delivery]:
         """Deliveries due now, leased to the caller (another process skips them until the lease ends)."""
@@ -286,81 +312,120 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
         yield items[start : start + size]
 
 
-def _unrecorded(s: Session, changes: list[tuple[Change, bool]]) -> list[tuple[Change, bool]]:
-    """The changes not recorded yet, each key once, in their order."""
-    if not changes:
+@dataclass(frozen=True, slots=True)
+class TrackedArticle:
+    """One article's share of a tracking batch: what it observed and the changes found."""
+
+    article_id: int | None
+    observations: list[Observation]
+    milestones: list[MilestoneObservation]
+    changes: list[tuple[Change, bool]]  # (change, immediate)
+
+
+def _add_observations(conn: Connection, articles: list[TrackedArticle], seen_at: datetime) -> None:
+    rows = [_observation_row(o, a.article_id, seen_at) for a in articles for o in a.observations]
+    if not rows:
+        return
+    table = latest.OBSERVATIONS
+    ids = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars()
+    briefs: dict[tuple[Any, ...], latest.SeriesBrief] = {}
+    for row, oid in zip(rows, ids, strict=True):
+        key = (row["series"], row["span"] or "", row["value"], row["unit"], row["qualifier"])
+        briefs.setdefault(key, latest.SeriesBrief(*key)).add(oid, latest.day_number(row["published"]))
+    latest.upsert_series(conn, briefs.values())
+
+
+def _add_milestones(conn: Connection, articles: list[TrackedArticle], seen_at: datetime) -> None:
+    rows = [_milestone_row(m, a.article_id, seen_at) for a in articles for m in a.milestones]
+    if not rows:
+        return
+    table = latest.MILESTONES
+    ids = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars()
+    briefs: dict[tuple[str, str, str], latest.MilestoneBrief] = {}
+    for row, oid in zip(rows, ids, strict=True):
+        key = (row["project"], row["stage"], row["date"] or "")
+        briefs.setdefault(key, latest.MilestoneBrief(*key)).add(oid, latest.day_number(row["published"]))
+    latest.upsert_milestones(conn, briefs.values())
+
+
+def _add_changes(
+    conn: Connection, articles: list[TrackedArticle], seen_at: datetime
+) -> list[tuple[Change, int, bool]]:
+    """Insert the changes not recorded yet (each key once, in their order): (change, id, immediate)."""
+    wanted: dict[str, tuple[Change, bool, int | None]] = {}
+    for a in articles:
+        for change, immediate in a.changes:
+            wanted.setdefault(change.key, (change, immediate, a.article_id))
+    if not wanted:
         return []
-    keys = [change.key for change, _ in changes]
-    known = set(s.exec(select(ChangeRecord.key).where(col(ChangeRecord.key).in_(keys))))
-    new = []
-    for change, immediate in changes:
-        if change.key not in known:
-            known.add(change.key)
-            new.append((change, immediate))
-    return new
+    rows = [_change_row(c, immediate, aid, seen_at) for c, immediate, aid in wanted.values()]
+    stmt = upsert(conn, CHANGES).on_conflict_do_nothing(index_elements=["key"])
+    ids = {key: id_ for key, id_ in conn.execute(stmt.returning(CHANGES.c.key, CHANGES.c.id), rows)}
+    return [(c, ids[key], immediate) for key, (c, immediate, _) in wanted.items() if key in ids]
 
 
-def _change_record(
-    change: Change, immediate: bool, article_id: int | None, seen_at: datetime
-) -> ChangeRecord:
-    return ChangeRecord(
-        key=change.key,
-        kind=change.kind,
-        subject=change.subject,
-        summary_zh=change.summary_zh,
-        summary_en=change.summary_en,
-        old=to_dict(change.old) if change.old else None,
-        new=to_dict(change.new),
-        immediate=immediate,
-        article_id=article_id,
-        created_at=seen_at,
-    )
+def _change_row(change: Change, immediate: bool, article_id: int | None, seen_at: datetime) -> dict[str, Any]:
+    return {
+        "key": change.key,
+        "kind": change.kind,
+        "subject": change.subject,
+        "summary_zh": change.summary_zh,
+        "summary_en": change.summary_en,
+        "old": to_dict(change.old) if change.old else None,
+        "new": to_dict(change.new),
+        "immediate": immediate,
+        "article_id": article_id,
+        "created_at": seen_at,
+    }
 
 
-def _delivery(change_key: str, change_id: int, channel: str, now: datetime) -> DeliveryRecord:
-    return DeliveryRecord(
-        key=f"{change_key}:{channel}",
-        change_id=change_id,
-        channel=channel,
-        next_attempt_at=now,
-        created_at=now,
-    )
+def _delivery(change_key: str, change_id: int, channel: str, now: datetime) -> dict[str, Any]:
+    return {
+        "key": f"{change_key}:{channel}",
+        "change_id": change_id,
+        "channel": channel,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "lease_until": None,
+        "last_error": None,
+        "created_at": now,
+        "sent_at": None,
+    }
 
 
-def _observation_record(o: Observation, article_id: int | None, seen_at: datetime) -> ObservationRecord:
+def _observation_row(o: Observation, article_id: int | None, seen_at: datetime) -> dict[str, Any]:
     k = o.key
-    return ObservationRecord(
-        series=series_text(k),
-        indicator=k.indicator,
-        subject=k.subject,
-        measure=k.measure,
-        kind=k.kind,
-        span=o.when,
-        value=o.value,
-        unit=o.unit,
-        qualifier=o.qualifier,
-        raw=o.raw,
-        article_id=article_id,
-        url=o.evidence.url,
-        outlet=o.evidence.outlet,
-        published=o.evidence.published,
-        sentence=o.evidence.sentence,
-        seen_at=seen_at,
-    )
+    return {
+        "series": series_text(k),
+        "indicator": k.indicator,
+        "subject": k.subject,
+        "measure": k.measure,
+        "kind": k.kind,
+        "span": o.when,
+        "value": o.value,
+        "unit": o.unit,
+        "qualifier": o.qualifier,
+        "raw": o.raw,
+        "article_id": article_id,
+        "url": o.evidence.url,
+        "outlet": o.evidence.outlet,
+        "published": o.evidence.published,
+        "sentence": o.evidence.sentence,
+        "seen_at": seen_at,
+    }
 
 
-def _milestone_record(
-    m: MilestoneObservation, article_id: int | None, seen_at: datetime
-) -> MilestoneObservationRecord:
-    return MilestoneObservationRecord(
-        project=m.project,
-        name=m.name,
-        stage=m.stage,
-        date=m.date,
-        article_id=article_id,
-        url=m.evidence.url,
-        outlet=m.evidence.outlet,
-        published=m.evidence.published,
-        sentence=m.evidence.sentence,
-        seen_at=seen_at,
-    )
+def _milestone_row(m: MilestoneObservation, article_id: int | None, seen_at: datetime) -> dict[str, Any]:
+    return {
+        "project": m.project,
+        "name": m.name,
+        "stage": m.stage,
+        "date": m.date,
+        "article_id": article_id,
+        "url": m.evidence.url,
+        "outlet": m.evidence.outlet,
+        "published": m.evidence.published,
+        "sentence": m.evidence.sentence,
+        "seen_at": seen_at,
+    }

@@ -1,0 +1,235 @@
+"""The store side of a crawl: fetched pages become stored articles as they arrive, off the event loop, and
+the run's articles are tracked oldest first once fetching ends.
+
+    Ingest(crawl, source_id, summary)     one per source run; its worker thread owns the database work
+      await ingest.put(url, result)       queue a fetched article page; waits only when QUEUE_PAGES wait
+      await ingest.finish()               every queued page stored; then the run's articles (and any a
+                                          stopped run left pending) tracked, oldest publication first
+
+    fetcher (event loop) ─ put ─▶ bounded queue ─▶ worker thread: decode → parse → extract → observe
+        → Store.store_fetched (article, snapshot, facts, URL state, observations pending: ONE transaction)
+    finish ─▶ worker thread: pending observations, oldest first → diff against the series' briefs →
+        Store.record_tracked (observations, changes, alerts; pending rows cleared: ONE transaction a batch)
+
+Why tracking waits for the end of the fetching: a run that finds a project's 开工 and its 封顶 reports
+them in the order they happened, whatever order the pages arrived in. Why it is safe: an article's
+observations are written with it (pending_tracking), so a run that dies between the two leaves them for
+the next run of the source, which tracks them first; the changes' unique keys make a repeat harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import TYPE_CHECKING
+
+from watcher.errors import InputError
+from watcher.extract import Lexicon
+from watcher.fetch.client import FetchResult
+from watcher.fetch.decode import decode_body
+from watcher.models import Article, Fact, Milestone
+from watcher.page import parse_article
+from watcher.page.tables import table_facts
+from watcher.store.repo import FetchedArticle
+from watcher.store.tracking import TrackedArticle
+from watcher.track import (
+    Change,
+    Evidence,
+    MilestoneObservation,
+    Observation,
+    SeriesKey,
+    diff_milestone,
+    diff_value,
+    observe_milestone,
+    observe_value,
+)
+from watcher.track.codec import from_dict, to_dict
+from watcher.track.rules import is_immediate
+
+if TYPE_CHECKING:
+    from watcher.pipeline import Crawl, CrawlSummary
+
+logger = logging.getLogger(__name__)
+
+QUEUE_PAGES = 32  # fetched pages waiting for the worker at most: then the fetcher waits
+TRACK_BATCH = 200  # articles tracked in one transaction
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What storing one fetched page did; counted in the run's summary on the event loop."""
+
+    url: str
+    status: str = ""  # new | changed | unchanged; "" when the page could not be read
+    near_duplicate: bool = False  # its facts are the first copy's: not counted twice, but it is evidence
+    facts: int = 0
+    failure: InputError | None = None
+
+
+@dataclass(slots=True)
+class _Waiting:
+    """An article stored and not yet tracked."""
+
+    article_id: int
+    published: date | None
+    order: int  # its place in the run's fetch list; earlier runs' leftovers come first (-1)
+    observed: list[Observation | MilestoneObservation]
+
+
+@dataclass
+class Ingest:
+    crawl: Crawl
+    source_id: int
+    summary: CrawlSummary
+    order: dict[str, int] = field(default_factory=dict)  # url → place in the fetch list
+    _waiting: list[_Waiting] = field(default_factory=list)  # touched by the worker thread only
+    _futures: list[asyncio.Future[Stored]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._worker = ThreadPoolExecutor(1, thread_name_prefix=f"store-{self.crawl.spec.name}")
+        self._room = asyncio.Semaphore(QUEUE_PAGES)
+
+    async def put(self, url: str, result: FetchResult) -> None:
+        await self._room.acquire()
+        future = asyncio.get_running_loop().run_in_executor(self._worker, self._store, url, result)
+        future.add_done_callback(self._stored)
+        self._futures.append(future)
+
+    def _stored(self, future: asyncio.Future[Stored]) -> None:
+        self._room.release()
+        if future.cancelled() or future.exception() is not None:
+            return  # raised again by finish()
+        stored = future.result()
+        if stored.failure is not None:
+            self.crawl.failed(self.summary, stored.url, stored.failure)
+            return
+        s = self.summary
+        s.new += stored.status == "new"
+        s.changed += stored.status == "changed"
+        s.unchanged += stored.status == "unchanged"
+        s.near_duplicates += stored.near_duplicate
+        s.facts += stored.facts
+        if self.crawl.progress and stored.status != "unchanged":
+            self.crawl.progress(stored.url)
+
+    async def finish(self) -> None:
+        """Wait for every queued page, then track; a store error is raised here, after the tracking of
+        what was stored."""
+        loop = asyncio.get_running_loop()
+        try:
+            results = await asyncio.gather(*self._futures, return_exceptions=True)
+            self.summary.changes += await loop.run_in_executor(self._worker, self._track)
+            errors = [r for r in results if isinstance(r, BaseException)]
+            if errors:
+                raise errors[0]
+        finally:
+            self._worker.shutdown(wait=False)
+
+    # --- in the worker thread ---
+
+    def _store(self, url: str, result: FetchResult) -> Stored:
+        crawl = self.crawl
+        if result.not_modified:
+            crawl.save_state(url, self.source_id, "article", result)
+            return Stored(url, "unchanged")
+        try:
+            html = decode_body(result.body, result.content_type)
+            article = parse_article(html, result.final_url, crawl.spec.content_selector)
+        except InputError as exc:
+            return Stored(url, failure=exc)
+        if crawl.spec.outlet and not article.outlet:
+            article = replace(article, outlet=crawl.spec.outlet)
+        facts: list[Fact] = [
+            *crawl.extractor.extract(article, crawl.region),
+            *table_facts(html, published=article.published, region=crawl.region),
+        ]
+        observed = observe(facts, article, crawl.extractor.lexicon)
+        page = FetchedArticle(
+            self.source_id,
+            url,
+            article,
+            result.body,
+            result.status,
+            result.validators,
+            crawl.clock(),
+            facts,
+            [to_dict(o) for o in observed],
+        )
+        saved = crawl.store.store_fetched(page)
+        if saved.status == "unchanged":
+            return Stored(url, "unchanged")
+        if observed:
+            self._waiting.append(
+                _Waiting(saved.article_id, article.published, self.order.get(url, 0), observed)
+            )
+        copy = saved.duplicate_of is not None
+        return Stored(url, saved.status, copy, 0 if copy else len(dict.fromkeys(facts)))
+
+    def _track(self) -> int:
+        """Track the run's stored articles and any an earlier run left pending, oldest first."""
+        crawl = self.crawl
+        mine = {w.article_id for w in self._waiting}
+        left = [
+            _Waiting(aid, published, -1, [from_dict(d) for d in observed])
+            for aid, published, observed in crawl.store.pending_tracking(self.source_id)
+            if aid not in mine
+        ]
+        waiting = sorted([*left, *self._waiting], key=lambda w: (w.published or date.max, w.order))
+        self._waiting = []
+        changes = 0
+        for start in range(0, len(waiting), TRACK_BATCH):
+            with crawl.store.transaction():  # what it reads and what it writes
+                changes += track_batch(crawl, waiting[start : start + TRACK_BATCH])
+        return changes
+
+
+def observe(facts: list[Fact], article: Article, lex: Lexicon) -> list[Observation | MilestoneObservation]:
+    """The article's facts filed under their series and projects, in the facts' order."""
+    base = Evidence(article.url, article.outlet, article.published, "")
+    out: list[Observation | MilestoneObservation] = []
+    for fact in facts:
+        evidence = replace(base, sentence=fact.sentence)
+        out.append(
+            observe_milestone(fact, evidence)
+            if isinstance(fact, Milestone)
+            else observe_value(fact, evidence, lex)
+        )
+    return out
+
+
+def track_batch(crawl: Crawl, batch: list[_Waiting]) -> int:
+    """Find what the batch's articles change, in their order, against the briefs of the series and
+    projects they name (read in one query each), and record it all in one transaction."""
+    observations = [o for w in batch for o in w.observed if isinstance(o, Observation)]
+    milestones = [m for w in batch for m in w.observed if isinstance(m, MilestoneObservation)]
+    histories = crawl.store.latest_histories(_series_read(observations))
+    projects = crawl.store.latest_project_histories(dict.fromkeys(m.project for m in milestones))
+    tracked = []
+    for w in batch:
+        changes: list[tuple[Change, bool]] = []
+        for o in w.observed:  # in the facts' order: a change is found against everything before it
+            if isinstance(o, MilestoneObservation):
+                found = diff_milestone(projects[o.project], o)
+                projects[o.project].append(o)
+            else:
+                targets = histories[replace(o.key, kind="target")] if o.key.kind == "actual" else []
+                found = diff_value(histories[o.key], o, targets)
+                histories[o.key].append(o)
+            changes.extend((c, is_immediate(c, crawl.alerts)) for c in found)
+        own = [o for o in w.observed if isinstance(o, Observation)]
+        marks = [m for m in w.observed if isinstance(m, MilestoneObservation)]
+        tracked.append(TrackedArticle(w.article_id, own, marks, changes))
+    return crawl.store.record_tracked(tracked, seen_at=crawl.clock(), channels=crawl.channels)
+
+
+def _series_read(observations: list[Observation]) -> dict[SeriesKey, None]:
+    """The series an article's observations are diffed against: their own, and an actual's targets."""
+    keys: dict[SeriesKey, None] = {}
+    for o in observations:
+        keys[o.key] = None
+        if o.key.kind == "actual":
+            keys[replace(o.key, kind="target")] = None
+    return keys

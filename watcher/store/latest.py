@@ -1,0 +1,183 @@
+"""What change detection reads: each series' and project's observations in brief, kept as they are written.
+
+    latest_histories(conn, keys) → {SeriesKey: [Observation]}       per series, span and distinct value:
+                                   the observation published last (the first crawled of those) and the one
+                                   published first — at most two rows per distinct figure, oldest first
+    latest_project_histories(conn, projects) → {project: [MilestoneObservation]}   per project, stage
+                                   and date: the one published last
+    upsert_series(conn, briefs) / upsert_milestones(conn, briefs)   fold new observations in, one statement
+
+Why this is enough for `watcher.track.changes`: every question it asks of a history is "is there one like
+this" (same or compatible value, same span, same stage and date) or "which is the latest / the greatest
+period", and the latest of a set is the latest of its groups' latest ones; a target moved to a new
+deadline asks for the latest same value published no later than the new one, which the earliest of each
+group answers whenever any does. So a figure repeated by a thousand articles costs two rows to read, and
+the cost of an article does not grow with the store. `watcher series` still reads every observation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, Row, case, select, union
+from sqlalchemy.dialects import postgresql, sqlite
+
+from watcher.store.tables import MilestoneLatest, MilestoneObservationRecord, ObservationRecord, SeriesLatest
+from watcher.track import Evidence, MilestoneObservation, Observation, SeriesKey
+
+LOOKUP_CHUNK = 500  # series or projects a look-up query names at most (bound parameters stay few)
+OBSERVATIONS = ObservationRecord.__table__  # type: ignore[attr-defined]
+MILESTONES = MilestoneObservationRecord.__table__  # type: ignore[attr-defined]
+SERIES_LATEST = SeriesLatest.__table__  # type: ignore[attr-defined]
+MILESTONE_LATEST = MilestoneLatest.__table__  # type: ignore[attr-defined]
+
+
+def day_number(published: date | str | None) -> int:
+    """A publication date as a comparable number; 0 when undated (as `date.min` in change detection)."""
+    if published is None:
+        return 0
+    return (date.fromisoformat(published) if isinstance(published, str) else published).toordinal()
+
+
+def series_text(key: SeriesKey) -> str:
+    return f"{key.indicator}|{key.subject}|{key.measure}|{key.kind}"
+
+
+@dataclass(slots=True)
+class SeriesBrief:
+    """One series' observations of one span and value: the latest published and the earliest."""
+
+    series: str
+    span: str
+    value: float
+    unit: str
+    qualifier: str
+    latest_id: int = 0
+    latest_day: int = -1
+    earliest_id: int = 0
+    earliest_day: int = 1 << 30
+
+    def add(self, observation_id: int, day: int) -> None:
+        """Fold in an observation; among equal days the first added (crawled) stays."""
+        if day > self.latest_day:
+            self.latest_id, self.latest_day = observation_id, day
+        if day < self.earliest_day:
+            self.earliest_id, self.earliest_day = observation_id, day
+
+    def row(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+@dataclass(slots=True)
+class MilestoneBrief:
+    project: str
+    stage: str
+    date: str
+    latest_id: int = 0
+    latest_day: int = -1
+
+    def add(self, observation_id: int, day: int) -> None:
+        if day > self.latest_day:
+            self.latest_id, self.latest_day = observation_id, day
+
+    def row(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+def observation_from_row(r: Row[Any]) -> Observation:
+    key = SeriesKey(r.indicator, r.subject, r.measure, r.kind)
+    return Observation(
+        key, r.span, r.value, r.unit, r.qualifier, Evidence(r.url, r.outlet, r.published, r.sentence), r.raw
+    )
+
+
+def milestone_from_row(r: Row[Any]) -> MilestoneObservation:
+    return MilestoneObservation(
+        r.project, r.name, r.stage, r.date, Evidence(r.url, r.outlet, r.published, r.sentence)
+    )
+
+
+def latest_histories(conn: Connection, keys: Iterable[SeriesKey]) -> dict[SeriesKey, list[Observation]]:
+    """Each series in brief, oldest crawled first ([] when unknown), one query per LOOKUP_CHUNK series."""
+    found: dict[SeriesKey, list[Observation]] = {k: [] for k in keys}
+    wanted: dict[str, list[SeriesKey]] = {}
+    for key in found:
+        wanted.setdefault(series_text(key), []).append(key)
+    t = SERIES_LATEST
+    for chunk in _chunks(list(wanted), LOOKUP_CHUNK):
+        ids = union(
+            select(t.c.latest_id).where(t.c.series.in_(chunk)),
+            select(t.c.earliest_id).where(t.c.series.in_(chunk)),
+        )
+        query = select(OBSERVATIONS).where(OBSERVATIONS.c.id.in_(ids)).order_by(OBSERVATIONS.c.id)
+        for r in conn.execute(query):
+            for key in wanted[r.series]:
+                found[key].append(observation_from_row(r))
+    return found
+
+
+def latest_project_histories(
+    conn: Connection, projects: Iterable[str]
+) -> dict[str, list[MilestoneObservation]]:
+    """Each project in brief, oldest crawled first ([] when unknown)."""
+    found: dict[str, list[MilestoneObservation]] = {p: [] for p in projects}
+    t = MILESTONE_LATEST
+    for chunk in _chunks(list(found), LOOKUP_CHUNK):
+        ids = select(t.c.latest_id).where(t.c.project.in_(chunk))
+        query = select(MILESTONES).where(MILESTONES.c.id.in_(ids)).order_by(MILESTONES.c.id)
+        for r in conn.execute(query):
+            found[r.project].append(milestone_from_row(r))
+    return found
+
+
+def upsert(conn: Connection, table: Any) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT."""
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def upsert_series(conn: Connection, briefs: Iterable[SeriesBrief]) -> None:
+    """Fold each brief (one per series, span and value) into the stored one: a later day replaces the
+    latest, an earlier one the earliest; equal days keep what is stored (it was crawled first)."""
+    rows = [b.row() for b in briefs]
+    if not rows:
+        return
+    t = SERIES_LATEST
+    stmt = upsert(conn, t)
+    new = stmt.excluded
+    later, earlier = new.latest_day > t.c.latest_day, new.earliest_day < t.c.earliest_day
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["series", "span", "value", "unit", "qualifier"],
+        set_={
+            "latest_id": case((later, new.latest_id), else_=t.c.latest_id),
+            "latest_day": case((later, new.latest_day), else_=t.c.latest_day),
+            "earliest_id": case((earlier, new.earliest_id), else_=t.c.earliest_id),
+            "earliest_day": case((earlier, new.earliest_day), else_=t.c.earliest_day),
+        },
+    )
+    conn.execute(stmt, rows)
+
+
+def upsert_milestones(conn: Connection, briefs: Iterable[MilestoneBrief]) -> None:
+    rows = [b.row() for b in briefs]
+    if not rows:
+        return
+    t = MILESTONE_LATEST
+    stmt = upsert(conn, t)
+    new = stmt.excluded
+    later = new.latest_day > t.c.latest_day
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["project", "stage", "date"],
+        set_={
+            "latest_id": case((later, new.latest_id), else_=t.c.latest_id),
+            "latest_day": case((later, new.latest_day), else_=t.c.latest_day),
+        },
+    )
+    conn.execute(stmt, rows)
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
