@@ -202,7 +202,7 @@ def alert_channels(settings: Settings) -> list[str]:
 
 def source_health(app: App, now: datetime, names: set[str] | None = None) -> list[SourceHealth]:
     """The enabled sources (or those named), assessed at `now`."""
-    states = app.store.source_states()
+    states = app.store.source_states(names)  # named: only theirs are read
     daemon = app.settings.daemon
     specs = [s for s in app.settings.sources if s.enabled and (names is None or s.name in names)]
     return [assess(states.get(s.name), s, daemon, now) for s in specs]
@@ -212,7 +212,7 @@ def check_sources(app: App, now: datetime | None = None, names: set[str] | None 
     """Assess the sources and record what changed in their health; returns the events recorded."""
     now = now or app.clock()
     day = now.astimezone(ZoneInfo(app.settings.digests.timezone)).date().isoformat()
-    opened = open_episodes(app.store.health_events())
+    opened = open_episodes(app.store.health_events(names))
     channels = alert_channels(app.settings)
     recorded = []
     for health in source_health(app, now, names):

@@ -1,8 +1,8 @@
 """The health side of the store: how each source's runs went, and counters for /metrics.
 
-    source_states()               {source name: SourceState}   last run, last success, failing streak,
+    source_states(names=None)     {source name: SourceState}   last run, last success, failing streak,
                                   newest article (articles.first_seen), first run
-    health_events()               [HealthEventRow]   the source_failing / source_quiet / source_recovered
+    health_events(names=None)     [HealthEventRow]   the source_failing / source_quiet / source_recovered
                                   changes recorded so far, oldest first (which episodes are open)
     record_health_change(...)     a health change and its outbox rows in ONE transaction, once per key
     crawl_totals() / change_counts() / delivery_counts() / digest_counts()
@@ -13,6 +13,7 @@ Mixed into `Store` like `TrackingStore`: the methods use its `_session()`.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -83,29 +84,29 @@ class HealthStore:
     def _session(self) -> AbstractContextManager[Session]:  # provided by Store
         raise NotImplementedError
 
-    def source_states(self) -> dict[str, SourceState]:
-        """Every known source's run history in brief, by source name."""
+    def source_states(self, names: Collection[str] | None = None) -> dict[str, SourceState]:
+        """Every known source's run history in brief (or only the named sources'), by source name. Named,
+        each query reads that source's rows through its index, however many other sources there are."""
         with self._session() as s:
-            names: dict[int, str] = {i: n for i, n in s.exec(select(SourceRecord.id, SourceRecord.name)) if i}
-            last_done = _last_run_ids(s, ok=None)
-            last_ok = _last_run_ids(s, ok=True)
+            known = select(SourceRecord.id, SourceRecord.name)
+            if names is not None:
+                known = known.where(col(SourceRecord.name).in_(list(names)))
+            by_id: dict[int, str] = {i: n for i, n in s.exec(known) if i}
+            only = None if names is None else list(by_id)
+            last_done = _last_run_ids(s, ok=None, only=only)
+            last_ok = _last_run_ids(s, ok=True, only=only)
             ids = [*last_done.values(), *last_ok.values()]
             runs = {r.id: r for r in s.exec(select(CrawlRun).where(col(CrawlRun.id).in_(ids)))}
-            streaks = _failing_streaks(s)
-            first_run = dict(
-                s.exec(
-                    select(CrawlRun.source_id, func.min(CrawlRun.started_at)).group_by(CrawlRun.source_id)
-                ).all()
-            )
-            newest = dict(
-                s.exec(
-                    select(ArticleRecord.source_id, func.max(ArticleRecord.first_seen)).group_by(
-                        ArticleRecord.source_id
-                    )
-                ).all()
-            )
+            streaks = _failing_streaks(s, only)
+            first = select(CrawlRun.source_id, func.min(CrawlRun.started_at))
+            newest_q = select(ArticleRecord.source_id, func.max(ArticleRecord.first_seen))
+            if only is not None:
+                first = first.where(col(CrawlRun.source_id).in_(only))
+                newest_q = newest_q.where(col(ArticleRecord.source_id).in_(only))
+            first_run = dict(s.exec(first.group_by(CrawlRun.source_id)).all())
+            newest = dict(s.exec(newest_q.group_by(ArticleRecord.source_id)).all())
         states = {}
-        for source_id, name in names.items():
+        for source_id, name in by_id.items():
             done, ok = runs.get(last_done.get(source_id)), runs.get(last_ok.get(source_id))
             count, since = streaks.get(source_id, (0, None))
             states[name] = SourceState(
@@ -120,14 +121,13 @@ class HealthStore:
             )
         return states
 
-    def health_events(self) -> list[HealthEventRow]:
-        """The health changes recorded so far, oldest first."""
+    def health_events(self, names: Collection[str] | None = None) -> list[HealthEventRow]:
+        """The health changes recorded so far (of the named sources only, when named), oldest first."""
+        query = select(ChangeRecord.kind, ChangeRecord.new).where(col(ChangeRecord.kind).in_(HEALTH_KINDS))
+        if names is not None:  # a health change's subject is its source's name (ix_changes_kind_subject)
+            query = query.where(col(ChangeRecord.subject).in_(list(names)))
         with self._session() as s:
-            rows = s.exec(
-                select(ChangeRecord.kind, ChangeRecord.new)
-                .where(col(ChangeRecord.kind).in_(HEALTH_KINDS))
-                .order_by(col(ChangeRecord.id))
-            ).all()
+            rows = s.exec(query.order_by(col(ChangeRecord.id))).all()
         out = []
         for kind, new in rows:
             health = (new or {}).get("health") or {}
@@ -236,15 +236,17 @@ def _delivery(key: str, change_id: int, channel: str, now: datetime) -> Delivery
     )
 
 
-def _last_run_ids(s: Session, *, ok: bool | None) -> dict[int, int]:
+def _last_run_ids(s: Session, *, ok: bool | None, only: list[int] | None) -> dict[int, int]:
     """source id → id of its last finished run (ok=None) or of its last good run (ok=True)."""
     query = select(CrawlRun.source_id, func.max(CrawlRun.id)).where(col(CrawlRun.finished_at).is_not(None))
     if ok is not None:
         query = query.where(col(CrawlRun.ok).is_(ok))
+    if only is not None:
+        query = query.where(col(CrawlRun.source_id).in_(only))
     return {source_id: run_id for source_id, run_id in s.exec(query.group_by(CrawlRun.source_id))}
 
 
-def _failing_streaks(s: Session) -> dict[int, tuple[int, int]]:
+def _failing_streaks(s: Session, only: list[int] | None) -> dict[int, tuple[int, int]]:
     """source id → (failed runs since its last good one, id of the first of them), for failing sources."""
     good = aliased(CrawlRun)
     last_ok = (
@@ -257,4 +259,6 @@ def _failing_streaks(s: Session) -> dict[int, tuple[int, int]]:
         .where(col(CrawlRun.ok).is_(False), col(CrawlRun.id) > func.coalesce(last_ok, 0))
         .group_by(CrawlRun.source_id)
     )
+    if only is not None:
+        query = query.where(col(CrawlRun.source_id).in_(only))
     return {source_id: (int(n), int(first)) for source_id, n, first in s.exec(query)}

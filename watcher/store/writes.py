@@ -11,7 +11,8 @@ connection of its transaction, so everything of one article commits together or 
 
 Near-duplicates: an earlier article with the same content hash is the copy's first copy, found by an
 index look-up; otherwise the SimHash probes (neardup.probe_keys) read the band index, which holds each
-article's whole SimHash, so only candidates within MAX_DISTANCE are read further.
+article's whole SimHash, so only candidates within MAX_DISTANCE are read further; at most MAX_CANDIDATES
+band matches, the newest, are read.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ from watcher.store.tables import (
 
 SaveStatus = Literal["new", "changed", "unchanged"]
 MAX_VERIFIED = 5  # near candidates whose figures are compared, earliest first copy first
+MAX_CANDIDATES = 64  # band matches read at most, newest first: a family of look-alike texts (one template,
+# shared paragraphs) all match each other's bands; past this many, a repost of an old member may be missed
 ARTICLES = ArticleRecord.__table__  # type: ignore[attr-defined]
 SNAPSHOTS = SnapshotRecord.__table__  # type: ignore[attr-defined]
 BANDS = SimhashBand.__table__  # type: ignore[attr-defined]
@@ -135,9 +138,10 @@ def _first_copy(
     if hit is not None:
         return int(hit.duplicate_of_id or hit.id)
     b = BANDS.c
-    probe = select(b.article_id, b.simhash).where(b.band_key.in_(neardup.probe_keys(sig))).distinct()
+    probe = select(b.article_id, b.simhash).where(b.band_key.in_(neardup.probe_keys(sig)))
     if before is not None:
         probe = probe.where(b.article_id < before)
+    probe = probe.order_by(b.article_id.desc()).limit(MAX_CANDIDATES)
     near = [aid for aid, simhash in conn.execute(probe) if neardup.is_near(neardup.to_unsigned(simhash), sig)]
     if not near:
         return None
