@@ -390,6 +390,29 @@ class HugeBody(_Counting):
             yield piece
 
 
+class Trickle(_Counting):
+    """A page whose body comes a byte every `gap_s`, never ending until `release()`: each byte is sooner
+    than any idle timeout, so only a deadline on the whole answer stops the client."""
+
+    def __init__(self, gap_s: float = 0.02) -> None:
+        super().__init__()
+        self.gap_s = gap_s
+        self._released = threading.Event()
+
+    def __call__(self, request: Request) -> Response:
+        self._count()
+        return Response(200, self._bytes())
+
+    def _bytes(self) -> Iterator[bytes]:
+        yield b"<html><body><p>"
+        while not self._released.wait(self.gap_s):
+            yield b"."
+        yield b"</p></body></html>"
+
+    def release(self) -> None:
+        self._released.set()
+
+
 def robots_txt(
     disallow: Iterable[str] = ("/private/",), user_agent: str = "*", crawl_delay: float | None = None
 ) -> Handler:

@@ -23,6 +23,7 @@ from tests.server import (
     HugeBody,
     Response,
     TooManyRequests,
+    Trickle,
     antibot_challenge,
     redirect,
     redirect_loop,
@@ -199,6 +200,18 @@ async def test_timeouts_are_retried_then_raised(kind: str, server: FixtureServer
         with pytest.raises(FetchTimeoutError, match="timed out"):
             await client.fetch(server.url("/slow"))
     assert server.count("/slow") == 2
+
+
+async def test_a_body_that_trickles_in_meets_the_request_deadline(kind: str, server: FixtureServer) -> None:
+    trickle = Trickle(gap_s=0.02)  # a byte every 20 ms: the 2 s idle timeout never fires
+    server.route("/trickle", trickle)
+    try:
+        async with fetcher(kind, retries=1, timeout_s=2.0, request_deadline_s=0.3) as client:
+            with pytest.raises(FetchTimeoutError, match=r"trickle: no whole answer within 0\.3 s"):
+                await client.fetch(server.url("/trickle"))
+    finally:
+        trickle.release()
+    assert trickle.calls == 2, "retried once, like any timeout"
 
 
 async def test_connection_refused(kind: str) -> None:
