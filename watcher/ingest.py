@@ -7,7 +7,8 @@ the run's articles are tracked oldest first once fetching ends.
                                           stopped run left pending) tracked, oldest publication first
 
     fetcher (event loop) ─ put ─▶ bounded queue ─▶ worker thread: decode → parse → extract → observe
-        → Store.store_fetched (article, snapshot, facts, URL state, observations pending: ONE transaction)
+        → Store.store_fetched (article, snapshot, facts, URL state, observations pending) for each page
+          of what waits, up to STORE_BATCH pages: ONE transaction
     finish ─▶ worker thread: pending observations, oldest first → diff against the series' briefs →
         Store.record_tracked (observations, changes, alerts; pending rows cleared: ONE transaction a batch)
 
@@ -21,10 +22,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import queue
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, TypeVar
 
 from watcher.errors import InputError
 from watcher.extract import Lexicon
@@ -55,7 +59,14 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 QUEUE_PAGES = 32  # fetched pages waiting for the worker at most: then the fetcher waits
+STORE_BATCH = 8  # pages stored in one transaction at most (only when that many are waiting)
 TRACK_BATCH = 200  # articles tracked in one transaction
+_T = TypeVar("_T")
+
+
+def _resolve(future: asyncio.Future[int], changes: int) -> None:
+    if not future.done():
+        future.set_result(changes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,54 +97,95 @@ class Ingest:
     summary: CrawlSummary
     order: dict[str, int] = field(default_factory=dict)  # url → place in the fetch list
     _waiting: list[_Waiting] = field(default_factory=list)  # touched by the worker thread only
-    _futures: list[asyncio.Future[Stored]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._worker = ThreadPoolExecutor(1, thread_name_prefix=f"store-{self.crawl.spec.name}")
+        self._loop = asyncio.get_running_loop()
+        self._queue: queue.SimpleQueue[tuple[str, FetchResult] | None] = queue.SimpleQueue()
         self._room = asyncio.Semaphore(QUEUE_PAGES)
+        self._done: asyncio.Future[int] = self._loop.create_future()
+        self._error: BaseException | None = None
+        name = f"store {self.crawl.spec.name}"
+        self._thread = threading.Thread(target=self._work, name=name, daemon=True)
+        self._thread.start()
 
     async def put(self, url: str, result: FetchResult) -> None:
         await self._room.acquire()
-        future = asyncio.get_running_loop().run_in_executor(self._worker, self._store, url, result)
-        future.add_done_callback(self._stored)
-        self._futures.append(future)
-
-    def _stored(self, future: asyncio.Future[Stored]) -> None:
-        self._room.release()
-        if future.cancelled() or future.exception() is not None:
-            return  # raised again by finish()
-        stored = future.result()
-        if stored.failure is not None:
-            self.crawl.failed(self.summary, stored.url, stored.failure)
-            return
-        s = self.summary
-        s.new += stored.status == "new"
-        s.changed += stored.status == "changed"
-        s.unchanged += stored.status == "unchanged"
-        s.near_duplicates += stored.near_duplicate
-        s.facts += stored.facts
-        if self.crawl.progress and stored.status != "unchanged":
-            self.crawl.progress(stored.url)
+        self._queue.put((url, result))
 
     async def finish(self) -> None:
-        """Wait for every queued page, then track; a store error is raised here, after the tracking of
-        what was stored."""
-        loop = asyncio.get_running_loop()
-        try:
-            results = await asyncio.gather(*self._futures, return_exceptions=True)
-            self.summary.changes += await loop.run_in_executor(self._worker, self._track)
-            errors = [r for r in results if isinstance(r, BaseException)]
-            if errors:
-                raise errors[0]
-        finally:
-            self._worker.shutdown(wait=False)
+        """Wait until every queued page is stored and the run's articles are tracked; a store error is
+        raised here, after the tracking of what was stored before it."""
+        self._queue.put(None)
+        self.summary.changes += await asyncio.shield(self._done)
+        if self._error is not None:
+            raise self._error
+
+    def _stored(self, taken: int, results: list[Stored]) -> None:
+        """On the event loop: make room in the queue and count what a committed batch stored."""
+        for _ in range(taken):
+            self._room.release()
+        s = self.summary
+        for stored in results:
+            if stored.failure is not None:
+                self.crawl.failed(s, stored.url, stored.failure)
+                continue
+            s.new += stored.status == "new"
+            s.changed += stored.status == "changed"
+            s.unchanged += stored.status == "unchanged"
+            s.near_duplicates += stored.near_duplicate
+            s.facts += stored.facts
+            if self.crawl.progress and stored.status != "unchanged":
+                self.crawl.progress(stored.url)
 
     # --- in the worker thread ---
 
-    def _store(self, url: str, result: FetchResult) -> Stored:
+    def _work(self) -> None:
+        """Store what is queued, a batch at a time (what waits when the worker comes back, at most
+        STORE_BATCH pages: one transaction); after the last page, track."""
+        changes, last = 0, False
+        try:
+            while not last:
+                batch: list[tuple[str, FetchResult]] = []
+                while len(batch) < STORE_BATCH and (batch == [] or not self._queue.empty()):
+                    item = self._queue.get()
+                    if item is None:
+                        last = True
+                        break
+                    batch.append(item)
+                results: list[Stored] = []
+                if batch and self._error is None:
+                    results = self._guarded(partial(self._store_batch, batch)) or []
+                self._loop.call_soon_threadsafe(self._stored, len(batch), results)
+            changes = self._guarded(self._track) or 0
+        finally:
+            self._loop.call_soon_threadsafe(_resolve, self._done, changes)
+
+    def _guarded(self, work: Callable[[], _T]) -> _T | None:
+        try:
+            return work()
+        except Exception as exc:  # the first error stops the storing; finish() raises it
+            self._error = self._error or exc
+            return None
+
+    def _store_batch(self, batch: list[tuple[str, FetchResult]]) -> list[Stored]:
+        """Read and store a batch of pages in ONE transaction: all of them, or none (fetched again)."""
+        prepared = [self._prepare(url, result) for url, result in batch]
+        results: list[Stored] = []
+        waiting: list[_Waiting] = []
+        with self.crawl.store.transaction():
+            for (url, result), page in zip(batch, prepared, strict=True):
+                if isinstance(page, Stored):
+                    if result.not_modified:
+                        self.crawl.save_state(url, self.source_id, "article", result)
+                    results.append(page)
+                else:
+                    results.append(self._save(page, waiting))
+        self._waiting.extend(waiting)  # committed: to be tracked
+        return results
+
+    def _prepare(self, url: str, result: FetchResult) -> FetchedArticle | Stored:
         crawl = self.crawl
         if result.not_modified:
-            crawl.save_state(url, self.source_id, "article", result)
             return Stored(url, "unchanged")
         try:
             html = decode_body(result.body, result.content_type)
@@ -147,7 +199,7 @@ class Ingest:
             *table_facts(html, published=article.published, region=crawl.region),
         ]
         observed = observe(facts, article, crawl.extractor.lexicon)
-        page = FetchedArticle(
+        return FetchedArticle(
             self.source_id,
             url,
             article,
@@ -158,15 +210,17 @@ class Ingest:
             facts,
             [to_dict(o) for o in observed],
         )
-        saved = crawl.store.store_fetched(page)
+
+    def _save(self, page: FetchedArticle, waiting: list[_Waiting]) -> Stored:
+        saved = self.crawl.store.store_fetched(page)
         if saved.status == "unchanged":
-            return Stored(url, "unchanged")
-        if observed:
-            self._waiting.append(
-                _Waiting(saved.article_id, article.published, self.order.get(url, 0), observed)
-            )
+            return Stored(page.url, "unchanged")
+        if page.observations:
+            observed = [from_dict(d) for d in page.observations]
+            order = self.order.get(page.url, 0)
+            waiting.append(_Waiting(saved.article_id, page.article.published, order, observed))
         copy = saved.duplicate_of is not None
-        return Stored(url, saved.status, copy, 0 if copy else len(dict.fromkeys(facts)))
+        return Stored(page.url, saved.status, copy, 0 if copy else len(dict.fromkeys(page.facts)))
 
     def _track(self) -> int:
         """Track the run's stored articles and any an earlier run left pending, oldest first."""
