@@ -286,3 +286,39 @@ def test_a_change_another_checker_recorded_meanwhile_is_no_error(make_app, monke
     )
     assert recorded is False and kinds(app) == ["source_failing"]
     assert len(calls) == 2, "checked, failed to insert, checked again"
+
+
+def test_old_runs_are_pruned_with_their_counts_kept_and_the_health_unchanged(make_app, clock):
+    app = make_app(keep_runs_days=30)
+    run(app, ok=True)  # the first run: kept, whatever its age
+    for _ in range(5):
+        clock.move(timedelta(days=10))
+        run(app, ok=True)
+    clock.move(timedelta(days=10))
+    run(app, ok=False)  # the last good run and the streak since: kept
+    before = app.store.crawl_totals()["bureau"]
+    states = app.store.source_states()
+    check_sources(app)  # a check of every source prunes
+    source_id = app.store.ensure_source("bureau", region=None, outlet=None)
+    # the runs of 50 and 40 days ago go; the first (60 days ago), the last good one and the streak stay
+    assert app.store.consecutive_failures(source_id) == 1
+    after = app.store.crawl_totals()["bureau"]
+    assert (after.runs_ok, after.runs_failed, after.stats) == (before.runs_ok, before.runs_failed, before.stats)
+    assert app.store.source_states() == states, "what the health check reads is kept"
+    assert app.store.prune_runs(clock()) == 2, "only what is older than the cutoff and not kept"
+    assert app.store.crawl_totals()["bureau"].runs_ok == before.runs_ok, "counts kept again"
+    assert app.store.source_states() == states
+
+
+def test_a_check_of_one_source_reads_only_its_rows(make_app, clock):
+    app = make_app()
+    for n in range(30):  # other sources' runs and health changes
+        other = app.store.ensure_source(f"other{n}", region=None, outlet=None)
+        app.store.finish_run(app.store.start_run(other, clock()), finished_at=clock(), stats={}, error="x")
+    run(app, ok=False)
+    run(app, ok=False)
+    assert set(app.store.source_states({"bureau"})) == {"bureau"}
+    (event,) = check_sources(app, names={"bureau"})
+    assert event.kind == "source_failing"
+    assert [r.source for r in app.store.health_events({"bureau"})] == ["bureau"]
+    assert app.store.health_events({"other1"}) == []

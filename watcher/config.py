@@ -262,6 +262,7 @@ class DaemonSettings(BaseModel):
     failing_after_runs: int = Field(default=3, ge=1)  # consecutive failed runs that make a source "failing"
     quiet_after: str = "14d"  # no new article this long makes a source "quiet" (or its expected_period)
     lease_s: float = Field(default=600.0, gt=0)  # a replica's claim on a source run, renewed while it runs
+    keep_runs_days: float = Field(default=90.0, gt=0)  # older crawl runs are pruned (their counts kept)
 
     @field_validator("quiet_after")
     @classmethod

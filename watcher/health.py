@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -209,8 +209,12 @@ def source_health(app: App, now: datetime, names: set[str] | None = None) -> lis
 
 
 def check_sources(app: App, now: datetime | None = None, names: set[str] | None = None) -> list[SourceEvent]:
-    """Assess the sources and record what changed in their health; returns the events recorded."""
+    """Assess the sources (the named ones: only their rows are read) and record what changed in their
+    health; returns the events recorded. A check of all sources also prunes runs older than
+    daemon.keep_runs_days."""
     now = now or app.clock()
+    if names is None:
+        app.store.prune_runs(now - timedelta(days=app.settings.daemon.keep_runs_days))
     day = now.astimezone(ZoneInfo(app.settings.digests.timezone)).date().isoformat()
     opened = open_episodes(app.store.health_events(names))
     channels = alert_channels(app.settings)

@@ -50,7 +50,7 @@ ADDED_AFTER = [
     ("0003", {"observations", "milestone_observations", "changes", "deliveries"}),
     ("0004", {"subscribers", "digests"}),
     ("0005", {"leases", "host_pacing"}),
-    ("0006", {"series_latest", "milestone_latest", "pending_tracking"}),
+    ("0006", {"series_latest", "milestone_latest", "pending_tracking", "pruned_runs"}),
 ]
 LATER_TABLES = set().union(*(tables for _, tables in ADDED_AFTER))
 # tables of earlier revisions that 0006 gives an index or a column

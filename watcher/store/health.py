@@ -5,6 +5,7 @@
     health_events(names=None)     [HealthEventRow]   the source_failing / source_quiet / source_recovered
                                   changes recorded so far, oldest first (which episodes are open)
     record_health_change(...)     a health change and its outbox rows in ONE transaction, once per key
+    prune_runs(before)            old runs deleted, their counts folded into pruned_runs
     crawl_totals() / change_counts() / delivery_counts() / digest_counts()
                                   counters summed from the database, so they survive restarts
 
@@ -19,19 +20,26 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Connection, func
+from sqlalchemy import delete as sa_delete
+from sqlalchemy import select as select_rows
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from watcher.errors import StoreError
+from watcher.store.latest import upsert
 from watcher.store.tables import (
     ArticleRecord,
     ChangeRecord,
     CrawlRun,
     DeliveryRecord,
     DigestRecord,
+    PrunedRuns,
     SourceRecord,
 )
+
+CRAWL_RUNS = CrawlRun.__table__  # type: ignore[attr-defined]
+PRUNED = PrunedRuns.__table__  # type: ignore[attr-defined]
 
 HEALTH_KINDS = ("source_failing", "source_quiet", "source_recovered")
 RUN_STATS = (
@@ -175,6 +183,32 @@ class HealthStore:
                     return False
             raise
 
+    def prune_runs(self, before: datetime) -> int:
+        """Delete the finished runs older than `before`, folding their counts into pruned_runs. A source's
+        first run, its last good one and every run since stay (the health check reads them). Returns how
+        many were deleted; a run another process deleted first is not counted twice."""
+        t, r = CRAWL_RUNS, CRAWL_RUNS.alias("r")
+        first = select_rows(func.min(r.c.id)).where(r.c.source_id == t.c.source_id).scalar_subquery()
+        last_ok = (
+            select_rows(func.coalesce(func.max(r.c.id), 0))
+            .where(r.c.source_id == t.c.source_id, r.c.ok.is_(True))
+            .scalar_subquery()
+        )
+        doomed = (
+            sa_delete(t)
+            .where(t.c.finished_at < before, t.c.id > first, t.c.id < last_ok)
+            .returning(t.c.source_id, t.c.ok, t.c.stats)
+        )
+        with self._session() as s:
+            conn = s.connection()
+            gone = conn.execute(doomed).all()
+            totals: dict[int, CrawlTotals] = {}
+            for source_id, ok, stats in gone:
+                _add(totals.setdefault(source_id, CrawlTotals()), int(bool(ok)), int(not ok), stats)
+            if totals:
+                _fold(conn, totals)
+            return len(gone)
+
     # --- counters for /metrics ---
 
     def crawl_totals(self) -> dict[str, CrawlTotals]:
@@ -188,6 +222,9 @@ class HealthStore:
             .group_by(SourceRecord.name, CrawlRun.ok)
         )
         totals: dict[str, CrawlTotals] = {}
+        pruned = select(SourceRecord.name, PrunedRuns.runs_ok, PrunedRuns.runs_failed, PrunedRuns.stats).join(
+            SourceRecord, col(SourceRecord.id) == col(PrunedRuns.source_id)
+        )
         with self._session() as s:
             for name, ok, runs, *values in s.exec(query):
                 total = totals.setdefault(name, CrawlTotals())
@@ -197,6 +234,8 @@ class HealthStore:
                     total.runs_failed += runs
                 for k, v in zip(RUN_STATS, values, strict=True):
                     total.stats[k] += int(v or 0)
+            for name, runs_ok, runs_failed, stats in s.exec(pruned):
+                _add(totals.setdefault(name, CrawlTotals()), runs_ok, runs_failed, stats)
         return totals
 
     def change_counts(self) -> dict[str, int]:
@@ -224,6 +263,31 @@ class HealthStore:
                 )
             )
             return {(frequency, status): int(n) for frequency, status, n in rows}
+
+
+def _add(total: CrawlTotals, runs_ok: int, runs_failed: int, stats: dict[str, int] | None) -> None:
+    total.runs_ok += runs_ok
+    total.runs_failed += runs_failed
+    for k in RUN_STATS:
+        total.stats[k] += int((stats or {}).get(k, 0))
+
+
+def _fold(conn: Connection, totals: dict[int, CrawlTotals]) -> None:
+    """Add pruned runs' counts to each source's pruned_runs row."""
+    p = PRUNED.c
+    known = select_rows(p.source_id, p.runs_ok, p.runs_failed, p.stats).where(p.source_id.in_(list(totals)))
+    if conn.dialect.name == "postgresql":
+        known = known.with_for_update()
+    for source_id, runs_ok, runs_failed, stats in conn.execute(known):
+        _add(totals[source_id], runs_ok, runs_failed, stats)
+    rows = [
+        {"source_id": i, "runs_ok": t.runs_ok, "runs_failed": t.runs_failed, "stats": t.stats}
+        for i, t in totals.items()
+    ]
+    stmt = upsert(conn, PRUNED)
+    new = stmt.excluded
+    replace = {"runs_ok": new.runs_ok, "runs_failed": new.runs_failed, "stats": new.stats}
+    conn.execute(stmt.on_conflict_do_update(index_elements=["source_id"], set_=replace), rows)
 
 
 def _has_change(s: Session, key: str) -> bool:

@@ -2,6 +2,7 @@
 
     sources ─┬─ url_states      one row per fetched URL: the validators of its last conditional GET
              ├─ crawl_runs      one row per run of a source: when, ok or the error, counters
+             ├─ pruned_runs     what its runs older than daemon.keep_runs_days counted, summed
              └─ articles ─┬─ snapshots       one per distinct text (raw HTML compressed beside it)
                   │       ├─ facts           the facts of the latest snapshot
                   │       ├─ simhash_bands   near-duplicate index: 4 band keys per article
@@ -171,6 +172,18 @@ class CrawlRun(SQLModel, table=True):
     finished_at: dt.datetime | None = _utc(nullable=True)
     ok: bool | None = None  # None while running
     error: str | None = Field(default=None, sa_type=Text)
+    stats: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class PrunedRuns(SQLModel, table=True):
+    """What a source's pruned runs counted (daemon.keep_runs_days): /metrics adds it to the runs kept, so
+    its counters never go down."""
+
+    __tablename__ = "pruned_runs"
+
+    source_id: int = Field(foreign_key="sources.id", primary_key=True)
+    runs_ok: int = 0
+    runs_failed: int = 0
     stats: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 

@@ -1,5 +1,6 @@
 """A store whose cost per article does not grow with it: near-duplicate probes on 16-bit bands, what change
-detection reads (series_latest, milestone_latest), articles waiting to be tracked, per-source indexes.
+detection reads (series_latest, milestone_latest), articles waiting to be tracked, per-source indexes,
+and the totals of pruned crawl runs.
 
 The band index is rebuilt from articles.simhash and the two summaries from the observations, so an
 existing database upgrades in place.
@@ -27,6 +28,15 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "pruned_runs",
+        sa.Column("source_id", sa.Integer(), nullable=False),
+        sa.Column("runs_ok", sa.Integer(), nullable=False),
+        sa.Column("runs_failed", sa.Integer(), nullable=False),
+        sa.Column("stats", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(["source_id"], ["sources.id"], name=op.f("fk_pruned_runs_source_id_sources")),
+        sa.PrimaryKeyConstraint("source_id", name=op.f("pk_pruned_runs")),
+    )
     op.create_table(
         "pending_tracking",
         sa.Column("article_id", sa.Integer(), nullable=False),
@@ -143,3 +153,4 @@ def downgrade() -> None:
     with op.batch_alter_table("pending_tracking", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_pending_tracking_source_id"))
     op.drop_table("pending_tracking")
+    op.drop_table("pruned_runs")
