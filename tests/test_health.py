@@ -303,7 +303,11 @@ def test_old_runs_are_pruned_with_their_counts_kept_and_the_health_unchanged(mak
     # the runs of 50 and 40 days ago go; the first (60 days ago), the last good one and the streak stay
     assert app.store.consecutive_failures(source_id) == 1
     after = app.store.crawl_totals()["bureau"]
-    assert (after.runs_ok, after.runs_failed, after.stats) == (before.runs_ok, before.runs_failed, before.stats)
+    assert (after.runs_ok, after.runs_failed, after.stats) == (
+        before.runs_ok,
+        before.runs_failed,
+        before.stats,
+    )
     assert app.store.source_states() == states, "what the health check reads is kept"
     assert app.store.prune_runs(clock()) == 2, "only what is older than the cutoff and not kept"
     assert app.store.crawl_totals()["bureau"].runs_ok == before.runs_ok, "counts kept again"
