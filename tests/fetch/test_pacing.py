@@ -85,6 +85,30 @@ async def test_limiter_releases_a_cancelled_slot() -> None:
     assert limiter.in_flight("a.cn") == 0
 
 
+async def test_limiter_wakes_one_waiter_a_release_in_order_and_passes_on_a_cancelled_wake_up() -> None:
+    limiter = HostLimiter()
+    holder = limiter.slot("a.cn", 1)
+    await holder.__aenter__()
+    entered: list[int] = []
+    release = asyncio.Event()
+
+    async def wait(n: int) -> None:
+        async with limiter.slot("a.cn", 1):
+            entered.append(n)
+            await release.wait()
+
+    tasks = [asyncio.create_task(wait(n)) for n in range(3)]
+    await asyncio.sleep(0)
+    await holder.__aexit__(None, None, None)  # wakes waiter 0 only …
+    tasks[0].cancel()  # … which is cancelled before it runs: the wake-up goes to waiter 1
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert entered == [1] and limiter.in_flight("a.cn") == 1
+    release.set()
+    await asyncio.gather(*tasks[1:])
+    assert entered == [1, 2] and limiter.in_flight("a.cn") == 0
+
+
 @pytest.mark.parametrize("attempt", range(8))
 def test_backoff_is_full_jitter_under_the_cap(attempt: int) -> None:
     rng = random.Random(attempt)

@@ -59,7 +59,7 @@ class HostPacer:
 @dataclass(slots=True)
 class _Gate:
     active: int = 0
-    waiters: list[asyncio.Future[None]] = field(default_factory=list)
+    waiters: list[tuple[asyncio.Future[None], int]] = field(default_factory=list)  # (waiter, its limit)
 
 
 class HostLimiter:
@@ -73,25 +73,37 @@ class HostLimiter:
         gate = self._gates.setdefault(host, _Gate())
         while gate.active >= limit:
             waiter = asyncio.get_running_loop().create_future()
-            gate.waiters.append(waiter)
+            entry = (waiter, limit)
+            gate.waiters.append(entry)
             try:
                 await waiter
+            except BaseException:
+                if waiter.done() and not waiter.cancelled():
+                    _wake_one(gate)  # woken, then cancelled: the wake-up goes to the next in line
+                raise
             finally:
-                if waiter in gate.waiters:
-                    gate.waiters.remove(waiter)
+                if entry in gate.waiters:
+                    gate.waiters.remove(entry)
         gate.active += 1
         try:
             yield
         finally:
             gate.active -= 1  # synchronous: a cancelled request cannot leak its slot
-            for waiter in gate.waiters:
-                if not waiter.done():
-                    waiter.set_result(None)
-            gate.waiters.clear()
+            _wake_one(gate)
 
     def in_flight(self, host: str) -> int:
         gate = self._gates.get(host)
         return gate.active if gate else 0
+
+
+def _wake_one(gate: _Gate) -> None:
+    """Wake the longest waiting request that the freed slot lets in (its own limit above those in flight):
+    one, not all — a thousand queued requests woken at every release was O(n²) work for the loop."""
+    for i, (waiter, limit) in enumerate(gate.waiters):
+        if not waiter.done() and limit > gate.active:
+            del gate.waiters[i]
+            waiter.set_result(None)
+            return
 
 
 def backoff_delay(attempt: int, base_s: float, max_s: float, rng: random.Random | None = None) -> float:
