@@ -34,11 +34,13 @@ import platform
 import random
 import re
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -48,7 +50,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, event, text
 
 ROOT = Path(__file__).resolve().parent.parent
 SITES = ROOT / "tests" / "data" / "sites"
@@ -60,9 +62,12 @@ from texts import EPAPER, FGJ, JMYW, PORTAL, TJJ, Story  # noqa: E402
 from tests import server as fixture_server  # noqa: E402
 from tests.server import FixtureServer  # noqa: E402
 from watcher.app import App, build_app  # noqa: E402
-from watcher.config import Settings  # noqa: E402
+from watcher.config import Settings, SourceSpec  # noqa: E402
+from watcher.fetch.client import Fetcher, FetchResult  # noqa: E402
 from watcher.fetch.transport import make_transport  # noqa: E402
-from watcher.pipeline import CrawlSummary  # noqa: E402
+from watcher.ingest import Ingest  # noqa: E402
+from watcher.models import Validators  # noqa: E402
+from watcher.pipeline import Crawl, CrawlSummary  # noqa: E402
 from watcher.store import neardup  # noqa: E402
 from watcher.store.db import parse_url  # noqa: E402
 
@@ -249,6 +254,8 @@ class CrawlRun:
     requests: int  # what the server was asked, robots.txt included
     errors: int
     near_duplicates: int
+    statements: int  # SQL statements sent (an executemany counts once)
+    transactions: int  # commits
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,10 +303,31 @@ def open_store(app: App) -> float:
     return time.perf_counter() - start
 
 
+@contextmanager
+def counted(engine: Engine) -> Iterator[Counter[str]]:
+    """Statements and commits the engine sends meanwhile."""
+    seen: Counter[str] = Counter()
+
+    def statement(*_: object) -> None:
+        seen["statements"] += 1
+
+    def commit(*_: object) -> None:
+        seen["transactions"] += 1
+
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
+
+
 def first_crawl(app: App, site: SiteServer, expected: int) -> CrawlRun:
     setup_s = open_store(app)
     site.asked()
-    summary, wall_s, cpu_s = timed_crawl(app)
+    with counted(app.store._engine) as sent:
+        summary, wall_s, cpu_s = timed_crawl(app)
     if summary.error or summary.errors or summary.new != expected:
         raise SystemExit(f"the crawl went wrong: {summary.line()} {summary.failures[:3]}")
     return CrawlRun(
@@ -312,6 +340,8 @@ def first_crawl(app: App, site: SiteServer, expected: int) -> CrawlRun:
         requests=len(site.asked()),
         errors=summary.errors,
         near_duplicates=summary.near_duplicates,
+        statements=sent["statements"],
+        transactions=sent["transactions"],
     )
 
 
@@ -331,6 +361,53 @@ def crawl_round(site: SiteServer, database_url: str, storage: Path, count: int) 
     app = make_app(site, database_url, storage, count)
     try:
         return first_crawl(app, site, count), second_crawl(app, site)
+    finally:
+        app.close()
+
+
+def other_stories(count: int, seed: int) -> list[Story]:
+    """`count` articles of the same kind as the site's, from other draws: what a store already holds."""
+    rng, pool = random.Random(seed + 1), story_pool()
+    return [make_story(n, count, pool, rng) for n in range(count)]
+
+
+async def store_pages(app: App, stories: list[Story]) -> CrawlSummary:
+    """Hand the stories' pages to the store side of a run of another source, as its fetcher would."""
+    spec = SourceSpec(name="其他栏目", start_urls=["http://127.0.0.1:9/other/index.html"])
+    summary = CrawlSummary(spec.name)
+    async with Fetcher(app.settings.fetch) as fetcher:
+        crawl = Crawl(spec, fetcher, app.store, app.extractor, app.settings.region, clock=lambda: TODAY)
+        ingest = Ingest(crawl, app.store.ensure_source(spec.name, region=None, outlet=None), summary)
+        for story in stories:
+            url = f"http://127.0.0.1:9/other/content/{story.id}.html"
+            body = gov_article("jmyw", story, None, None).encode("gbk")
+            result = FetchResult(
+                url, url, 200, body, "text/html; charset=gb2312", Validators(), False, 1, 0.0
+            )
+            await ingest.put(url, result)
+        await ingest.finish()
+    return summary
+
+
+def prefill(site: SiteServer, work: Path, count: int, seed: int) -> Path:
+    """A SQLite database holding `count` other articles, written once; each round crawls into a copy."""
+    path = work / "prefilled.db"
+    app = make_app(site, f"sqlite:///{path}", work, 1)
+    try:
+        summary = asyncio.run(store_pages(app, other_stories(count, seed)))
+    finally:
+        app.close()
+    if summary.new != count:
+        raise SystemExit(f"prefilling went wrong: {summary.line()}")
+    return path
+
+
+def prefilled_round(site: SiteServer, template: Path, n: int, work: Path, count: int) -> CrawlRun:
+    path = work / f"round{n}_prefilled.db"
+    shutil.copyfile(template, path)
+    app = make_app(site, f"sqlite:///{path}", work, count)
+    try:
+        return first_crawl(app, site, count)
     finally:
         app.close()
 
@@ -406,12 +483,16 @@ def run_rounds(site: SiteServer, work: Path, urls: list[str], args: argparse.Nam
     samples = Samples()
     for factory in PEERS.values():  # warm-up: the transports' code paths loaded and run once
         plain_gets(urls[:WARM_UP], factory)
+    template = prefill(site, work, args.prefill, args.seed) if args.prefill else None
     with databases(work, args.postgres) as urls_of:
         for n in range(args.rounds):
             for db, database_url in urls_of.items():
                 first, again = crawl_round(site, database_url(n), work, len(urls))
                 samples.crawl.setdefault(db, []).append(first)
                 samples.again.setdefault(db, []).append(again)
+            if template is not None:
+                prefilled = prefilled_round(site, template, n, work, len(urls))
+                samples.crawl.setdefault(f"sqlite, {args.prefill:,} stored", []).append(prefilled)
             for peer, factory in PEERS.items():
                 passes = [plain_gets(urls, factory) for _ in range(PEER_PASSES)]
                 samples.gets.setdefault(peer, []).extend(passes)
@@ -439,6 +520,8 @@ def crawl_figures(runs: list[CrawlRun]) -> dict[str, Any]:
         "requests": last.requests,
         "errors": sum(run.errors for run in runs),
         "near_duplicates": max(run.near_duplicates for run in runs),
+        "statements": last.statements,
+        "transactions": last.transactions,
         "wall_s_each": [run.wall_s for run in runs],
     }
 
@@ -486,6 +569,29 @@ def cpu_name() -> str:
     return names[0] if names else f"{platform.machine()} {platform.system()}"
 
 
+def round_ratios(samples: Samples) -> dict[str, float]:
+    """Medians of per-round ratios: each crawl's articles/s over the peer's (its passes' median) in the
+    same round, and each prefilled crawl's over the empty SQLite one's."""
+    out: dict[str, float] = {}
+    gets = {
+        peer: [runs[i : i + PEER_PASSES] for i in range(0, len(runs), PEER_PASSES)]
+        for peer, runs in samples.gets.items()
+    }
+    for db, runs in samples.crawl.items():
+        for peer, passes in gets.items():
+            ratios = [
+                (run.articles / run.wall_s) / (ps[0].pages / statistics.median(p.wall_s for p in ps))
+                for run, ps in zip(runs, passes, strict=False)
+            ]
+            out[f"{db}/{peer}"] = statistics.median(ratios)
+        if db.startswith("sqlite,"):
+            empty = samples.crawl["sqlite"]
+            out[f"{db}/sqlite"] = statistics.median(
+                e.wall_s / run.wall_s for run, e in zip(runs, empty, strict=False)
+            )
+    return out
+
+
 def report(samples: Samples, site: dict[str, Any], rounds: int) -> dict[str, Any]:
     crawl = {db: crawl_figures(runs) for db, runs in samples.crawl.items()}
     gets = {peer: get_figures(runs) for peer, runs in samples.gets.items()}
@@ -499,11 +605,7 @@ def report(samples: Samples, site: dict[str, Any], rounds: int) -> dict[str, Any
         "crawl": crawl,
         "again": {db: again_figures(runs) for db, runs in samples.again.items()},
         "gets": gets,
-        "ratio_crawl_to_gets": {
-            f"{db}/{peer}": crawl[db]["articles_per_s"] / gets[peer]["pages_per_s"]
-            for db in crawl
-            for peer in gets
-        },
+        "ratio_per_round": round_ratios(samples),
         "ratio_cpu_per_article": {
             f"{db}/{peer}": crawl[db]["cpu_ms_per_article"] / gets[peer]["cpu_ms_per_page"]
             for db in crawl
@@ -551,9 +653,20 @@ def print_table(result: dict[str, Any]) -> None:
     for line in table_rows(result):
         print(line)
     print()
-    for pair, ratio in result["ratio_crawl_to_gets"].items():
-        cpu = result["ratio_cpu_per_article"][pair]
-        print(f"watcher crawl / plain GETs ({pair}): {ratio:.2f}x the articles/s, {cpu:.0f}x the CPU each")
+    for pair, ratio in result["ratio_per_round"].items():
+        if pair in result["ratio_cpu_per_article"]:
+            cpu = result["ratio_cpu_per_article"][pair]
+            print(
+                f"watcher crawl / plain GETs ({pair}): {ratio:.2f}x the articles/s, {cpu:.0f}x the CPU each"
+            )
+        else:
+            print(f"watcher crawl into a store of other articles / into an empty one ({pair}): {ratio:.2f}x")
+    for db, c in result["crawl"].items():
+        per = c["articles"]
+        print(
+            f"database ({db}): {c['statements'] / per:.1f} statements and {c['transactions'] / per:.2f} "
+            f"transactions an article, ~{(c['statements'] + 2 * c['transactions']) / per:.1f} round trips"
+        )
     for db, a in result["again"].items():
         print(f"second crawl ({db}) asked for {', '.join(a['paths']) or 'nothing'}: {a['new']} new")
 
@@ -611,6 +724,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--postgres", metavar="URL", help="also crawl into PostgreSQL (a schema of its own)")
+    parser.add_argument(
+        "--prefill",
+        type=int,
+        default=3000,
+        help="also crawl into SQLite holding this many other articles (0: no)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     parser.add_argument("--profile", action="store_true", help="cProfile one crawl instead of timing")
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)

@@ -326,12 +326,12 @@ def _add_observations(conn: Connection, articles: list[TrackedArticle], seen_at:
     rows = [_observation_row(o, a.article_id, seen_at) for a in articles for o in a.observations]
     if not rows:
         return
-    table = latest.OBSERVATIONS
-    ids = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars()
+    c = latest.OBSERVATIONS.c  # what a brief needs comes back with each id: no order to keep
+    back = (c.id, c.series, c.span, c.value, c.unit, c.qualifier, c.published)
     briefs: dict[tuple[Any, ...], latest.SeriesBrief] = {}
-    for row, oid in zip(rows, ids, strict=True):
-        key = (row["series"], row["span"] or "", row["value"], row["unit"], row["qualifier"])
-        briefs.setdefault(key, latest.SeriesBrief(*key)).add(oid, latest.day_number(row["published"]))
+    for r in sorted(conn.execute(insert(latest.OBSERVATIONS).returning(*back), rows)):
+        key = (r.series, r.span or "", r.value, r.unit, r.qualifier)
+        briefs.setdefault(key, latest.SeriesBrief(*key)).add(r.id, latest.day_number(r.published))
     latest.upsert_series(conn, briefs.values())
 
 
@@ -339,12 +339,12 @@ def _add_milestones(conn: Connection, articles: list[TrackedArticle], seen_at: d
     rows = [_milestone_row(m, a.article_id, seen_at) for a in articles for m in a.milestones]
     if not rows:
         return
-    table = latest.MILESTONES
-    ids = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars()
+    c = latest.MILESTONES.c
+    back = (c.id, c.project, c.stage, c.date, c.published)
     briefs: dict[tuple[str, str, str], latest.MilestoneBrief] = {}
-    for row, oid in zip(rows, ids, strict=True):
-        key = (row["project"], row["stage"], row["date"] or "")
-        briefs.setdefault(key, latest.MilestoneBrief(*key)).add(oid, latest.day_number(row["published"]))
+    for r in sorted(conn.execute(insert(latest.MILESTONES).returning(*back), rows)):
+        key = (r.project, r.stage, r.date or "")
+        briefs.setdefault(key, latest.MilestoneBrief(*key)).add(r.id, latest.day_number(r.published))
     latest.upsert_milestones(conn, briefs.values())
 
 

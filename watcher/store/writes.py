@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, Row, delete, insert, or_, select, update
 
 from watcher.models import Article, Fact, Validators, ValueFact
 from watcher.store import neardup
@@ -80,12 +80,19 @@ def save_article_rows(
     """Store a fetched article: a snapshot when its text is new or changed, near-duplicates linked."""
     text_hash = neardup.content_hash(article.text)
     a = ARTICLES.c
-    known = conn.execute(select(a.id, a.content_hash, a.duplicate_of_id).where(a.url == url)).first()
+    # the URL's own row, and the articles with the same text: one look-up (both indexed)
+    rows = conn.execute(
+        select(a.id, a.url, a.content_hash, a.duplicate_of_id)
+        .where(or_(a.url == url, a.content_hash == text_hash))
+        .order_by(a.id)
+    ).all()
+    known = next((r for r in rows if r.url == url), None)
     if known is not None and known.content_hash == text_hash:
         return SaveResult("unchanged", known.id, None, known.duplicate_of_id)
     sig = neardup.signature(article.text)
     before = None if known is None else known.id  # a changed article's copies come before it
-    first = _first_copy(conn, sig, text_hash, article.text, before)
+    exact = [r for r in rows if r.url != url and (before is None or r.id < before)]
+    first = _first_copy(conn, sig, exact[0] if exact else None, article.text, before)
     values = {
         "title": article.title,
         "published": article.published,
@@ -125,19 +132,15 @@ def save_article_rows(
 
 
 def _first_copy(
-    conn: Connection, sig: int | None, text_hash: str, text: str, before: int | None
+    conn: Connection, sig: int | None, exact: Row[Any] | None, text: str, before: int | None
 ) -> int | None:
-    """The first stored copy of this text among earlier articles: an exact copy, else a near one."""
+    """The first stored copy of this text among earlier articles: the earliest exact copy, else a near
+    one."""
     if sig is None:
         return None
-    a = ARTICLES.c
-    exact = select(a.id, a.duplicate_of_id).where(a.content_hash == text_hash)
-    if before is not None:
-        exact = exact.where(a.id < before)
-    hit = conn.execute(exact.order_by(a.id).limit(1)).first()
-    if hit is not None:
-        return int(hit.duplicate_of_id or hit.id)
-    b = BANDS.c
+    if exact is not None:
+        return int(exact.duplicate_of_id or exact.id)
+    a, b = ARTICLES.c, BANDS.c
     probe = select(b.article_id, b.simhash).where(b.band_key.in_(neardup.probe_keys(sig)))
     if before is not None:
         probe = probe.where(b.article_id < before)
