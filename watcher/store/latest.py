@@ -17,7 +17,7 @@ the cost of an article does not grow with the store. `watcher series` still read
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -138,17 +138,33 @@ def upsert(conn: Connection, table: Any) -> Any:
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
+_BUILT: dict[tuple[str, str], Any] = {}
+
+
+def statement(conn: Connection, name: str, build: Callable[[Any], Any]) -> Any:
+    """A statement built once per dialect: `build(insert)` gets the dialect's INSERT. Building an upsert
+    (its `excluded` columns) cost more than running it."""
+    key = (conn.dialect.name, name)
+    found = _BUILT.get(key)
+    if found is None:
+        found = _BUILT[key] = build(postgresql.insert if key[0] == "postgresql" else sqlite.insert)
+    return found
+
+
 def upsert_series(conn: Connection, briefs: Iterable[SeriesBrief]) -> None:
     """Fold each brief (one per series, span and value) into the stored one: a later day replaces the
     latest, an earlier one the earliest; equal days keep what is stored (it was crawled first)."""
     rows = [b.row() for b in briefs]
-    if not rows:
-        return
+    if rows:
+        conn.execute(statement(conn, "series_latest", _series_upsert), rows)
+
+
+def _series_upsert(insert: Any) -> Any:
     t = SERIES_LATEST
-    stmt = upsert(conn, t)
+    stmt = insert(t)
     new = stmt.excluded
     later, earlier = new.latest_day > t.c.latest_day, new.earliest_day < t.c.earliest_day
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=["series", "span", "value", "unit", "qualifier"],
         set_={
             "latest_id": case((later, new.latest_id), else_=t.c.latest_id),
@@ -157,25 +173,26 @@ def upsert_series(conn: Connection, briefs: Iterable[SeriesBrief]) -> None:
             "earliest_day": case((earlier, new.earliest_day), else_=t.c.earliest_day),
         },
     )
-    conn.execute(stmt, rows)
 
 
 def upsert_milestones(conn: Connection, briefs: Iterable[MilestoneBrief]) -> None:
     rows = [b.row() for b in briefs]
-    if not rows:
-        return
+    if rows:
+        conn.execute(statement(conn, "milestone_latest", _milestone_upsert), rows)
+
+
+def _milestone_upsert(insert: Any) -> Any:
     t = MILESTONE_LATEST
-    stmt = upsert(conn, t)
+    stmt = insert(t)
     new = stmt.excluded
     later = new.latest_day > t.c.latest_day
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=["project", "stage", "date"],
         set_={
             "latest_id": case((later, new.latest_id), else_=t.c.latest_id),
             "latest_day": case((later, new.latest_day), else_=t.c.latest_day),
         },
     )
-    conn.execute(stmt, rows)
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:

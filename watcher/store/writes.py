@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Row, delete, insert, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, case, delete, func, insert, or_, select, update
 
 from watcher.models import Article, Fact, Validators, ValueFact
 from watcher.store import neardup
-from watcher.store.latest import upsert
+from watcher.store.latest import statement
 from watcher.store.queries import MILESTONE_FIELDS, VALUE_FIELDS
 from watcher.store.tables import (
     ArticleRecord,
@@ -49,6 +49,22 @@ FACTS = FactRecord.__table__  # type: ignore[attr-defined]
 URL_STATES = UrlState.__table__  # type: ignore[attr-defined]
 PENDING = PendingTracking.__table__  # type: ignore[attr-defined]
 _FACT_COLUMNS = tuple(c.name for c in FACTS.columns if c.name != "id")
+# built once: the URL's own row and the articles with the same text, in one look-up (both indexed)
+_LOOKUP = (
+    select(ARTICLES.c.id, ARTICLES.c.url, ARTICLES.c.content_hash, ARTICLES.c.duplicate_of_id)
+    .where(or_(ARTICLES.c.url == bindparam("url"), ARTICLES.c.content_hash == bindparam("hash")))
+    .order_by(ARTICLES.c.id)
+)
+_PROBE = (
+    select(BANDS.c.article_id, BANDS.c.simhash)
+    .where(BANDS.c.band_key.in_(bindparam("keys", expanding=True)), BANDS.c.article_id < bindparam("before"))
+    .order_by(BANDS.c.article_id.desc())
+    .limit(MAX_CANDIDATES)
+)
+_INSERT_ARTICLE = insert(ARTICLES).returning(ARTICLES.c.id)
+_INSERT_SNAPSHOT = insert(SNAPSHOTS).returning(SNAPSHOTS.c.id)
+_INSERT_BANDS = insert(BANDS)
+_INSERT_FACTS = insert(FACTS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,12 +96,7 @@ def save_article_rows(
     """Store a fetched article: a snapshot when its text is new or changed, near-duplicates linked."""
     text_hash = neardup.content_hash(article.text)
     a = ARTICLES.c
-    # the URL's own row, and the articles with the same text: one look-up (both indexed)
-    rows = conn.execute(
-        select(a.id, a.url, a.content_hash, a.duplicate_of_id)
-        .where(or_(a.url == url, a.content_hash == text_hash))
-        .order_by(a.id)
-    ).all()
+    rows = conn.execute(_LOOKUP, {"url": url, "hash": text_hash}).all()
     known = next((r for r in rows if r.url == url), None)
     if known is not None and known.content_hash == text_hash:
         return SaveResult("unchanged", known.id, None, known.duplicate_of_id)
@@ -105,7 +116,7 @@ def save_article_rows(
     }
     if known is None:
         row = {"source_id": source_id, "url": url, "first_seen": fetched_at, **values}
-        article_id = conn.execute(insert(ARTICLES).returning(a.id), row).scalar_one()
+        article_id = conn.execute(_INSERT_ARTICLE, row).scalar_one()
     else:
         article_id = known.id
         conn.execute(update(ARTICLES).where(a.id == article_id).values(**values))
@@ -113,7 +124,7 @@ def save_article_rows(
         if first is not None:  # the copy's facts are the first copy's now
             conn.execute(delete(FACTS).where(FACTS.c.article_id == article_id))
     snapshot_id = conn.execute(
-        insert(SNAPSHOTS).returning(SNAPSHOTS.c.id),
+        _INSERT_SNAPSHOT,
         {
             "article_id": article_id,
             "fetched_at": fetched_at,
@@ -127,7 +138,7 @@ def save_article_rows(
     if sig is not None:
         signed = neardup.to_signed(sig)
         bands = [{"band_key": k, "article_id": article_id, "simhash": signed} for k in neardup.band_keys(sig)]
-        conn.execute(insert(BANDS), bands)
+        conn.execute(_INSERT_BANDS, bands)
     return SaveResult("new" if known is None else "changed", article_id, snapshot_id, first)
 
 
@@ -140,12 +151,10 @@ def _first_copy(
         return None
     if exact is not None:
         return int(exact.duplicate_of_id or exact.id)
-    a, b = ARTICLES.c, BANDS.c
-    probe = select(b.article_id, b.simhash).where(b.band_key.in_(neardup.probe_keys(sig)))
-    if before is not None:
-        probe = probe.where(b.article_id < before)
-    probe = probe.order_by(b.article_id.desc()).limit(MAX_CANDIDATES)
-    near = [aid for aid, simhash in conn.execute(probe) if neardup.is_near(neardup.to_unsigned(simhash), sig)]
+    a = ARTICLES.c
+    keys = {"keys": neardup.probe_keys(sig), "before": before if before is not None else 2**31 - 1}
+    found = conn.execute(_PROBE, keys)
+    near = [aid for aid, simhash in found if neardup.is_near(neardup.to_unsigned(simhash), sig)]
     if not near:
         return None
     rows = conn.execute(select(a.id, a.duplicate_of_id).where(a.id.in_(near))).all()
@@ -170,7 +179,7 @@ def replace_fact_rows(
     if not fresh:
         conn.execute(delete(FACTS).where(FACTS.c.article_id == article_id))
     if unique:
-        conn.execute(insert(FACTS), [fact_row(f, article_id, snapshot_id, seen_at) for f in unique])
+        conn.execute(_INSERT_FACTS, [fact_row(f, article_id, snapshot_id, seen_at) for f in unique])
     return len(unique)
 
 
@@ -211,23 +220,26 @@ def upsert_url_state(
         "last_modified": validators.last_modified,
         "fetched_at": fetched_at,
     }
-    stmt = upsert(conn, URL_STATES)
+    conn.execute(statement(conn, "url_states", _url_state_upsert), row)
+
+
+def _url_state_upsert(insert: Any) -> Any:
+    stmt = insert(URL_STATES)
     new, old = stmt.excluded, URL_STATES.c
-    keep = status == 304
-    stmt = stmt.on_conflict_do_update(
+    confirmed = new.status == 304  # a 304 without validators of its own keeps the ones it confirmed
+    return stmt.on_conflict_do_update(
         index_elements=["url"],
         set_={
             "source_id": new.source_id,
             "kind": new.kind,
             "status": new.status,
             "fetched_at": new.fetched_at,
-            "etag": (new.etag if validators.etag or not keep else old.etag),
-            "last_modified": (
-                new.last_modified if validators.last_modified or not keep else old.last_modified
+            "etag": case((confirmed, func.coalesce(new.etag, old.etag)), else_=new.etag),
+            "last_modified": case(
+                (confirmed, func.coalesce(new.last_modified, old.last_modified)), else_=new.last_modified
             ),
         },
     )
-    conn.execute(stmt, row)
 
 
 def add_pending(
@@ -244,7 +256,11 @@ def add_pending(
         "published": published,
         "observations": observations,
     }
-    stmt = upsert(conn, PENDING)
+    conn.execute(statement(conn, "pending_tracking", _pending_upsert), row)
+
+
+def _pending_upsert(insert: Any) -> Any:
+    stmt = insert(PENDING)
     new = stmt.excluded
     replace = {"source_id": new.source_id, "published": new.published, "observations": new.observations}
-    conn.execute(stmt.on_conflict_do_update(index_elements=["article_id"], set_=replace), row)
+    return stmt.on_conflict_do_update(index_elements=["article_id"], set_=replace)
