@@ -259,7 +259,7 @@ def track_batch(crawl: Crawl, batch: list[_Waiting]) -> int:
     projects they name (read in one query each), and record it all in one transaction."""
     observations = [o for w in batch for o in w.observed if isinstance(o, Observation)]
     milestones = [m for w in batch for m in w.observed if isinstance(m, MilestoneObservation)]
-    histories = crawl.store.latest_histories(_series_read(observations))
+    histories = crawl.store.latest_histories(_series_read(observations), _figures_read(observations))
     projects = crawl.store.latest_project_histories(dict.fromkeys(m.project for m in milestones))
     tracked = []
     for w in batch:
@@ -277,6 +277,14 @@ def track_batch(crawl: Crawl, batch: list[_Waiting]) -> int:
         marks = [m for m in w.observed if isinstance(m, MilestoneObservation)]
         tracked.append(TrackedArticle(w.article_id, own, marks, changes))
     return crawl.store.record_tracked(tracked, seen_at=crawl.clock(), channels=crawl.channels)
+
+
+def _figures_read(observations: list[Observation]) -> list[Observation]:
+    """The figures whose equals are read however old: the new ones, and an actual's as a target's."""
+    return [
+        *observations,
+        *(replace(o, key=replace(o.key, kind="target")) for o in observations if o.key.kind == "actual"),
+    ]
 
 
 def _series_read(observations: list[Observation]) -> dict[SeriesKey, None]:

@@ -1,8 +1,9 @@
 """What change detection reads: each series' and project's observations in brief, kept as they are written.
 
-    latest_histories(conn, keys) → {SeriesKey: [Observation]}       per series, span and distinct value:
-                                   the observation published last (the first crawled of those) and the one
-                                   published first — at most two rows per distinct figure, oldest first
+    latest_histories(conn, keys, figures) → {SeriesKey: [Observation]}   per series, span and distinct
+                                   figure: the observation published last (the first crawled of those) and
+                                   the one published first; of each span's figures the RECENT_FIGURES
+                                   published last, and those equal to a new one
     latest_project_histories(conn, projects) → {project: [MilestoneObservation]}   per project, stage
                                    and date: the one published last
     upsert_series(conn, briefs) / upsert_milestones(conn, briefs)   fold new observations in, one statement
@@ -12,7 +13,11 @@ this" (same or compatible value, same span, same stage and date) or "which is th
 period", and the latest of a set is the latest of its groups' latest ones; a target moved to a new
 deadline asks for the latest same value published no later than the new one, which the earliest of each
 group answers whenever any does. So a figure repeated by a thousand articles costs two rows to read, and
-the cost of an article does not grow with the store. `watcher series` still reads every observation.
+the cost of an article does not grow with the store. One bound departs from the whole history: of a
+span stated with many different figures (outlets disagreeing, or revising again and again), only the
+RECENT_FIGURES latest and the equals of the new figure are compared — an old figure within 5% or
+beyond a stated bound of the new one, but not equal to it, no longer counts as the same figure.
+`watcher series` still reads every observation.
 """
 
 from __future__ import annotations
@@ -22,13 +27,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Row, case, select, union
+from sqlalchemy import Connection, Row, case, func, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from watcher.store.tables import MilestoneLatest, MilestoneObservationRecord, ObservationRecord, SeriesLatest
 from watcher.track import Evidence, MilestoneObservation, Observation, SeriesKey
 
 LOOKUP_CHUNK = 500  # series or projects a look-up query names at most (bound parameters stay few)
+RECENT_FIGURES = 4  # distinct figures of one series and span read, the latest published first
+Figure = tuple[str, float, str, str]  # series text, value, unit, qualifier
 OBSERVATIONS = ObservationRecord.__table__  # type: ignore[attr-defined]
 MILESTONES = MilestoneObservationRecord.__table__  # type: ignore[attr-defined]
 SERIES_LATEST = SeriesLatest.__table__  # type: ignore[attr-defined]
@@ -100,23 +107,47 @@ def milestone_from_row(r: Row[Any]) -> MilestoneObservation:
     )
 
 
-def latest_histories(conn: Connection, keys: Iterable[SeriesKey]) -> dict[SeriesKey, list[Observation]]:
-    """Each series in brief, oldest crawled first ([] when unknown), one query per LOOKUP_CHUNK series."""
+def latest_histories(
+    conn: Connection, keys: Iterable[SeriesKey], figures: Iterable[Figure] = ()
+) -> dict[SeriesKey, list[Observation]]:
+    """Each series in brief, oldest crawled first ([] when unknown): per span, the RECENT_FIGURES
+    figures published last, and any figure equal to one of `figures` (the new observations': a repeat is
+    known as one however old). Two queries per LOOKUP_CHUNK series."""
     found: dict[SeriesKey, list[Observation]] = {k: [] for k in keys}
     wanted: dict[str, list[SeriesKey]] = {}
     for key in found:
         wanted.setdefault(series_text(key), []).append(key)
-    t = SERIES_LATEST
+    equal = list(dict.fromkeys(figures))
     for chunk in _chunks(list(wanted), LOOKUP_CHUNK):
-        ids = union(
-            select(t.c.latest_id).where(t.c.series.in_(chunk)),
-            select(t.c.earliest_id).where(t.c.series.in_(chunk)),
-        )
-        query = select(OBSERVATIONS).where(OBSERVATIONS.c.id.in_(ids)).order_by(OBSERVATIONS.c.id)
-        for r in conn.execute(query):
+        inside = set(chunk)
+        ids = _brief_ids(conn, chunk, [f for f in equal if f[0] in inside])
+        query = select(OBSERVATIONS).where(OBSERVATIONS.c.id.in_(sorted(ids))).order_by(OBSERVATIONS.c.id)
+        for r in conn.execute(query) if ids else ():
             for key in wanted[r.series]:
                 found[key].append(observation_from_row(r))
     return found
+
+
+def _brief_ids(conn: Connection, series: list[str], equal: list[Figure]) -> set[int]:
+    t = SERIES_LATEST
+    recent = func.row_number().over(
+        partition_by=(t.c.series, t.c.span), order_by=(t.c.latest_day.desc(), t.c.latest_id)
+    )
+    ranked = select(
+        t.c.latest_id, t.c.earliest_id, t.c.series, t.c.value, t.c.unit, t.c.qualifier, recent.label("rank")
+    )
+    r = ranked.where(t.c.series.in_(series)).subquery()
+    wanted = r.c.rank <= RECENT_FIGURES
+    if equal:
+        wanted = or_(wanted, tuple_(r.c.series, r.c.value, r.c.unit, r.c.qualifier).in_(equal))
+    ids: set[int] = set()
+    for latest_id, earliest_id in conn.execute(select(r.c.latest_id, r.c.earliest_id).where(wanted)):
+        ids.update((latest_id, earliest_id))
+    return ids
+
+
+def figure_of(o: Observation) -> Figure:
+    return (series_text(o.key), o.value, o.unit, o.qualifier)
 
 
 def latest_project_histories(

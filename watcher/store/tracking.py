@@ -178,10 +178,13 @@ class TrackingStore:
                 conn.execute(delete(PENDING).where(PENDING.c.article_id.in_(done)))
             return len(new)
 
-    def latest_histories(self, keys: Iterable[SeriesKey]) -> dict[SeriesKey, list[Observation]]:
-        """What change detection needs of each series (see `watcher.store.latest`), oldest first."""
+    def latest_histories(
+        self, keys: Iterable[SeriesKey], new: Iterable[Observation] = ()
+    ) -> dict[SeriesKey, list[Observation]]:
+        """What change detection needs of each series (see `watcher.store.latest`) to diff the `new`
+        observations, oldest first."""
         with self._session() as s:
-            return latest.latest_histories(s.connection(), keys)
+            return latest.latest_histories(s.connection(), keys, map(latest.figure_of, new))
 
     def latest_project_histories(self, projects: Iterable[str]) -> dict[str, list[MilestoneObservation]]:
         with self._session() as s:
