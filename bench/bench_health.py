@@ -122,7 +122,9 @@ def measure(db: str, urls: dict[int, str], folder: Path, args: argparse.Namespac
                 f"{db}: {n:>5} sources: {statistics.median(each[n]) * 1000:.2f} ms a source after its run, "
                 f"{statistics.median(whole[n]) * 1000:.3f} ms a source in the all-sources check"
             )
-        print(f"{db}: per source, {large} / {small} sources: {ratio:.2f}x after each run, {ratio_all:.2f}x all")
+        print(
+            f"{db}: per source, {large} / {small} sources: {ratio:.2f}x after each run, {ratio_all:.2f}x all"
+        )
     finally:
         for app in apps.values():
             app.close()
