@@ -64,9 +64,9 @@ TRACK_BATCH = 200  # articles tracked in one transaction
 _T = TypeVar("_T")
 
 
-def _resolve(future: asyncio.Future[int], changes: int) -> None:
+def _resolve(future: asyncio.Future[None], _: None) -> None:
     if not future.done():
-        future.set_result(changes)
+        future.set_result(None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,27 +96,31 @@ class Ingest:
     source_id: int
     summary: CrawlSummary
     order: dict[str, int] = field(default_factory=dict)  # url → place in the fetch list
-    _waiting: list[_Waiting] = field(default_factory=list)  # touched by the worker thread only
+    _waiting: list[_Waiting] = field(default_factory=list)  # extended by the workers, once committed
 
     def __post_init__(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._queue: queue.SimpleQueue[tuple[str, FetchResult] | None] = queue.SimpleQueue()
         self._room = asyncio.Semaphore(QUEUE_PAGES)
-        self._done: asyncio.Future[int] = self._loop.create_future()
         self._error: BaseException | None = None
-        name = f"store {self.crawl.spec.name}"
-        self._thread = threading.Thread(target=self._work, name=name, daemon=True)
-        self._thread.start()
+        self._workers: list[asyncio.Future[None]] = []
+        for n in range(self.crawl.store.writers()):  # SQLite: one; PostgreSQL: its round trips overlap
+            done: asyncio.Future[None] = self._loop.create_future()
+            name = f"store {self.crawl.spec.name} {n}"
+            threading.Thread(target=self._work, args=(done,), name=name, daemon=True).start()
+            self._workers.append(done)
 
     async def put(self, url: str, result: FetchResult) -> None:
         await self._room.acquire()
         self._queue.put((url, result))
 
     async def finish(self) -> None:
-        """Wait until every queued page is stored and the run's articles are tracked; a store error is
+        """Wait until every queued page is stored, then track the run's articles; a store error is
         raised here, after the tracking of what was stored before it."""
-        self._queue.put(None)
-        self.summary.changes += await asyncio.shield(self._done)
+        for _ in self._workers:
+            self._queue.put(None)  # one stop for each worker
+        await asyncio.shield(asyncio.gather(*self._workers))
+        self.summary.changes += await asyncio.to_thread(lambda: self._guarded(self._track) or 0)
         if self._error is not None:
             raise self._error
 
@@ -139,10 +143,10 @@ class Ingest:
 
     # --- in the worker thread ---
 
-    def _work(self) -> None:
+    def _work(self, done: asyncio.Future[None]) -> None:
         """Store what is queued, a batch at a time (what waits when the worker comes back, at most
-        STORE_BATCH pages: one transaction); after the last page, track."""
-        changes, last = 0, False
+        STORE_BATCH pages: one transaction), until its stop."""
+        last = False
         try:
             while not last:
                 batch: list[tuple[str, FetchResult]] = []
@@ -156,9 +160,8 @@ class Ingest:
                 if batch and self._error is None:
                     results = self._guarded(partial(self._store_batch, batch)) or []
                 self._loop.call_soon_threadsafe(self._stored, len(batch), results)
-            changes = self._guarded(self._track) or 0
         finally:
-            self._loop.call_soon_threadsafe(_resolve, self._done, changes)
+            self._loop.call_soon_threadsafe(_resolve, done, None)
 
     def _guarded(self, work: Callable[[], _T]) -> _T | None:
         try:

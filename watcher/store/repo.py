@@ -40,6 +40,7 @@ from watcher.store.writes import FetchedArticle, SaveResult, SaveStatus
 __all__ = ["FetchedArticle", "SaveResult", "SaveStatus", "Snapshot", "Store", "UrlKind"]
 
 UrlKind = Literal["listing", "article", "feed"]
+PG_WRITERS = 4
 
 # The open `Store.transaction()` of this thread or task, with the engine it belongs to. A context variable,
 # not an attribute: a thread (the lease keeper, the delivery job) never joins another's transaction.
@@ -117,6 +118,11 @@ class Store(TrackingStore, SubscriberStore, HealthStore, CoordStore):
     def _joined(self) -> Session | None:
         active = _ACTIVE.get()
         return active[1] if active is not None and active[0] is self._engine else None
+
+    def writers(self) -> int:
+        """How many threads should store a run's pages side by side: one on SQLite (one writer at a
+        time), PG_WRITERS on PostgreSQL, whose round trips then overlap."""
+        return PG_WRITERS if self._engine.dialect.name == "postgresql" else 1
 
     def schema_version(self) -> str | None:
         try:
