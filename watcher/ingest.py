@@ -62,6 +62,7 @@ QUEUE_PAGES = 32  # fetched pages waiting for the worker at most: then the fetch
 STORE_BATCH = 8  # pages stored in one transaction at most (only when that many are waiting)
 TRACK_BATCH = 200  # articles tracked in one transaction
 _T = TypeVar("_T")
+Observed = Observation | MilestoneObservation
 
 
 def _resolve(future: asyncio.Future[None], _: None) -> None:
@@ -87,7 +88,7 @@ class _Waiting:
     article_id: int
     published: date | None
     order: int  # its place in the run's fetch list; earlier runs' leftovers come first (-1)
-    observed: list[Observation | MilestoneObservation]
+    observed: list[Observed]
 
 
 @dataclass
@@ -182,11 +183,11 @@ class Ingest:
                         self.crawl.save_state(url, self.source_id, "article", result)
                     results.append(page)
                 else:
-                    results.append(self._save(page, waiting))
+                    results.append(self._save(*page, waiting))
         self._waiting.extend(waiting)  # committed: to be tracked
         return results
 
-    def _prepare(self, url: str, result: FetchResult) -> FetchedArticle | Stored:
+    def _prepare(self, url: str, result: FetchResult) -> tuple[FetchedArticle, list[Observed]] | Stored:
         crawl = self.crawl
         if result.not_modified:
             return Stored(url, "unchanged")
@@ -202,7 +203,7 @@ class Ingest:
             *table_facts(html, published=article.published, region=crawl.region),
         ]
         observed = observe(facts, article, crawl.extractor.lexicon)
-        return FetchedArticle(
+        page = FetchedArticle(
             self.source_id,
             url,
             article,
@@ -213,13 +214,13 @@ class Ingest:
             facts,
             [to_dict(o) for o in observed],
         )
+        return page, observed
 
-    def _save(self, page: FetchedArticle, waiting: list[_Waiting]) -> Stored:
+    def _save(self, page: FetchedArticle, observed: list[Observed], waiting: list[_Waiting]) -> Stored:
         saved = self.crawl.store.store_fetched(page)
         if saved.status == "unchanged":
             return Stored(page.url, "unchanged")
-        if page.observations:
-            observed = [from_dict(d) for d in page.observations]
+        if observed:
             order = self.order.get(page.url, 0)
             waiting.append(_Waiting(saved.article_id, page.article.published, order, observed))
         copy = saved.duplicate_of is not None
