@@ -19,6 +19,7 @@ once, and again once every source has run twice.
 from __future__ import annotations
 
 import argparse
+import logging
 import statistics
 import sys
 import tempfile
@@ -179,6 +180,7 @@ def main() -> None:
     parser.add_argument("--daemon", type=int, metavar="N", help="`watcher run` with N sources: its memory")
     parser.add_argument("--schedule", default="2m", help="--daemon: each source's schedule")
     args = parser.parse_args()
+    logging.disable(logging.WARNING)  # the health events' log lines, one per source
     if args.daemon:
         daemon_memory(args.daemon, args.schedule)
         return
