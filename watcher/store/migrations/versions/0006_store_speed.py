@@ -127,8 +127,8 @@ def _rebuild() -> None:
     milestones: dict[tuple[str, str, str], MilestoneBrief] = {}
     query = "SELECT id, project, stage, date, published FROM milestone_observations ORDER BY id"
     for oid, project, stage, date, published in bind.execute(sa.text(query)):
-        key = (project, stage, date or "")
-        milestones.setdefault(key, MilestoneBrief(*key)).add(oid, day_number(published))
+        where = (project, stage, date or "")
+        milestones.setdefault(where, MilestoneBrief(*where)).add(oid, day_number(published))
     _insert(sa.Table("milestone_latest", meta, autoload_with=bind), [b.row() for b in milestones.values()])
 
 
