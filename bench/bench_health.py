@@ -143,8 +143,12 @@ def daemon_memory(sections: int, schedule: str) -> None:
                 for round_no in (1, 2):
                     runs_done = _wait_runs(database, sections * round_no, proc)
                     rss, peak = memory(proc.pid)
+                    with Store.open(database) as store:
+                        stored, failed = len(store.articles()), store.crawl_totals()
+                    failures = sum(t.runs_failed for t in failed.values())
                     print(
-                        f"round {round_no}: {runs_done} runs finished; RSS {rss:.0f} MB, peak {peak:.0f} MB"
+                        f"round {round_no}: {runs_done} runs finished ({failures} failed), {stored} articles "
+                        f"stored; RSS {rss:.0f} MB, peak {peak:.0f} MB"
                     )
             finally:
                 proc.terminate()
