@@ -26,11 +26,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete, insert, inspect, or_
+from sqlalchemy import Select, delete, inspect, or_
 from sqlalchemy import select as select_rows
 from sqlmodel import Session, SQLModel, col, select
 
 from watcher.store import latest
+from watcher.store import tracking_rows as rows
 from watcher.store.latest import milestone_from_row as _milestone
 from watcher.store.latest import observation_from_row as _observation
 from watcher.store.latest import series_text, upsert
@@ -42,15 +43,15 @@ from watcher.store.tables import (
     ObservationRecord,
     PendingTracking,
 )
+from watcher.store.tracking_rows import TrackedArticle
 from watcher.track import Change, MilestoneObservation, Observation, SeriesKey
-from watcher.track.codec import change_from_record, to_dict
+from watcher.track.codec import change_from_record
 
 __all__ = ["LOOKUP_CHUNK", "ChangeRow", "Delivery", "TrackedArticle", "TrackingStore", "series_text"]
 
 LOOKUP_CHUNK = 500  # series or projects a look-up query names at most (bound parameters stay few)
 
 
-CHANGES = ChangeRecord.__table__  # type: ignore[attr-defined]
 DELIVERIES = DeliveryRecord.__table__  # type: ignore[attr-defined]
 PENDING = PendingTracking.__table__  # type: ignore[attr-defined]
 
@@ -160,19 +161,19 @@ class TrackingStore:
         pending_tracking rows go with it. Returns how many changes were new."""
         with self._session() as s:
             conn = s.connection()
-            _add_observations(conn, articles, seen_at)
-            _add_milestones(conn, articles, seen_at)
-            new = _add_changes(conn, articles, seen_at)
+            rows.add_observations(conn, articles, seen_at)
+            rows.add_milestones(conn, articles, seen_at)
+            new = rows.add_changes(conn, articles, seen_at)
             alerts = [(change, change_id) for change, change_id, immediate in new if immediate]
             subscribers = immediate_subscribers(s) if alerts else []
-            rows = [
-                _delivery(change.key, change_id, channel, seen_at)
+            outbox = [
+                rows.delivery_row(change.key, change_id, channel, seen_at)
                 for change, change_id in alerts
                 for channel in channels + [x.channel for x in subscribers if x.wants(change)]
             ]
-            if rows:
+            if outbox:
                 stmt = upsert(conn, DELIVERIES)
-                conn.execute(stmt.on_conflict_do_nothing(index_elements=["key"]), rows)
+                conn.execute(stmt.on_conflict_do_nothing(index_elements=["key"]), outbox)
             done = [a.article_id for a in articles if a.article_id is not None]
             if done:
                 conn.execute(delete(PENDING).where(PENDING.c.article_id.in_(done)))
@@ -313,122 +314,3 @@ class TrackingStore:
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-@dataclass(frozen=True, slots=True)
-class TrackedArticle:
-    """One article's share of a tracking batch: what it observed and the changes found."""
-
-    article_id: int | None
-    observations: list[Observation]
-    milestones: list[MilestoneObservation]
-    changes: list[tuple[Change, bool]]  # (change, immediate)
-
-
-def _add_observations(conn: Connection, articles: list[TrackedArticle], seen_at: datetime) -> None:
-    rows = [_observation_row(o, a.article_id, seen_at) for a in articles for o in a.observations]
-    if not rows:
-        return
-    c = latest.OBSERVATIONS.c  # what a brief needs comes back with each id: no order to keep
-    back = (c.id, c.series, c.span, c.value, c.unit, c.qualifier, c.published)
-    briefs: dict[tuple[Any, ...], latest.SeriesBrief] = {}
-    for r in sorted(conn.execute(insert(latest.OBSERVATIONS).returning(*back), rows)):
-        key = (r.series, r.span or "", r.value, r.unit, r.qualifier)
-        briefs.setdefault(key, latest.SeriesBrief(*key)).add(r.id, latest.day_number(r.published))
-    latest.upsert_series(conn, briefs.values())
-
-
-def _add_milestones(conn: Connection, articles: list[TrackedArticle], seen_at: datetime) -> None:
-    rows = [_milestone_row(m, a.article_id, seen_at) for a in articles for m in a.milestones]
-    if not rows:
-        return
-    c = latest.MILESTONES.c
-    back = (c.id, c.project, c.stage, c.date, c.published)
-    briefs: dict[tuple[str, str, str], latest.MilestoneBrief] = {}
-    for r in sorted(conn.execute(insert(latest.MILESTONES).returning(*back), rows)):
-        key = (r.project, r.stage, r.date or "")
-        briefs.setdefault(key, latest.MilestoneBrief(*key)).add(r.id, latest.day_number(r.published))
-    latest.upsert_milestones(conn, briefs.values())
-
-
-def _add_changes(
-    conn: Connection, articles: list[TrackedArticle], seen_at: datetime
-) -> list[tuple[Change, int, bool]]:
-    """Insert the changes not recorded yet (each key once, in their order): (change, id, immediate)."""
-    wanted: dict[str, tuple[Change, bool, int | None]] = {}
-    for a in articles:
-        for change, immediate in a.changes:
-            wanted.setdefault(change.key, (change, immediate, a.article_id))
-    if not wanted:
-        return []
-    rows = [_change_row(c, immediate, aid, seen_at) for c, immediate, aid in wanted.values()]
-    stmt = upsert(conn, CHANGES).on_conflict_do_nothing(index_elements=["key"])
-    ids = {key: id_ for key, id_ in conn.execute(stmt.returning(CHANGES.c.key, CHANGES.c.id), rows)}
-    return [(c, ids[key], immediate) for key, (c, immediate, _) in wanted.items() if key in ids]
-
-
-def _change_row(change: Change, immediate: bool, article_id: int | None, seen_at: datetime) -> dict[str, Any]:
-    return {
-        "key": change.key,
-        "kind": change.kind,
-        "subject": change.subject,
-        "summary_zh": change.summary_zh,
-        "summary_en": change.summary_en,
-        "old": to_dict(change.old) if change.old else None,
-        "new": to_dict(change.new),
-        "immediate": immediate,
-        "article_id": article_id,
-        "created_at": seen_at,
-    }
-
-
-def _delivery(change_key: str, change_id: int, channel: str, now: datetime) -> dict[str, Any]:
-    return {
-        "key": f"{change_key}:{channel}",
-        "change_id": change_id,
-        "channel": channel,
-        "status": "pending",
-        "attempts": 0,
-        "next_attempt_at": now,
-        "lease_until": None,
-        "last_error": None,
-        "created_at": now,
-        "sent_at": None,
-    }
-
-
-def _observation_row(o: Observation, article_id: int | None, seen_at: datetime) -> dict[str, Any]:
-    k = o.key
-    return {
-        "series": series_text(k),
-        "indicator": k.indicator,
-        "subject": k.subject,
-        "measure": k.measure,
-        "kind": k.kind,
-        "span": o.when,
-        "value": o.value,
-        "unit": o.unit,
-        "qualifier": o.qualifier,
-        "raw": o.raw,
-        "article_id": article_id,
-        "url": o.evidence.url,
-        "outlet": o.evidence.outlet,
-        "published": o.evidence.published,
-        "sentence": o.evidence.sentence,
-        "seen_at": seen_at,
-    }
-
-
-def _milestone_row(m: MilestoneObservation, article_id: int | None, seen_at: datetime) -> dict[str, Any]:
-    return {
-        "project": m.project,
-        "name": m.name,
-        "stage": m.stage,
-        "date": m.date,
-        "article_id": article_id,
-        "url": m.evidence.url,
-        "outlet": m.evidence.outlet,
-        "published": m.evidence.published,
-        "sentence": m.evidence.sentence,
-        "seen_at": seen_at,
-    }
