@@ -56,19 +56,27 @@ def gov_listing(stories: tuple[Story, ...], page: int, pages: int) -> str:
         + g.pager(page, pages, js=False)
         + "</div>\n</div>\n"
     )
-    return g.GOV_HEAD.format(title="江门要闻_江门市人民政府门户网站", column="江门要闻", metas="") + body + g.GOV_FOOT
+    return (
+        g.GOV_HEAD.format(title="江门要闻_江门市人民政府门户网站", column="江门要闻", metas="")
+        + body
+        + g.GOV_FOOT
+    )
 
 
 def gov_href(story: Story) -> str:
     return f"../nbzl/content/{story.id}.html" if story is GOV_PRIVATE else f"./content/{story.id}.html"
 
 
-def write_gov(round_: int, page1: tuple[Story, ...], page2: tuple[Story, ...], articles: tuple[Story, ...]) -> None:
+def write_gov(
+    round_: int, page1: tuple[Story, ...], page2: tuple[Story, ...], articles: tuple[Story, ...]
+) -> None:
     write(round_, f"gov/{SECTION}/index.html", gov_listing(page1, 0, 2), "gbk")
     if round_ == 1:
         write(round_, f"gov/{SECTION}/index_1.html", gov_listing(page2, 1, 2), "gbk")
     for story in articles:
-        write(round_, f"gov/{SECTION}/content/{story.id}.html", g.gov_article("demo", story, None, None), "gbk")
+        write(
+            round_, f"gov/{SECTION}/content/{story.id}.html", g.gov_article("demo", story, None, None), "gbk"
+        )
 
 
 def write_gov_extras() -> None:
@@ -79,7 +87,12 @@ def write_gov_extras() -> None:
     )
     write(1, "gov/index.html", home, "gbk")
     write(1, "gov/robots.txt", "User-agent: *\nDisallow: /zwgk/nbzl/\n")
-    write(1, f"gov/zwgk/nbzl/content/{GOV_PRIVATE.id}.html", g.gov_article("nbzl", GOV_PRIVATE, None, None), "gbk")
+    write(
+        1,
+        f"gov/zwgk/nbzl/content/{GOV_PRIVATE.id}.html",
+        g.gov_article("nbzl", GOV_PRIVATE, None, None),
+        "gbk",
+    )
 
 
 # --- e-paper --------------------------------------------------------------------------------------
@@ -95,7 +108,7 @@ def epaper_home(issue: str, pages: tuple[tuple[str, str, tuple[Story, ...]], ...
         f'<div class="today">{g.dateline(issue, False)}　<a href="{folder}/{pages[0][0]}.htm">今日报纸</a>　'
         '<a href="history.htm">往期回顾</a></div>\n'
         f'<ul class="pages">\n{nav}\n</ul>\n'
-        "<div class=\"copyright\">江门日报社主办 版权所有 未经授权许可不得复制或转载</div>\n</body>\n</html>\n"
+        '<div class="copyright">江门日报社主办 版权所有 未经授权许可不得复制或转载</div>\n</body>\n</html>\n'
     )
 
 
@@ -144,7 +157,9 @@ def portal_article(story: Story) -> str:
         f'<meta property="og:title" content="{g.esc(story.title)}">\n'
         f'<meta property="article:published_time" content="{story.published[:10]}T{story.published[11:]}:00+08:00">\n'
     )
-    return g.PORTAL_HEAD.format(title=f"{g.esc(story.title)} - 侨乡资讯网", metas=metas) + body + g.PORTAL_FOOT
+    return (
+        g.PORTAL_HEAD.format(title=f"{g.esc(story.title)} - 侨乡资讯网", metas=metas) + body + g.PORTAL_FOOT
+    )
 
 
 def write_portal() -> None:

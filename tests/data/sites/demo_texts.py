@@ -1,4 +1,3 @@
-# ruff: noqa: E501
 """The stories of the demo site (watcher/demo/site), written for the product: two rounds of a 江门
 government section, an e-paper and a news portal. demo.py lays them out; README.md lists what each says.
 """
