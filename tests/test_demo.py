@@ -1,0 +1,48 @@
+"""`watcher demo`: the bundled site served on 127.0.0.1, crawled twice by the real pipeline."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from watcher.cli import main
+
+RAISED = re.compile(
+    r"target_changed .*超1600亿元 → 超1800亿元.* http://127\.0\.0\.1:\d+/zwgk/jmyw/content/post_3100153\.html"
+)
+TOPPED = re.compile(
+    r"milestone_reached .*封顶.* http://127\.0\.0\.1:\d+/jmrb/html/2026-12/04/content_700201\.htm"
+)
+
+
+def test_demo_shows_the_raised_target_and_the_topping_out_with_their_sources(tmp_path, db_url, capsys):
+    folder = tmp_path / "demo"
+    started = time.perf_counter()
+    assert main(["demo", "--dir", str(folder), "--database", db_url]) == 0
+    assert time.perf_counter() - started < 60
+    out = capsys.readouterr().out
+    assert RAISED.search(out), out
+    assert TOPPED.search(out), out
+    assert "late" in out and "post_3100020" not in out, "the old article put online late changes nothing"
+    assert all(" ok listings " in line for line in out.splitlines() if line.startswith("  "))
+    digest = folder / "digest.html"
+    assert f"The digest a subscriber with default filters would receive: {digest}" in out
+    html = digest.read_text(encoding="utf-8")
+    assert "超1600亿元 → 超1800亿元" in html and "post_3100153.html" in html
+    assert "江门滨江智造产业园一期" in html and "封顶" in html and "content_700201.htm" in html
+
+
+def test_demo_folder_works_with_the_other_commands(tmp_path, capsys):
+    folder = tmp_path / "demo"
+    assert main(["demo", "--dir", str(folder)]) == 0
+    capsys.readouterr()
+    assert main(["--config", str(folder / "watcher.toml"), "alerts", "--all", "--format", "jsonl"]) == 0
+    kinds = re.findall(r'"kind": "(\w+)"', capsys.readouterr().out)
+    assert kinds.count("target_changed") == 1 and kinds.count("milestone_reached") == 1
+
+
+def test_demo_refuses_a_folder_that_already_holds_one(tmp_path, capsys):
+    folder = tmp_path / "demo"
+    assert main(["demo", "--dir", str(folder)]) == 0
+    assert main(["demo", "--dir", str(folder)]) == 1
+    assert "already holds a demo's data: choose an empty --dir" in capsys.readouterr().err
