@@ -20,8 +20,10 @@ def test_every_lexicon_file_is_documented():
     assert not missing, f"lexicon files missing from the README: {missing}"
 
 
-def test_readme_starts_with_the_two_commands():
-    head = README[:1200]
+def test_readme_starts_with_the_demo_then_the_two_commands():
+    assert "scripts/main demo" in README[: README.index("## Try it") + 200]
+    assert README.index("## Try it") < README.index("## Set up") < README.index("## `watcher extract`")
+    head = README[README.index("## Set up") :][:600]
     assert "scripts/main" in head and "scripts/check" in head
     assert (ROOT / "scripts" / "main").exists() and (ROOT / "scripts" / "check").exists()
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
