@@ -223,8 +223,8 @@ def _read_listing(
     more = [(u, page_no, 0) for u in epaper_page_indexes(html, base)]
     if page_no < spec.max_listing_pages:
         more += [(u, page_no + 1, 0) for u in next_pages(html, base, spec, page_no)]
-    if not links and not more and hops > 0:  # an e-paper's home page: on to today's 版面
-        more = [(u, 1, hops - 1) for u in front_page_targets(html, base)]
+    if hops > 0:  # a start URL may be an e-paper's home page: on to today's 版面
+        more += [(u, 1, hops - 1) for u in front_page_targets(html, base)]
     if not links and not more:
         hint = "check" if spec.article_selector or spec.article_pattern else "set"
         summary.warnings.append(f"0 links found on {result.url}: {hint} article_pattern")

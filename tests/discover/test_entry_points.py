@@ -171,6 +171,29 @@ def test_home_page_redirect_leads_to_the_issue(tmp_path, db_url):
     assert (summary.new, summary.warnings) == (1, [])
 
 
+def test_home_page_showing_the_first_page_leads_to_the_others(tmp_path, db_url):
+    with FixtureServer() as server:
+        home = """<html><body><div class="titles">
+          <a href="html/2026-12/05/content_1.htm">滨江智造产业园一期主体结构封顶</a></div>
+          <div class="pages"><a href="html/2026-12/05/node_1.htm">第A01版：要闻</a>
+          <a href="html/2026-12/05/node_2.htm">第A02版：综合</a>
+          <a href="html/2026-12/04/node_1.htm">上一期</a></div></body></html>"""
+        server.set_file("/", home.encode())
+        server.set_file("/html/2026-12/05/node_1.htm", home.replace("html/2026-12/05/", "").encode())
+        server.set_file(
+            "/html/2026-12/05/node_2.htm", '<a href="content_2.htm">冬季文旅消费季活动启动</a>'.encode()
+        )
+        for n in (1, 2):
+            server.set_file(f"/html/2026-12/05/content_{n}.htm", ARTICLE.format(t=f"第{n}篇").encode())
+        app = make_app(tmp_path, db_url, start_urls=[server.url("/")])
+        try:
+            summary = crawl(app)
+        finally:
+            app.close()
+        assert server.count("/html/2026-12/04/node_1.htm") == 0, "not the previous issue"
+    assert (summary.new, summary.warnings) == (2, [])
+
+
 def test_a_listing_with_no_links_is_a_warning_in_the_line_and_the_run(site, tmp_path, db_url):
     app = make_app(tmp_path, db_url, start_urls=[site.url("/home.html")])
     try:

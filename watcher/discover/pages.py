@@ -155,8 +155,8 @@ def front_page_targets(html: str, base_url: str) -> list[str]:
     """Where an e-paper's front page leads: its meta refresh or script redirect, else its links to
     today's 版面 (text like 今日报纸, 进入电子版, 第A01版, or a node_N.htm link not to another issue).
 
-    Read only on pages that hold no article links themselves, so that a home page with no date in
-    its URL leads to the current issue's 版面 indexes.
+    Read on start URLs (and where they redirect), so that a home page with no date in its URL leads to
+    the current issue's 版面 indexes, whether it only redirects or shows the first 版面 itself.
     """
     tree = LexborHTMLParser(html)
     redirect = _redirect_target(tree)
