@@ -237,7 +237,8 @@ async def _robots_allowed(crawl: Crawl, urls: list[str]) -> list[str]:
     polite = crawl.spec.politeness or crawl.fetcher.settings.politeness
     if not polite.respect_robots:
         return urls
-    allowed = [url for url in urls if await crawl.fetcher.robots_allows(url)]
+    verdicts = await asyncio.gather(*(crawl.fetcher.robots_allows(url) for url in urls))  # once an origin
+    allowed = [url for url, ok in zip(urls, verdicts, strict=True) if ok]
     if len(allowed) < len(urls):
         skipped = len(urls) - len(allowed)
         logger.info("%d links disallowed by robots.txt", skipped, extra={"source": crawl.spec.name})

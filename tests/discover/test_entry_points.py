@@ -89,6 +89,12 @@ def test_dated_headlines_with_plain_urls_are_articles():
     assert links[1].title == "市区今年新增公共充电桩300个"
 
 
+@pytest.mark.parametrize("when", ["[11-22]", "2026/11/22 10:30", "11月22日", "3小时前", "昨天 10:30"])
+def test_dates_as_portals_write_them(when):
+    html = PORTAL_LIST.replace("2026-11-22", when).replace("2026-11-21", when).replace("2026-11-20", when)
+    assert len(article_links(html, "http://portal.example.cn/news/", spec())) == 3
+
+
 def test_undated_headline_links_with_plain_urls_are_not():
     html = PORTAL_LIST.replace("<span>2026-11-2", "<span>阅读 1")
     assert article_links(html, "http://portal.example.cn/news/", spec()) == []

@@ -234,6 +234,10 @@ def _is_page_name(href: str) -> bool:
 
 
 _PAGE_EXTENSIONS = frozenset({"html", "htm", "shtml", "shtm", "xhtml", "php", "asp", "aspx", "jsp", "do"})
+# 11月20日, 3小时前, 昨天 10:30 — what a portal or aggregator writes beside a headline, besides a full date
+_DATE_SHORT = re.compile(
+    r"[01]?\d\s*月\s*[0-3]?\d\s*日|\d+\s*(?:分钟|小时)前|(?:昨天|前天|今天)\s*\d{1,2}:\d\d"
+)
 _MAX_ITEM_LINKS = 3  # a list item: its headline, perhaps a column link and a 详情 link
 _MAX_ITEM_EXTRA_CHARS = 240  # a list item's summary and date besides its headline
 
@@ -248,7 +252,8 @@ def _is_dated_item(link: LexborNode, title: str) -> bool:
         text = node.text()
         if len(text) > len(title) + _MAX_ITEM_EXTRA_CHARS or len(node.css("a")) > _MAX_ITEM_LINKS:
             return False
-        if _DATE_NEAR.search(text.replace(title, "")):
+        beside = text.replace(title, "")
+        if _DATE_NEAR.search(beside) or _DATE_SHORT.search(beside):
             return True
         node = node.parent
     return False
