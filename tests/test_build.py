@@ -77,3 +77,12 @@ def test_extraction_tests_pass_on_the_compiled_build(compiled_site: Path) -> Non
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert " passed" in done.stdout
+
+
+def test_the_demo_runs_from_the_wheel(compiled_site: Path, tmp_path: Path) -> None:
+    """Issue 15: the demo's site ships in the wheel, and `watcher demo` runs from it (loopback only)."""
+    assert (compiled_site / "watcher" / "demo" / "site" / "round2" / "epaper" / "index.html").is_file()
+    result = run_compiled(compiled_site, "-m", "watcher", "demo", "--dir", str(tmp_path / "demo"))
+    assert result.returncode == 0, result.stderr
+    assert "超1600亿元 → 超1800亿元" in result.stdout and "封顶" in result.stdout
+    assert (tmp_path / "demo" / "digest.html").is_file()
