@@ -61,6 +61,12 @@ def test_home_page_links_to_todays_pages_not_to_other_issues():
     assert front_page_targets(html, HOME) == [HOME + f"html/2026-12/05/node_{n}.htm" for n in (1, 2, 3)]
 
 
+def test_a_calendar_of_other_issues_is_not_followed():
+    calendar = "".join(f'<a href="html/2026-11/{d:02d}/node_1.htm">{d}</a>' for d in range(1, 31))
+    html = f'<a href="html/2026-12/05/node_1.htm">进入电子版</a><div class="calendar">{calendar}</div>'
+    assert front_page_targets(html, HOME) == [HOME + "html/2026-12/05/node_1.htm"]
+
+
 def test_a_page_with_no_edition_links_leads_nowhere():
     html = '<html><body><a href="/about/">关于我们</a><a href="list.html">更多新闻</a></body></html>'
     assert front_page_targets(html, HOME) == []

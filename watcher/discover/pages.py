@@ -162,7 +162,8 @@ def front_page_targets(html: str, base_url: str) -> list[str]:
     redirect = _redirect_target(tree)
     if redirect is not None:
         return _others([canonicalize(redirect, base_url)], base_url)
-    found = []
+    named: list[str] = []  # 今日报纸, 第A01版 …
+    shaped: list[str] = []  # node_2.htm behind a picture or a 版面 name
     for node in tree.css("a[href]"):
         href = _href(node)
         if href is None:
@@ -171,9 +172,15 @@ def front_page_targets(html: str, base_url: str) -> list[str]:
         path = "/" + href.split("#", 1)[0].split("?", 1)[0]
         if _OTHER_ISSUE.search(text):
             continue
-        if _EDITION_TEXT.search(text) or _PAGE_INDEX.search(path):
-            found.append(canonicalize(href, base_url))
-    return _others(found, base_url)
+        if _EDITION_TEXT.search(text):
+            named.append(canonicalize(href, base_url))
+        elif _PAGE_INDEX.search(path):
+            shaped.append(canonicalize(href, base_url))
+    found = named + shaped
+    if not found:
+        return []
+    issue = found[0].rsplit("/", 1)[0]  # today's: not the other days of a calendar beside it
+    return _others([url for url in found if url.rsplit("/", 1)[0] == issue], base_url)
 
 
 def _redirect_target(tree: LexborHTMLParser) -> str | None:
