@@ -228,7 +228,7 @@ def _read_listing(
     if not links and not more:
         hint = "check" if spec.article_selector or spec.article_pattern else "set"
         summary.warnings.append(f"0 links found on {result.url}: {hint} article_pattern")
-        logger.warning("%s", summary.warnings[-1], extra={"source": spec.name, "url": result.url})
+        logger.debug("%s", summary.warnings[-1], extra={"source": spec.name, "url": result.url})
     return more
 
 
