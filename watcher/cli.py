@@ -7,6 +7,7 @@
     watcher [--config FILE] alerts [--since D] [--all] | deliver | series [I] [--subject S] | milestones [P]
     watcher [--config FILE] subscribers add|list|remove|pause … | digest --preview EMAIL | --send
     watcher [--config FILE] run [--once]
+    watcher demo [--dir DIR] [--database URL]      a bundled site crawled twice, offline
     watcher [--config FILE] check-config
     watcher [--config FILE] db upgrade|check
 
