@@ -26,7 +26,9 @@ def add_parsers(subparsers: Any) -> None:
     demo = subparsers.add_parser(
         "demo",
         help="crawl a small bundled site twice, offline, and show the changes and the digest",
-        description=__doc__.splitlines()[0],
+        description="Serve a small bundled site on 127.0.0.1, crawl it, publish a second round, crawl again, "
+        "and show what changed (a target raised, a project topped out) with its sources and the digest a "
+        "subscriber would receive. Offline, a few seconds.",
     )
     demo.add_argument(
         "--dir",
