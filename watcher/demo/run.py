@@ -40,10 +40,9 @@ def demo_settings(settings: Settings, site: DemoSite, folder: Path, database_url
         {"name": "江门日报 数字报", "start_urls": [urls["epaper"]]},
         {"name": "侨乡资讯网 本地新闻", "start_urls": [urls["portal"] + "news/"]},
     ]
-    data = settings.model_dump(exclude={"sources", "sources_file", "channels", "config_path"})
-    data |= {
+    data = settings.model_dump(exclude={"sources", "sources_file", "channels"})  # paths stay relative
+    data |= {  # to the same config file: the same lexicon
         "sources": [{**s, "region": "江门", "politeness": _LOOPBACK} for s in sources],
-        "lexicon_dir": str(settings.lexicon_path),
         "storage_dir": str(folder),
         "database_url": database_url or f"sqlite:///{folder / 'watcher.db'}",
         "alerts": settings.alerts.model_copy(update={"channels": None}),
@@ -53,11 +52,13 @@ def demo_settings(settings: Settings, site: DemoSite, folder: Path, database_url
 
 def write_config(settings: Settings, folder: Path) -> Path:
     """A config file naming the demo's database, lexicon and sources, for the other commands."""
-    lines = [
-        f"lexicon_dir = {json.dumps(str(settings.lexicon_path), ensure_ascii=False)}",
-        f"database_url = {json.dumps(settings.database_url)}",
-        f"region = {json.dumps(settings.region, ensure_ascii=False)}",
-    ]
+    lines = [f"database_url = {json.dumps(settings.database_url)}"]
+    lexicon = settings.lexicon_dir
+    if lexicon is not None:  # the user's own (or the checkout's): where the demo's config can find it
+        if not lexicon.is_absolute() and settings.config_path is not None:
+            lexicon = (settings.config_path.parent / lexicon).resolve()
+        lines.append(f"lexicon_dir = {json.dumps(str(lexicon), ensure_ascii=False)}")
+    lines.append(f"region = {json.dumps(settings.region, ensure_ascii=False)}")
     for spec in settings.sources:
         lines += ["", "[[sources]]", f"name = {json.dumps(spec.name, ensure_ascii=False)}"]
         lines.append(f"start_urls = {json.dumps(spec.start_urls)}")
