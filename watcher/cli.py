@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from watcher import __version__, cli_daemon, cli_subscribers
+from watcher import __version__, cli_config, cli_daemon, cli_subscribers
 from watcher.config import Settings, load_settings
 from watcher.errors import ConfigError, StoreError, WatcherError
 from watcher.extract import COMPILED, Extractor, load_lexicon
@@ -83,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--subject")
     mi = sub.add_parser("milestones", help="projects and the stages they reached")
     mi.add_argument("project", nargs="?")
-    sub.add_parser("check-config", help="validate the config, the sources and the lexicon")
+    cli_config.add_parsers(sub)
     cli_subscribers.add_parsers(sub)
     cli_daemon.add_parsers(sub)
     db = sub.add_parser("db", help="database schema")
@@ -109,7 +109,7 @@ def read_article(source: str, published: date | None) -> Article:
 
 
 def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
-    extractor = Extractor(load_lexicon(settings.lexicon_path))
+    extractor = Extractor(load_lexicon(*settings.lexicon_paths))
     region = args.region or settings.region
     failed = 0
     rows: list[tuple[str, Fact]] = []
@@ -254,25 +254,6 @@ def cmd_facts(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_check_config(args: argparse.Namespace, settings: Settings) -> int:
-    from watcher.discover import check_selectors
-
-    problems = [
-        f"sources[{i}] {s.name}: {p}" for i, s in enumerate(settings.sources) for p in check_selectors(s)
-    ]
-    load_lexicon(settings.lexicon_path)
-    for problem in problems:
-        print(f"watcher: {settings.config_path}: {problem}", file=sys.stderr)
-    if problems:
-        return 2
-    enabled = sum(s.enabled for s in settings.sources)
-    print(
-        f"{settings.config_path}: ok — {len(settings.sources)} sources ({enabled} enabled), "
-        f"lexicon {settings.lexicon_path}, database {_safe_url(settings.database)}"
-    )
-    return 0
-
-
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -366,7 +347,7 @@ COMMANDS = {
     "crawl": cmd_crawl,
     "articles": cmd_articles,
     "facts": cmd_facts,
-    "check-config": cmd_check_config,
+    **cli_config.COMMANDS,
     "alerts": cmd_alerts,
     "deliver": cmd_deliver,
     "series": cmd_series,
