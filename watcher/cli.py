@@ -32,7 +32,7 @@ from watcher.config import Settings, load_settings
 from watcher.errors import ConfigError, StoreError, WatcherError
 from watcher.extract import COMPILED, Extractor, load_lexicon
 from watcher.models import Article, Fact, fact_to_dict
-from watcher.render import aligned, format_table
+from watcher.render import aligned, format_table, stored_fact_row
 
 logger = logging.getLogger("watcher")
 
@@ -234,18 +234,10 @@ def cmd_facts(args: argparse.Namespace, settings: Settings) -> int:
         app.close()
     if args.format == "jsonl":
         return _print_jsonl(rows)
-    body = [
-        [
-            r.indicator or r.project or "",
-            r.subject or "",
-            r.period or r.date or "",
-            "" if r.value is None else f"{r.value:g}{r.unit or ''}",
-            r.kind or r.stage or "",
-            r.outlet or "",
-            r.raw or r.sentence or "",
-        ]
-        for r in rows
-    ]
+    body = []
+    for r in rows:
+        row = stored_fact_row(r)
+        body.append([*row[:5], r.outlet or "", row[5]])
     sys.stdout.write(
         aligned(
             ["indicator", "subject", "period", "value", "kind", "outlet", "excerpt"], body, empty="(no facts)"
@@ -288,19 +280,12 @@ def cmd_alerts(args: argparse.Namespace, settings: Settings) -> int:
         app.close()
     if args.format == "jsonl":
         return _print_jsonl(rows)
-    body = [
-        [
-            r.created_at.strftime("%Y-%m-%d %H:%M"),
-            r.kind,
-            ",".join(f"{c}:{s}" for c, s in r.deliveries.items()),
-            r.summary_zh,
-            r.url,
-        ]
-        for r in rows
-    ]
-    sys.stdout.write(
-        aligned(["found", "kind", "delivery", "summary", "source"], body, last=60, empty="(no alerts)")
-    )
+    body: list[list[str]] = []
+    for r in rows:  # the summary in full (old → new), the source on the line under it
+        delivery = ",".join(f"{c}:{s}" for c, s in r.deliveries.items()) or ("-" if r.immediate else "digest")
+        body.append([r.created_at.strftime("%Y-%m-%d %H:%M"), r.kind, delivery, r.summary_zh])
+        body.append(["", "", "", r.url])
+    sys.stdout.write(aligned(["found", "kind", "delivery", "summary"], body, last=400, empty="(no alerts)"))
     return 0
 
 
