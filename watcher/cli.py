@@ -49,45 +49,129 @@ def version_line() -> str:
     return f"watcher {__version__} (extractor: {build}; Python {platform.python_version()})"
 
 
+DESCRIPTION = """\
+watcher follows what Chinese local governments and newspapers say about their figures, targets and
+milestones (规上工业总产值2740.45亿元, 到2026年超1600亿元, 一期主厂房封顶): it crawls the sources of
+your config, extracts the facts, files them into series, records what changed and sends alerts and
+digests."""
+
+EPILOG = """\
+first steps:
+  watcher extract docs/examples/sample_article.html   the facts of one page or file, no config needed
+  watcher --config my.toml check-config               what a config holds and where data goes
+  watcher --config my.toml crawl                      every source once; then facts, alerts, series
+  watcher --config my.toml run                        the service: crawl on schedule, alert, digest
+
+`watcher COMMAND --help` explains a command. Exit status: 0 done; 1 some input, source or fetch
+failed (the others were still processed); 2 bad usage or configuration, or the database cannot be used.
+"""
+
+
+def command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, summary: str, about: str):
+    """A subcommand: `summary` in `watcher --help`'s list, `about` (and the summary) in its own --help."""
+    return sub.add_parser(name, help=summary, description=f"{summary[0].upper()}{summary[1:]}. {about}")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="watcher", description=__doc__.splitlines()[0])
-    parser.add_argument("--config", help="config file (default: $WATCHER_CONFIG or the bundled config)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
-    parser.add_argument("--version", action="version", version=version_line())
-    sub = parser.add_subparsers(dest="command", required=True)
-    ex = sub.add_parser("extract", help="extract indicator facts from files or URLs")
-    ex.add_argument("inputs", nargs="+", metavar="PATH_OR_URL")
-    ex.add_argument("--format", choices=("jsonl", "table"), default="table")
-    ex.add_argument("--published", type=_date, help="publication date, overriding what the document says")
-    ex.add_argument("--region", help="what 全市/我市/本市 mean (default: region in config)")
-    cr = sub.add_parser("crawl", help="run every (or one) source once")
-    cr.add_argument("--source", action="append", help="only this source (repeatable)")
-    cr.add_argument("--max-pages", type=int, help="fetch at most N article pages per source")
-    cr.add_argument("--refresh", action="store_true", help="re-check known articles (conditional GET)")
-    for name, helptext in (("articles", "stored articles"), ("facts", "stored facts")):
-        p = sub.add_parser(name, help=f"show {helptext}")
-        p.add_argument("--source")
-        p.add_argument("--since", type=_date, help="first seen on or after this date")
-        p.add_argument("--format", choices=("table", "jsonl"), default="table")
-        if name == "facts":
-            p.add_argument("--indicator", help="indicator name contains this")
-    al = sub.add_parser("alerts", help="changes found, with their alert deliveries")
-    al.add_argument("--since", type=_date, help="found on or after this date")
-    al.add_argument("--all", action="store_true", help="digest-only changes too")
-    al.add_argument("--format", choices=("table", "jsonl"), default="table")
-    sub.add_parser("deliver", help="send the alerts that are due now")
-    se = sub.add_parser(
-        "series", help="a series with each observation and its sources, targets next to actuals"
+    parser = argparse.ArgumentParser(
+        prog="watcher",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    se.add_argument("indicator", nargs="?")
-    se.add_argument("--subject")
-    mi = sub.add_parser("milestones", help="projects and the stages they reached")
-    mi.add_argument("project", nargs="?")
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="your config file (default: $WATCHER_CONFIG, else the bundled config with the 江门 sources)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
+    parser.add_argument("--version", action="version", version=version_line(), help="say which build runs")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    ex = command(
+        sub,
+        "extract",
+        "extract indicator facts from files or URLs",
+        "Reads .txt and .html files and http(s) URLs (no config or database needed) and prints every "
+        "value and milestone found, with its period, qualifier and the words it was read from.",
+    )
+    ex.add_argument(
+        "inputs", nargs="+", metavar="PATH_OR_URL", help="a .txt or .html file, or an http(s) URL"
+    )
+    ex.add_argument(
+        "--format",
+        choices=("jsonl", "table"),
+        default="table",
+        help="table for people (default), jsonl for tools",
+    )
+    ex.add_argument(
+        "--published",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="publication date, overriding what the page says",
+    )
+    ex.add_argument("--region", help="what 全市/我市/本市 mean (default: region in the config, 江门)")
+    cr = command(
+        sub,
+        "crawl",
+        "crawl every enabled source once (or the ones named)",
+        "Reads each source's listing pages, feeds and sitemaps, fetches the articles not seen yet, "
+        "stores them with their facts and changes, and prints one line per source.",
+    )
+    cr.add_argument("--source", action="append", metavar="NAME", help="only this source (repeatable)")
+    cr.add_argument("--max-pages", type=int, metavar="N", help="fetch at most N article pages per source")
+    cr.add_argument("--refresh", action="store_true", help="re-check known articles (conditional GET)")
+    for name, what, about in (
+        ("articles", "stored articles", "Newest first, with their outlet, snapshots and near-duplicates."),
+        ("facts", "stored facts", "In the article's unit, with qualifier, measure and period."),
+    ):
+        p = command(sub, name, f"show the {what}", about)
+        p.add_argument("--source", metavar="NAME", help="only from this source")
+        p.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="first seen on or after this date")
+        p.add_argument(
+            "--format", choices=("table", "jsonl"), default="table", help="table (default) or jsonl"
+        )
+        if name == "facts":
+            p.add_argument("--indicator", help="only indicators whose name contains this")
+    al = command(
+        sub,
+        "alerts",
+        "show the changes found, with their deliveries",
+        "Each change with old → new in full, where it was delivered and the article it came from. "
+        "Without --all only the changes that alert at once ([alerts] immediate).",
+    )
+    al.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="found on or after this date")
+    al.add_argument("--all", action="store_true", help="digest-only changes (new actuals …) too")
+    al.add_argument("--format", choices=("table", "jsonl"), default="table", help="table (default) or jsonl")
+    command(
+        sub,
+        "deliver",
+        "send the alerts that are due now",
+        "Sends pending alerts to their channels, retrying earlier failures whose time has come.",
+    )
+    se = command(
+        sub,
+        "series",
+        "show a series: each observation and its sources",
+        "Actuals by period, targets and forecasts by deadline side by side.",
+    )
+    se.add_argument("indicator", nargs="?", help="indicator name (contained); default: every series")
+    se.add_argument("--subject", help="only this subject (江门, 八镇, a zone or a project)")
+    mi = command(
+        sub, "milestones", "show projects and the stages they reached", "Each stage with its date and source."
+    )
+    mi.add_argument("project", nargs="?", help="project name (contained); default: every project")
     cli_config.add_parsers(sub)
     cli_subscribers.add_parsers(sub)
     cli_daemon.add_parsers(sub)
-    db = sub.add_parser("db", help="database schema")
-    db.add_argument("action", choices=("upgrade", "check"))
+    db = command(
+        sub,
+        "db",
+        "upgrade or check the database schema",
+        "upgrade applies the migrations (an existing database is kept); check says whether it is reachable.",
+    )
+    db.add_argument(
+        "action", choices=("upgrade", "check"), help="upgrade the schema, or check the connection"
+    )
     return parser
 
 
