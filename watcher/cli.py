@@ -366,7 +366,8 @@ def cmd_alerts(args: argparse.Namespace, settings: Settings) -> int:
         return _print_jsonl(rows)
     body: list[list[str]] = []
     for r in rows:  # the summary in full (old → new), the source on the line under it
-        delivery = ",".join(f"{c}:{s}" for c, s in r.deliveries.items()) or ("-" if r.immediate else "digest")
+        sent = ",".join(f"{c}:{s}" for c, s in r.deliveries.items())
+        delivery = sent or ("no channel" if r.immediate else "digest")
         body.append([r.created_at.strftime("%Y-%m-%d %H:%M"), r.kind, delivery, r.summary_zh])
         body.append(["", "", "", r.url])
     sys.stdout.write(aligned(["found", "kind", "delivery", "summary"], body, last=400, empty="(no alerts)"))
