@@ -117,7 +117,7 @@ def test_the_bundled_config_in_a_checkout_stores_in_its_storage_folder():
 def test_the_environment_names_the_storage_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("WATCHER_STORAGE_DIR", str(tmp_path / "var"))
     settings = load_settings(sources_only(tmp_path))
-    assert settings.storage_where == (tmp_path / "var", "storage_dir")
+    assert settings.storage_where == (tmp_path / "var", "set by storage_dir or $WATCHER_STORAGE_DIR")
     assert settings.database == f"sqlite:///{tmp_path / 'var' / 'watcher.db'}"
 
 
@@ -218,3 +218,12 @@ def test_check_config_says_where_alerts_and_digests_go(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "alerts to  email (email)" in done.stdout
     assert "digests    through 'email', daily at 08:00 (Asia/Shanghai)" in done.stdout
+
+
+def test_check_config_names_an_alert_channel_that_does_not_exist(tmp_path):
+    config = sources_only(tmp_path)
+    config.write_text('[alerts]\nchannels = ["ops"]\n' + config.read_text(encoding="utf-8"), encoding="utf-8")
+    done = watcher(tmp_path, "--config", "watcher.toml", "check-config")
+    assert done.returncode == 2
+    expected = f"watcher: config error: {config}: alerts.channels names no channel 'ops' (configured: none)"
+    assert done.stderr.strip() == expected

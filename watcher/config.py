@@ -57,9 +57,8 @@ def data_home() -> Path:
 
 def default_storage(config: Path | None) -> tuple[Path, str]:
     """Where runtime data goes when neither the config nor the environment says, and why."""
-    root = checkout_root()
     if config is None or config.resolve() == BUNDLED_CONFIG:
-        if root is not None:
+        if (root := checkout_root()) is not None:
             return root / "storage", "the checkout's storage/, the bundled config's default"
         return data_home(), "the XDG data folder, the bundled config's default"
     folder = config.resolve().parent
@@ -347,7 +346,8 @@ class Settings(BaseModel):
                 raise ValueError(f"two {what} are named {dup!r}")
         unknown = [n for n in self.alerts.channels or [] if n not in {c.name for c in self.channels}]
         if unknown:
-            raise ValueError(f"alerts.channels names no channel {unknown[0]!r}")
+            known = ", ".join(c.name for c in self.channels) or "none"
+            raise ValueError(f"alerts.channels names no channel {unknown[0]!r} (configured: {known})")
         return self
 
     def _relative(self, path: Path) -> Path:
@@ -373,7 +373,7 @@ class Settings(BaseModel):
     def storage_where(self) -> tuple[Path, str]:
         """The storage folder and why it is there (for `watcher check-config`)."""
         if self.storage_dir is not None:
-            return self._relative(self.storage_dir), "storage_dir"
+            return self._relative(self.storage_dir), "set by storage_dir or $WATCHER_STORAGE_DIR"
         return default_storage(self.config_path)
 
     @property
@@ -429,7 +429,9 @@ def _error(path: Path, exc: ValidationError) -> ConfigError:
     key = next((p for p in reversed(loc) if not p.isdigit()), "")
     if loc and loc[0] == "sources" and len(loc) > 1 and loc[1].isdigit():
         where = f"sources[{loc[1]}]" + ("." + ".".join(loc[2:]) if loc[2:] else "")
-    what = "unknown setting" if err["type"] == "extra_forbidden" else err["msg"]
+    what = "unknown setting" if err["type"] == "extra_forbidden" else err["msg"].removeprefix("Value error, ")
+    if not loc:  # a rule across settings (names, channels): its message says where
+        return ConfigError(f"{path}: {what}")
     return ConfigError(f"{path}: {_line_of(path, key)}{where}: {what}")
 
 
