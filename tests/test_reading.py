@@ -174,3 +174,9 @@ def test_an_unreachable_robots_txt_is_one_short_line(tmp_path, capsys, caplog):
     assert line.startswith("gone: FAILED") and line.endswith(
         f"no start URL of gone could be fetched ({problem})"
     )
+
+
+def test_extract_names_a_url_that_is_not_html(http_server, capsys):
+    url = f"{http_server}/pages/gov_gbk.html?ct=application/pdf"
+    assert main(["extract", url]) == 1
+    assert capsys.readouterr().err.strip() == f"watcher: {url}: not HTML (application/pdf), skipped"

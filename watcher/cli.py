@@ -180,9 +180,12 @@ def read_article(source: str, published: date | None) -> Article:
     from watcher.page import article_from_bytes
 
     if source.startswith(("http://", "https://")):
+        from watcher.fetch.client import is_document_type
         from watcher.fetch.http import fetch_page
 
         page = fetch_page(source)
+        if not is_document_type(page.content_type):
+            raise WatcherError(f"{source}: not HTML ({page.content_type}), skipped")
         return article_from_bytes(page.body, page.url, page.content_type, published=published)
     path = Path(source)
     try:
