@@ -84,12 +84,19 @@ def test_a_crawl_from_a_config_anywhere_stores_beside_it(tmp_path):
     assert len(listed.stdout.splitlines()) == 2
 
 
-def test_a_system_config_never_writes_beside_its_folder(tmp_path):
-    etc = tmp_path / "etc" / "watcher"
-    etc.mkdir(parents=True)
-    settings = load_settings(sources_only(etc))
-    assert settings.storage_path == etc / "storage"  # not tmp_path/etc/storage, as `../storage` was
-    assert settings.database == f"sqlite:///{etc / 'storage' / 'watcher.db'}"
+def test_a_config_in_a_folder_stores_in_that_folder_not_its_parent(tmp_path):
+    folder = tmp_path / "opt" / "watcher"
+    folder.mkdir(parents=True)
+    settings = load_settings(sources_only(folder))
+    assert settings.storage_path == folder / "storage"  # not tmp_path/opt/storage, as `../storage` was
+    assert settings.database == f"sqlite:///{folder / 'storage' / 'watcher.db'}"
+
+
+@pytest.mark.parametrize("config", ["/etc/watcher/watcher.toml", "/etc/watcher.toml"])
+def test_a_config_under_etc_never_stores_under_etc(config, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    path, why = default_storage(Path(config))  # even for root, who may write there
+    assert path == tmp_path / "data" / "watcher" and why == "the XDG data folder: /etc holds no data"
 
 
 @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root may write anywhere")

@@ -10,8 +10,8 @@ the file and from an included sources file (`sources_file`). `WATCHER_DATABASE_U
 `WATCHER_STORAGE_DIR` override the database URL and the storage folder.
 
 Where runtime data goes unless `storage_dir` says (see `default_storage`): beside the config file in
-`storage/` when that folder is writable; the checkout's `storage/` for the bundled config run from a
-checkout; else `$XDG_DATA_HOME/watcher` (`~/.local/share/watcher`).
+`storage/` when that folder is writable and not under /etc; the checkout's `storage/` for the bundled
+config run from a checkout; else `$XDG_DATA_HOME/watcher` (`~/.local/share/watcher`).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from watcher.errors import ConfigError
 ENV_CONFIG = "WATCHER_CONFIG"
 ENV_DATABASE_URL = "WATCHER_DATABASE_URL"
 ENV_STORAGE_DIR = "WATCHER_STORAGE_DIR"
+SYSTEM_CONFIG = Path("/etc")
 NOT_INHERITED = ("sources", "sources_file", "lexicon_dir", "lexicon_mode", "database_url", "storage_dir")
 
 
@@ -62,6 +63,8 @@ def default_storage(config: Path | None) -> tuple[Path, str]:
             return root / "storage", "the checkout's storage/, the bundled config's default"
         return data_home(), "the XDG data folder, the bundled config's default"
     folder = config.resolve().parent
+    if SYSTEM_CONFIG in (folder, *folder.parents):  # /etc holds configuration, never data
+        return data_home(), f"the XDG data folder: {SYSTEM_CONFIG} holds no data"
     if os.access(folder, os.W_OK):
         return folder / "storage", "beside the config file, its default"
     return data_home(), f"the XDG data folder: {folder} is not writable"
