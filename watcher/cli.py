@@ -67,7 +67,9 @@ failed (the others were still processed); 2 bad usage or configuration, or the d
 """
 
 
-def command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, summary: str, about: str):
+def command(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, summary: str, about: str
+) -> argparse.ArgumentParser:
     """A subcommand: `summary` in `watcher --help`'s list, `about` (and the summary) in its own --help."""
     return sub.add_parser(name, help=summary, description=f"{summary[0].upper()}{summary[1:]}. {about}")
 
