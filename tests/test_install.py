@@ -49,8 +49,9 @@ def sources_only(folder: Path, url: str = "http://127.0.0.1:9/news/") -> Path:
 
 
 def test_the_bundled_config_is_package_data():
-    files = resources.files("watcher").joinpath("defaults")
-    assert files.joinpath("watcher.toml").is_file() and files.joinpath("lexicon", "units.toml").is_file()
+    files = resources.files("watcher.defaults")  # a package of data: editable installs and wheels alike
+    assert files.joinpath("watcher.toml").is_file()
+    assert files.joinpath("lexicon").joinpath("units.toml").is_file()
     # one copy: in a checkout the package's folder is the top-level config/, not a duplicate of it
     assert bundled_dir() == (ROOT / "config").resolve()
 
