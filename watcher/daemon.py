@@ -369,7 +369,9 @@ class Daemon:
         logger.info("Enabled sources (%d): %s", len(self.sources), sources or "none")
         kinds = {c.name: c.type for c in self.settings.channels}
         channels = ", ".join(f"{n} ({kinds.get(n, '?')})" for n in alert_channels(self.settings))
-        logger.info("Enabled channels: %s", channels or "none (alerts wait in the outbox)")
+        logger.info(
+            "Enabled channels: %s", channels or "none (alerts are recorded, not sent: `watcher alerts`)"
+        )
         digests = self.settings.digests
         if not digests.enabled:
             logger.info("Digests: off")

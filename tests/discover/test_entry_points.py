@@ -16,7 +16,6 @@ from watcher.config import Settings, SourceSpec
 from watcher.discover import article_links, discovery_fingerprint, front_page_targets
 from watcher.store.tables import CrawlRun
 
-LEXICON = Path(__file__).resolve().parents[2] / "config" / "lexicon"
 HOME = "http://epaper.example.cn/"
 
 
@@ -155,7 +154,6 @@ def make_app(tmp_path: Path, db_url: str, **source: object) -> App:
         {
             "database_url": db_url,
             "storage_dir": str(tmp_path),
-            "lexicon_dir": str(LEXICON),
             "sources": [{"name": "test", **source}],
             "fetch": {"retries": 0, "politeness": {"min_delay_s": 0}},
         }

@@ -28,7 +28,6 @@ from watcher.app import build_app
 from watcher.config import FetchSettings, Politeness, load_settings
 
 SITE = Path(__file__).resolve().parents[2] / "watcher" / "demo" / "site"
-LEXICON = Path(__file__).resolve().parents[2] / "config" / "lexicon"
 ARTICLE = re.compile(r"/content/post_\d+\.html$|/content_\d+\.htm$|/news/a\d+\.html$")
 
 
@@ -54,19 +53,20 @@ def publish_round_2(servers: dict[str, FixtureServer]) -> None:
     servers["epaper"].set_file("/", (SITE / "round2" / "epaper" / "index.html").read_bytes())
 
 
-def write_config(folder: Path, servers: dict[str, FixtureServer], db_url: str) -> Path:
+def write_config(folder: Path, servers: dict[str, FixtureServer]) -> Path:
     starts = {
         "江门要闻": servers["gov"].url("/zwgk/jmyw/index.html"),
         "江门日报": servers["epaper"].url("/"),
         "侨乡资讯网": servers["portal"].url("/news/"),
     }
-    sources = "".join(
-        f'\n[[sources]]\nname = "{name}"\nstart_urls = ["{url}"]\nregion = "江门"\n'
-        for name, url in starts.items()
-    )
     config = folder / "watcher.toml"
-    # Until the bundled config ships as package data (issue 11 §1), the lexicon and database are set too.
-    config.write_text(f'lexicon_dir = "{LEXICON}"\ndatabase_url = "{db_url}"\n' + sources, encoding="utf-8")
+    config.write_text(
+        "".join(
+            f'[[sources]]\nname = "{name}"\nstart_urls = ["{url}"]\nregion = "江门"\n\n'
+            for name, url in starts.items()
+        ),
+        encoding="utf-8",
+    )
     return config
 
 
@@ -74,8 +74,11 @@ def article_paths(server: FixtureServer, since: int = 0) -> list[str]:
     return [r.path for r in server.requests[since:] if ARTICLE.search(r.path)]
 
 
-def test_three_outlets_over_three_rounds(outlets, tmp_path, db_url):
-    settings = load_settings(write_config(tmp_path, outlets, db_url))
+def test_three_outlets_over_three_rounds(outlets, tmp_path, db_url, monkeypatch):
+    if not db_url.startswith("sqlite"):  # the config's own default is SQLite beside it
+        monkeypatch.setenv("WATCHER_DATABASE_URL", db_url)
+    settings = load_settings(write_config(tmp_path, outlets))
+    assert settings.database.startswith("sqlite") == db_url.startswith("sqlite")
     # pacing is not under test: the default 2 s between requests would only make this test slow
     fast = FetchSettings(politeness=Politeness(min_delay_s=0, per_host_concurrency=4))
     app = build_app(settings.model_copy(update={"fetch": fast}))

@@ -54,10 +54,11 @@ def write_config(settings: Settings, folder: Path) -> Path:
     """A config file naming the demo's database, lexicon and sources, for the other commands."""
     lines = [f"database_url = {json.dumps(settings.database_url)}"]
     lexicon = settings.lexicon_dir
-    if lexicon is not None:  # the user's own (or the checkout's): where the demo's config can find it
+    if lexicon is not None:  # the user's own lexicon: where the demo's config can find it
         if not lexicon.is_absolute() and settings.config_path is not None:
             lexicon = (settings.config_path.parent / lexicon).resolve()
         lines.append(f"lexicon_dir = {json.dumps(str(lexicon), ensure_ascii=False)}")
+        lines.append(f"lexicon_mode = {json.dumps(settings.lexicon_mode)}")
     lines.append(f"region = {json.dumps(settings.region, ensure_ascii=False)}")
     for spec in settings.sources:
         lines += ["", "[[sources]]", f"name = {json.dumps(spec.name, ensure_ascii=False)}"]
