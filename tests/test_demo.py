@@ -8,10 +8,12 @@ import time
 from watcher.cli import main
 
 RAISED = re.compile(
-    r"target_changed .*超1600亿元 → 超1800亿元.* http://127\.0\.0\.1:\d+/zwgk/jmyw/content/post_3100153\.html"
+    r"target_changed +八镇 规上工业总产值 2026年目标: 超1600亿元 → 超1800亿元 \(上调\)\n"
+    r" +http://127\.0\.0\.1:\d+/zwgk/jmyw/content/post_3100153\.html\n"
 )
 TOPPED = re.compile(
-    r"milestone_reached .*封顶.* http://127\.0\.0\.1:\d+/jmrb/html/2026-12/04/content_700201\.htm"
+    r"milestone_reached +江门滨江智造产业园一期: 封顶（2026-12-03）\n"
+    r" +http://127\.0\.0\.1:\d+/jmrb/html/2026-12/04/content_700201\.htm\n"
 )
 
 
@@ -24,7 +26,8 @@ def test_demo_shows_the_raised_target_and_the_topping_out_with_their_sources(tmp
     assert RAISED.search(out), out
     assert TOPPED.search(out), out
     assert "late" in out and "post_3100020" not in out, "the old article put online late changes nothing"
-    assert all(" ok listings " in line for line in out.splitlines() if line.startswith("  "))
+    runs = [line for line in out.splitlines() if " listings " in line]
+    assert len(runs) == 6 and all(": ok listings " in line for line in runs), runs
     digest = folder / "digest.html"
     assert f"The digest a subscriber with default filters would receive: {digest}" in out
     html = digest.read_text(encoding="utf-8")

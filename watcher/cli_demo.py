@@ -50,9 +50,11 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         result = run_demo(settings, folder, database_url=args.database, say=_say, progress=tick)
     finally:
         stop()
-    rows = [[r.kind, r.summary_zh, r.url] for r in result.changes]
+    rows: list[list[str]] = []
+    for r in result.changes:  # as `watcher alerts` shows them: the summary in full, the source under it
+        rows += [[r.kind, r.summary_zh], ["", r.url]]
     print("\nWhat changed in round 2 (old → new, and the article that says so):")
-    sys.stdout.write(aligned(["kind", "change", "source"], rows, last=100, other=72, empty="(no changes)"))
+    sys.stdout.write(aligned(["kind", "change"], rows, last=400, empty="(no changes)"))
     print(f"\nThe digest a subscriber with default filters would receive: {result.digest}")
     print(f"Database: {result.database} — try: watcher --config {result.config} alerts --all")
     print(f"Everything is kept in {result.folder} ({time.perf_counter() - started:.1f}s)")

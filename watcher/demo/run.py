@@ -52,7 +52,10 @@ def demo_settings(settings: Settings, site: DemoSite, folder: Path, database_url
 
 def write_config(settings: Settings, folder: Path) -> Path:
     """A config file naming the demo's database, lexicon and sources, for the other commands."""
-    lines = [f"database_url = {json.dumps(settings.database_url)}"]
+    lines = [
+        f"database_url = {json.dumps(settings.database_url)}",
+        f"storage_dir = {json.dumps(str(settings.storage_dir), ensure_ascii=False)}",
+    ]
     lexicon = settings.lexicon_dir
     if lexicon is not None:  # the user's own lexicon: where the demo's config can find it
         if not lexicon.is_absolute() and settings.config_path is not None:
