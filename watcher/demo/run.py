@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +28,6 @@ class DemoResult:
     digest: Path
     summaries: list[list[CrawlSummary]] = field(default_factory=list)  # per round
     changes: list[ChangeRow] = field(default_factory=list)  # found in round 2
-    serving: ExitStack | None = None  # the site, when still served
 
 
 def demo_settings(settings: Settings, site: DemoSite, folder: Path, database_url: str | None) -> Settings:
@@ -79,15 +77,12 @@ def run_demo(
     database_url: str | None = None,
     say: Callable[[str], None] = print,
     progress: Callable[[str], None] | None = None,
-    keep_serving: bool = False,
 ) -> DemoResult:
-    """Serve the site, crawl it, publish round 2, crawl again, render the digest. With `keep_serving`
-    the site is still up when this returns (`result.serving.close()` stops it)."""
+    """Serve the site, crawl it, publish round 2, crawl again, render the digest."""
     from watcher.notify.digest import render_digest
 
     folder.mkdir(parents=True, exist_ok=True)
-    with ExitStack() as stack:
-        site = stack.enter_context(DemoSite())
+    with DemoSite() as site:
         demo = demo_settings(settings, site, folder, database_url)
         app = build_app(demo)
         try:
@@ -101,8 +96,6 @@ def run_demo(
         result.digest.write_text(message.html or "", encoding="utf-8")
         result.digest.with_suffix(".txt").write_text(message.text, encoding="utf-8")
         result.config = write_config(demo, folder)
-        if keep_serving:
-            result.serving = stack.pop_all()
     return result
 
 
