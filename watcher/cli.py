@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from watcher import __version__, cli_daemon, cli_subscribers
+from watcher import __version__, cli_daemon, cli_subscribers, cli_web
 from watcher.config import Settings, load_settings
 from watcher.errors import ConfigError, StoreError, WatcherError
 from watcher.extract import COMPILED, Extractor, load_lexicon
@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("check-config", help="validate the config, the sources and the lexicon")
     cli_subscribers.add_parsers(sub)
     cli_daemon.add_parsers(sub)
+    cli_web.add_parsers(sub)
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=("upgrade", "check"))
     return parser
@@ -374,6 +375,7 @@ COMMANDS = {
     "db": cmd_db,
     **cli_subscribers.COMMANDS,
     **cli_daemon.COMMANDS,
+    **cli_web.COMMANDS,
 }
 
 

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_CONFIG = ROOT / "config" / "watcher.toml"
 ENV_CONFIG = "WATCHER_CONFIG"
 ENV_DATABASE_URL = "WATCHER_DATABASE_URL"
+ENV_WEB_TOKEN = "WATCHER_WEB_TOKEN"  # the dashboard's access token: required beyond 127.0.0.1
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 _INTERVAL = re.compile(r"^(\d+)\s*(s|m|h|d)$")
 
@@ -397,3 +398,8 @@ def load_settings(explicit: str | os.PathLike[str] | None = None) -> Settings:
         return Settings.model_validate(data)
     except ValidationError as exc:
         raise _error(path, exc) from exc
+
+
+def web_token() -> str | None:
+    """The dashboard's access token, from $WATCHER_WEB_TOKEN (None when unset or empty)."""
+    return os.environ.get(ENV_WEB_TOKEN) or None

@@ -1,0 +1,417 @@
+"""What the dashboard reads: plain rows from the store, each query on an index.
+
+    changes(s, ChangeFilter, limit, before) → [ChangeItem]     newest first (alerts first on the overview)
+    series_index(s, …) → [SeriesRef]                           one row per series key, from the series index
+    series_observations(s, indicator, subject, measure) → [ObservationItem]   actual, target and forecast
+    target_observations(s) → [ObservationItem]                 every target (the overview's standings)
+    projects(s, q) / project_observations(s, project)          milestones, by project
+    article(s, id) → ArticleItem | None                        with its latest text, facts and observations
+
+Read-only: nothing here writes. Each function takes a session, so one page reads in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlalchemy import select as select_rows
+from sqlmodel import Session, col, select
+
+from watcher.store.tables import (
+    ArticleRecord,
+    ChangeRecord,
+    FactRecord,
+    MilestoneObservationRecord,
+    ObservationRecord,
+    SnapshotRecord,
+    SourceRecord,
+)
+
+MAX_LIMIT = 500
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeFilter:
+    since: datetime | None = None
+    until: datetime | None = None
+    kind: str | None = None
+    subject: str | None = None
+    indicator: str | None = None
+    region: str | None = None
+    q: str | None = None  # text in the summaries
+
+    def is_empty(self) -> bool:
+        return not any((self.since, self.until, self.kind, self.subject, self.indicator, self.region, self.q))
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeItem:
+    id: int
+    kind: str
+    subject: str
+    summary_zh: str
+    summary_en: str
+    immediate: bool
+    created_at: datetime
+    old: dict[str, Any] | None
+    new: dict[str, Any]
+    article_id: int | None
+
+    @property
+    def indicator(self) -> str | None:
+        return self.new.get("indicator")
+
+    @property
+    def series_subject(self) -> str | None:
+        return self.new.get("subject")
+
+    @property
+    def project(self) -> str | None:
+        return self.new.get("project")
+
+    def sources(self) -> list[dict[str, Any]]:
+        """The evidence of the new side, then of the old: url, outlet, published, sentence."""
+        return [side["evidence"] for side in (self.new, self.old) if side and side.get("evidence")]
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesRef:
+    indicator: str
+    subject: str
+    measure: str
+    kind: str
+    observations: int
+
+
+@dataclass(frozen=True, slots=True)
+class ObservationItem:
+    id: int
+    indicator: str
+    subject: str
+    measure: str
+    kind: str
+    when: str | None
+    value: float
+    unit: str
+    qualifier: str
+    raw: str
+    article_id: int | None
+    url: str
+    outlet: str | None
+    published: date | None
+    sentence: str
+
+
+@dataclass(frozen=True, slots=True)
+class MilestoneItem:
+    id: int
+    project: str
+    name: str
+    stage: str
+    date: str | None
+    article_id: int | None
+    url: str
+    outlet: str | None
+    published: date | None
+    sentence: str
+
+
+@dataclass(frozen=True, slots=True)
+class FactItem:
+    id: int
+    type: str
+    indicator: str | None
+    subject: str | None
+    measure: str | None
+    kind: str | None
+    value: float | None
+    unit: str | None
+    qualifier: str | None
+    period: str | None
+    deadline: str | None
+    quantity: str | None
+    project: str | None
+    stage: str | None
+    date: str | None
+    raw: str | None
+    sentence: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleItem:
+    id: int
+    url: str
+    title: str
+    published: date | None
+    outlet: str | None
+    source: str
+    region: str | None
+    first_seen: datetime
+    text: str
+    facts: list[FactItem] = field(default_factory=list)
+    observations: list[ObservationItem] = field(default_factory=list)
+    milestones: list[MilestoneItem] = field(default_factory=list)
+
+
+def _like(text: str) -> str:
+    return text.strip()
+
+
+def changes(s: Session, f: ChangeFilter, *, limit: int, before: int | None = None) -> list[ChangeItem]:
+    """Changes matching the filter, newest first; `before` is the cursor (an id: older than it)."""
+    c = ChangeRecord
+    query = select(c)
+    if f.since is not None:
+        query = query.where(c.created_at >= f.since)
+    if f.until is not None:
+        query = query.where(c.created_at < f.until)
+    if f.kind:
+        query = query.where(col(c.kind).in_([k.strip() for k in f.kind.split(",") if k.strip()]))
+    for text in (f.subject, f.indicator):
+        if text:
+            query = query.where(col(c.subject).contains(_like(text), autoescape=True))
+    if f.q:
+        q = _like(f.q)
+        query = query.where(
+            or_(
+                col(c.summary_zh).contains(q, autoescape=True), col(c.summary_en).contains(q, autoescape=True)
+            )
+        )
+    if f.region:
+        in_region = (
+            select_rows(ArticleRecord.id)
+            .join(SourceRecord, col(SourceRecord.id) == ArticleRecord.source_id)
+            .where(SourceRecord.region == f.region)
+        )
+        query = query.where(col(c.article_id).in_(in_region))
+    if before is not None:
+        query = query.where(col(c.id) < before)
+    query = query.order_by(col(c.id).desc()).limit(min(limit, MAX_LIMIT))
+    return [_change_item(r) for r in s.exec(query)]
+
+
+def alerts_first(s: Session, *, limit: int) -> list[ChangeItem]:
+    """The overview's latest changes: the latest alerts, then the latest of the rest."""
+    c = ChangeRecord
+    alerts = s.exec(select(c).where(c.immediate == True).order_by(col(c.id).desc()).limit(limit))  # noqa: E712
+    rest = s.exec(select(c).where(c.immediate == False).order_by(col(c.id).desc()).limit(limit))  # noqa: E712
+    found = [_change_item(r) for r in alerts] + [_change_item(r) for r in rest]
+    return found[:limit]
+
+
+def recent_milestones(s: Session, *, limit: int) -> list[ChangeItem]:
+    c = ChangeRecord
+    query = select(c).where(c.kind == "milestone_reached").order_by(col(c.id).desc()).limit(limit)
+    return [_change_item(r) for r in s.exec(query)]
+
+
+def series_changes(s: Session, subjects: list[str], *, limit: int = 100) -> list[ChangeItem]:
+    c = ChangeRecord
+    query = select(c).where(col(c.subject).in_(subjects)).order_by(col(c.id).desc()).limit(limit)
+    return [_change_item(r) for r in s.exec(query)]
+
+
+def _change_item(r: ChangeRecord) -> ChangeItem:
+    return ChangeItem(
+        r.id or 0,
+        r.kind,
+        r.subject,
+        r.summary_zh,
+        r.summary_en,
+        r.immediate,
+        r.created_at,
+        r.old,
+        r.new,
+        r.article_id,
+    )
+
+
+def series_index(
+    s: Session,
+    *,
+    indicator: str | None = None,
+    subject: str | None = None,
+    measure: str | None = None,
+    kind: str | None = None,
+) -> list[SeriesRef]:
+    """Every series key with its count of observations, read off the (series, span) index alone."""
+    o = ObservationRecord
+    query = select_rows(o.series, func.count()).group_by(o.series).order_by(o.series)
+    for text in (indicator, subject):
+        if text:
+            query = query.where(col(o.series).contains(_like(text), autoescape=True))
+    found = []
+    for series, count in s.execute(query):
+        ind, subj, meas, knd = series.split("|", 3)
+        if (indicator and indicator.strip() not in ind) or (subject and subject.strip() not in subj):
+            continue
+        if (measure and meas != measure) or (kind and knd != kind):
+            continue
+        found.append(SeriesRef(ind, subj, meas, knd, count))
+    return found
+
+
+def series_text(indicator: str, subject: str, measure: str, kind: str) -> str:
+    return f"{indicator}|{subject}|{measure}|{kind}"
+
+
+def series_observations(
+    s: Session,
+    indicator: str,
+    subject: str,
+    measure: str,
+    kinds: tuple[str, ...] = ("actual", "target", "forecast"),
+) -> list[ObservationItem]:
+    """The observations of one series' kinds, by series, period and id."""
+    o = ObservationRecord
+    keys = [series_text(indicator, subject, measure, k) for k in kinds]
+    query = select(o).where(col(o.series).in_(keys)).order_by(col(o.series), col(o.span), col(o.id))
+    return [_observation_item(r) for r in s.exec(query)]
+
+
+def target_observations(s: Session) -> list[ObservationItem]:
+    o = ObservationRecord
+    query = select(o).where(o.kind == "target").order_by(col(o.series), col(o.span), col(o.id))
+    return [_observation_item(r) for r in s.exec(query)]
+
+
+def observations_of_series(s: Session, keys: list[str]) -> list[ObservationItem]:
+    o = ObservationRecord
+    query = select(o).where(col(o.series).in_(keys)).order_by(col(o.series), col(o.span), col(o.id))
+    return [_observation_item(r) for r in s.exec(query)]
+
+
+def _observation_item(r: ObservationRecord) -> ObservationItem:
+    return ObservationItem(
+        r.id or 0,
+        r.indicator,
+        r.subject,
+        r.measure,
+        r.kind,
+        r.span,
+        r.value,
+        r.unit,
+        r.qualifier,
+        r.raw,
+        r.article_id,
+        r.url,
+        r.outlet,
+        r.published,
+        r.sentence,
+    )
+
+
+def _milestone_item(r: MilestoneObservationRecord) -> MilestoneItem:
+    return MilestoneItem(
+        r.id or 0,
+        r.project,
+        r.name,
+        r.stage,
+        r.date,
+        r.article_id,
+        r.url,
+        r.outlet,
+        r.published,
+        r.sentence,
+    )
+
+
+def project_names(s: Session, q: str | None = None, *, limit: int = 200) -> list[str]:
+    m = MilestoneObservationRecord
+    query = select_rows(m.project).distinct().order_by(m.project).limit(limit)
+    if q:
+        query = query.where(col(m.project).contains(_like(q), autoescape=True))
+    return [name for (name,) in s.execute(query)]
+
+
+def project_observations(s: Session, projects: list[str]) -> list[MilestoneItem]:
+    m = MilestoneObservationRecord
+    query = select(m).where(col(m.project).in_(projects)).order_by(col(m.project), col(m.id))
+    return [_milestone_item(r) for r in s.exec(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRef:
+    id: int
+    url: str
+    title: str
+    published: date | None
+    outlet: str | None
+    source: str
+
+
+def articles(
+    s: Session, *, q: str | None = None, region: str | None = None, limit: int = 50
+) -> list[ArticleRef]:
+    a = ArticleRecord
+    query = select_rows(a.id, a.url, a.title, a.published, a.outlet, SourceRecord.name).join(
+        SourceRecord, col(SourceRecord.id) == a.source_id
+    )
+    if q:
+        query = query.where(col(a.title).contains(_like(q), autoescape=True))
+    if region:
+        query = query.where(SourceRecord.region == region)
+    query = query.order_by(col(a.first_seen).desc(), col(a.id).desc()).limit(min(limit, MAX_LIMIT))
+    return [ArticleRef(*row) for row in s.execute(query)]
+
+
+def article(s: Session, article_id: int) -> ArticleItem | None:
+    """One article with its latest text, its facts and what the tracker filed from it."""
+    a = s.get(ArticleRecord, article_id)
+    if a is None:
+        return None
+    source = s.get(SourceRecord, a.source_id)
+    snap = s.exec(
+        select(SnapshotRecord.text)
+        .where(SnapshotRecord.article_id == article_id)
+        .order_by(col(SnapshotRecord.id).desc())
+        .limit(1)
+    ).first()
+    facts = s.exec(select(FactRecord).where(FactRecord.article_id == article_id).order_by(col(FactRecord.id)))
+    o, m = ObservationRecord, MilestoneObservationRecord
+    observations = s.exec(select(o).where(o.article_id == article_id).order_by(col(o.id)))
+    milestones = s.exec(select(m).where(m.article_id == article_id).order_by(col(m.id)))
+    return ArticleItem(
+        id=article_id,
+        url=a.url,
+        title=a.title,
+        published=a.published,
+        outlet=a.outlet,
+        source=source.name if source else "?",
+        region=source.region if source else None,
+        first_seen=a.first_seen,
+        text=snap or "",
+        facts=[_fact_item(f) for f in facts],
+        observations=[_observation_item(r) for r in observations],
+        milestones=[_milestone_item(r) for r in milestones],
+    )
+
+
+def _fact_item(f: FactRecord) -> FactItem:
+    return FactItem(
+        f.id or 0,
+        f.type,
+        f.indicator,
+        f.subject,
+        f.measure,
+        f.kind,
+        f.value,
+        f.unit,
+        f.qualifier,
+        f.period,
+        f.deadline,
+        f.quantity,
+        f.project,
+        f.stage,
+        f.date,
+        f.raw,
+        f.sentence,
+    )
+
+
+def regions(s: Session) -> list[str]:
+    query = select_rows(SourceRecord.region).where(col(SourceRecord.region).is_not(None)).distinct()
+    return sorted(r for (r,) in s.execute(query) if r)
