@@ -66,10 +66,10 @@ def _environment() -> Environment:
 ENV = _environment()
 
 
-def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("query", dict(request.query_params))
     html = ENV.get_template(name).render(request=request, **context)
-    return HTMLResponse(html, status_code=status)
+    return HTMLResponse(html, status_code=status_code)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
