@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import TYPE_CHECKING
@@ -49,7 +50,16 @@ def create_app(app: App, *, token: str | None = None) -> FastAPI:
     web.add_exception_handler(Exception, _internal_error)
     if token:
         web.middleware("http")(_token_check(token))
+    web.middleware("http")(_server_timing)
     return web
+
+
+async def _server_timing(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """`Server-Timing: app;dur=…` (ms) on every answer: what the browser's tools and bench_web.py read."""
+    start = time.perf_counter()
+    response = await call_next(request)
+    response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - start) * 1000:.1f}"
+    return response
 
 
 async def _internal_error(request: Request, exc: Exception) -> Response:

@@ -35,6 +35,7 @@ KIND_LABELS = {
     "source_quiet": "来源无更新",
     "source_recovered": "来源恢复",
 }
+SERIES_SHOWN = 300  # series keys listed at most: narrow the rest down with the filters
 STATUS_ORDER = {"missed": 0, "behind": 1, "unknown": 2, "on_track": 3, "met": 4}
 
 
@@ -149,11 +150,18 @@ def series_list(
     measure: str | None = None,
     kind: str | None = None,
 ) -> HTMLResponse:
-    refs = q.series_index(s, indicator=indicator, subject=subject, measure=measure or None, kind=kind or None)
+    refs = q.series_index(
+        s,
+        indicator=indicator,
+        subject=subject,
+        measure=measure or None,
+        kind=kind or None,
+        limit=SERIES_SHOWN + 1,
+    )
     grouped: dict[tuple[str, str, str], dict[str, int]] = {}
-    for r in refs:
+    for r in refs[:SERIES_SHOWN]:
         grouped.setdefault((r.subject, r.indicator, r.measure), {})[r.kind] = r.observations
-    return render(request, "series_list.html.j2", series=grouped)
+    return render(request, "series_list.html.j2", series=grouped, more=len(refs) > SERIES_SHOWN)
 
 
 @router.get("/series/{subject}/{indicator:path}", response_class=HTMLResponse)

@@ -236,8 +236,10 @@ def series_index(
     subject: str | None = None,
     measure: str | None = None,
     kind: str | None = None,
+    limit: int | None = None,
 ) -> list[SeriesRef]:
-    """Every series key with its count of observations, read off the (series, span) index alone."""
+    """Every series key with its count of observations, read off the (series, span) index alone (at most
+    `limit`, in the order of their keys)."""
     o = ObservationRecord
     query = select_rows(o.series, func.count()).group_by(o.series).order_by(o.series)
     for text in (indicator, subject):
@@ -251,6 +253,8 @@ def series_index(
         if (measure and meas != measure) or (kind and knd != kind):
             continue
         found.append(SeriesRef(ind, subj, meas, knd, count))
+        if limit is not None and len(found) >= limit:
+            break
     return found
 
 
@@ -272,10 +276,12 @@ def series_observations(
     return [_observation_item(r) for r in s.exec(query)]
 
 
-def target_observations(s: Session) -> list[ObservationItem]:
+def latest_target_series(s: Session, *, limit: int) -> list[str]:
+    """The target series stated most lately (by their newest observation), newest first."""
     o = ObservationRecord
-    query = select(o).where(o.kind == "target").order_by(col(o.series), col(o.span), col(o.id))
-    return [_observation_item(r) for r in s.exec(query)]
+    newest = func.max(o.id)
+    query = select_rows(o.series).where(o.kind == "target").group_by(o.series).order_by(newest.desc())
+    return [series for (series,) in s.execute(query.limit(limit))]
 
 
 def observations_of_series(s: Session, keys: list[str]) -> list[ObservationItem]:

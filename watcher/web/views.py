@@ -79,10 +79,13 @@ class Overview:
     regions: dict[str, str | None]  # source → region
 
 
-def target_standings(s: Session, today: date) -> list[Standing]:
-    targets = q.target_observations(s)
-    keys = sorted({q.series_text(t.indicator, t.subject, t.measure, "actual") for t in targets})
-    actuals = q.observations_of_series(s, keys) if keys else []
+def target_standings(s: Session, today: date, *, limit: int = 30) -> list[Standing]:
+    """How the actuals stand against the targets stated most lately (`limit` target series)."""
+    keys = q.latest_target_series(s, limit=limit)
+    actual_keys = [key.rsplit("|", 1)[0] + "|actual" for key in keys]
+    found = q.observations_of_series(s, keys + actual_keys) if keys else []
+    targets = [o for o in found if o.kind == "target"]
+    actuals = [o for o in found if o.kind == "actual"]
     return standings(targets, actuals, today)
 
 
