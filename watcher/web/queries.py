@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import Row, Select, func, inspect, or_
 from sqlalchemy import select as select_rows
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from watcher.store.tables import (
     ArticleRecord,
@@ -31,6 +31,7 @@ from watcher.store.tables import (
 )
 
 MAX_LIMIT = 500
+LATEST_SCAN = 5000  # target observations read back at most to find the latest target series
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +157,16 @@ class ArticleItem:
     milestones: list[MilestoneItem] = field(default_factory=list)
 
 
+def _plain(model: type[SQLModel]) -> Select[Any]:
+    """The model's columns as plain rows: no ORM objects to build (a page reads hundreds of rows)."""
+    return select_rows(*inspect(model).columns)
+
+
+_CHANGES = _plain(ChangeRecord)
+_OBSERVATIONS = _plain(ObservationRecord)
+_MILESTONES = _plain(MilestoneObservationRecord)
+
+
 def _like(text: str) -> str:
     return text.strip()
 
@@ -163,7 +174,7 @@ def _like(text: str) -> str:
 def changes(s: Session, f: ChangeFilter, *, limit: int, before: int | None = None) -> list[ChangeItem]:
     """Changes matching the filter, newest first; `before` is the cursor (an id: older than it)."""
     c = ChangeRecord
-    query = select(c)
+    query = _CHANGES
     if f.since is not None:
         query = query.where(c.created_at >= f.since)
     if f.until is not None:
@@ -190,33 +201,33 @@ def changes(s: Session, f: ChangeFilter, *, limit: int, before: int | None = Non
     if before is not None:
         query = query.where(col(c.id) < before)
     query = query.order_by(col(c.id).desc()).limit(min(limit, MAX_LIMIT))
-    return [_change_item(r) for r in s.exec(query)]
+    return [_change_item(r) for r in s.execute(query)]
 
 
 def alerts_first(s: Session, *, limit: int) -> list[ChangeItem]:
     """The overview's latest changes: the latest alerts, then the latest of the rest."""
     c = ChangeRecord
-    alerts = s.exec(select(c).where(c.immediate == True).order_by(col(c.id).desc()).limit(limit))  # noqa: E712
-    rest = s.exec(select(c).where(c.immediate == False).order_by(col(c.id).desc()).limit(limit))  # noqa: E712
+    alerts = s.execute(_CHANGES.where(c.immediate == True).order_by(col(c.id).desc()).limit(limit))  # noqa: E712
+    rest = s.execute(_CHANGES.where(c.immediate == False).order_by(col(c.id).desc()).limit(limit))  # noqa: E712
     found = [_change_item(r) for r in alerts] + [_change_item(r) for r in rest]
     return found[:limit]
 
 
 def recent_milestones(s: Session, *, limit: int) -> list[ChangeItem]:
     c = ChangeRecord
-    query = select(c).where(c.kind == "milestone_reached").order_by(col(c.id).desc()).limit(limit)
-    return [_change_item(r) for r in s.exec(query)]
+    query = _CHANGES.where(c.kind == "milestone_reached").order_by(col(c.id).desc()).limit(limit)
+    return [_change_item(r) for r in s.execute(query)]
 
 
 def series_changes(s: Session, subjects: list[str], *, limit: int = 100) -> list[ChangeItem]:
     c = ChangeRecord
-    query = select(c).where(col(c.subject).in_(subjects)).order_by(col(c.id).desc()).limit(limit)
-    return [_change_item(r) for r in s.exec(query)]
+    query = _CHANGES.where(col(c.subject).in_(subjects)).order_by(col(c.id).desc()).limit(limit)
+    return [_change_item(r) for r in s.execute(query)]
 
 
-def _change_item(r: ChangeRecord) -> ChangeItem:
+def _change_item(r: Row[Any]) -> ChangeItem:
     return ChangeItem(
-        r.id or 0,
+        r.id,
         r.kind,
         r.subject,
         r.summary_zh,
@@ -272,25 +283,30 @@ def series_observations(
     """The observations of one series' kinds, by series, period and id."""
     o = ObservationRecord
     keys = [series_text(indicator, subject, measure, k) for k in kinds]
-    query = select(o).where(col(o.series).in_(keys)).order_by(col(o.series), col(o.span), col(o.id))
-    return [_observation_item(r) for r in s.exec(query)]
+    query = _OBSERVATIONS.where(col(o.series).in_(keys)).order_by(col(o.series), col(o.span), col(o.id))
+    return [_observation_item(r) for r in s.execute(query)]
 
 
 def latest_target_series(s: Session, *, limit: int) -> list[str]:
-    """The target series stated most lately (by their newest observation), newest first."""
+    """The target series stated most lately, newest first: read back from the newest observation (by its
+    primary key) until `limit` series are found, or LATEST_SCAN targets were read."""
     o = ObservationRecord
-    newest = func.max(o.id)
-    query = select_rows(o.series).where(o.kind == "target").group_by(o.series).order_by(newest.desc())
-    return [series for (series,) in s.execute(query.limit(limit))]
+    query = select_rows(o.series).where(o.kind == "target").order_by(col(o.id).desc()).limit(LATEST_SCAN)
+    found: dict[str, None] = {}
+    for (series,) in s.execute(query):
+        found.setdefault(series)
+        if len(found) >= limit:
+            break
+    return list(found)
 
 
 def observations_of_series(s: Session, keys: list[str]) -> list[ObservationItem]:
     o = ObservationRecord
-    query = select(o).where(col(o.series).in_(keys)).order_by(col(o.series), col(o.span), col(o.id))
-    return [_observation_item(r) for r in s.exec(query)]
+    query = _OBSERVATIONS.where(col(o.series).in_(keys)).order_by(col(o.series), col(o.span), col(o.id))
+    return [_observation_item(r) for r in s.execute(query)]
 
 
-def _observation_item(r: ObservationRecord) -> ObservationItem:
+def _observation_item(r: Row[Any] | ObservationRecord) -> ObservationItem:
     return ObservationItem(
         r.id or 0,
         r.indicator,
@@ -310,7 +326,7 @@ def _observation_item(r: ObservationRecord) -> ObservationItem:
     )
 
 
-def _milestone_item(r: MilestoneObservationRecord) -> MilestoneItem:
+def _milestone_item(r: Row[Any] | MilestoneObservationRecord) -> MilestoneItem:
     return MilestoneItem(
         r.id or 0,
         r.project,
@@ -335,8 +351,8 @@ def project_names(s: Session, q: str | None = None, *, limit: int = 200) -> list
 
 def project_observations(s: Session, projects: list[str]) -> list[MilestoneItem]:
     m = MilestoneObservationRecord
-    query = select(m).where(col(m.project).in_(projects)).order_by(col(m.project), col(m.id))
-    return [_milestone_item(r) for r in s.exec(query)]
+    query = _MILESTONES.where(col(m.project).in_(projects)).order_by(col(m.project), col(m.id))
+    return [_milestone_item(r) for r in s.execute(query)]
 
 
 @dataclass(frozen=True, slots=True)
