@@ -4,7 +4,7 @@
 
 Whole-year actuals are joined by a line; figures for part of a year (1—9月) are hollow dots, since a
 year-to-date sum is not comparable with a whole year. A target is a dashed line at its value running to
-its deadline, with a band above it (超) or below it (不到) and its words beside; a forecast is a diamond.
+its deadline, with a band above it (超) or below it (不到), its words over its end; a forecast is a diamond.
 Time runs left to right by period end; every mark has a <title> (the tooltip) with its words and source.
 """
 
@@ -20,7 +20,7 @@ from watcher.track.wording import amount, period_zh, quantity_zh
 from watcher.web.standing import Observed, deadline_year, period_end
 
 WIDTH, HEIGHT = 720, 300
-LEFT, RIGHT, TOP, BOTTOM = 78, 150, 18, 36  # RIGHT leaves room for the targets' words
+LEFT, RIGHT, TOP, BOTTOM = 12, 16, 34, 36  # the words sit inside the plot: it reads at any width
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +121,7 @@ def _grid(axes: _Axes, ticks: list[float], unit: str) -> str:
     for v in ticks:
         y, words = axes.y(v), escape(amount(v, unit))
         out.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
-        out.append(f'<text class="tick" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{words}</text>')
+        out.append(f'<text class="tick" x="{LEFT + 2}" y="{y - 4:.1f}">{words}</text>')
     for year in range(int(axes.x0), int(axes.x1) + 1):
         x = axes.x(year + 0.5)
         if LEFT <= x <= WIDTH - RIGHT:
@@ -150,7 +150,7 @@ def _target(axes: _Axes, t: Observed, *, current: bool) -> str:
     return (
         f'<g class="target"><title>{tip}</title>{band}<line class="target-line" {line}/>'
         f'<circle class="target-end" cx="{x_end:.1f}" cy="{y:.1f}" r="4"/>'
-        f'<text class="target-label" x="{x_end + 8:.1f}" y="{y + 4:.1f}">{words}</text></g>'
+        f'<text class="target-label" x="{x_end:.1f}" y="{y - 8:.1f}" text-anchor="end">{words}</text></g>'
     )
 
 
