@@ -30,6 +30,7 @@ from watcher.store.tables import (
     SourceRecord,
 )
 
+Day = date  # MilestoneItem has a field named date
 MAX_LIMIT = 500
 LATEST_SCAN = 5000  # target observations read back at most to find the latest target series
 
@@ -116,7 +117,7 @@ class MilestoneItem:
     article_id: int | None
     url: str
     outlet: str | None
-    published: date | None
+    published: Day | None
     sentence: str
 
 
