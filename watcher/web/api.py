@@ -23,6 +23,7 @@ from sqlmodel import Session
 from watcher.track.wording import period_zh
 from watcher.web import queries as q
 from watcher.web import views
+from watcher.web.articles import article
 from watcher.web.context import reader, web_app
 from watcher.web.feeds import changes_atom
 
@@ -144,7 +145,7 @@ def api_sources(request: Request) -> dict[str, Any]:
 )
 def api_article(s: Read, article_id: int) -> dict[str, Any]:
     """`span` is [start, end) in characters of `text` (null when the sentence is no longer in the text)."""
-    item = q.article(s, article_id)
+    item = article(s, article_id)
     if item is None:
         raise HTTPException(404, f"no article {article_id}")
     marks = {m.fact_id: m for m in views.article_marks(item)}

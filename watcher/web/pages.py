@@ -24,6 +24,7 @@ from watcher.notify.digest import KIND_ZH
 from watcher.track.wording import period_zh, quantity_en, quantity_zh, stage_en, stage_zh
 from watcher.web import queries as q
 from watcher.web import views
+from watcher.web.articles import article, articles
 from watcher.web.context import reader, web_app
 from watcher.web.spans import pieces
 
@@ -198,13 +199,13 @@ def article_list(
     request: Request, s: Read, text: Annotated[str | None, Query(alias="q")] = None, region: str | None = None
 ) -> HTMLResponse:
     return render(
-        request, "articles.html.j2", articles=q.articles(s, q=text, region=region), regions=q.regions(s)
+        request, "articles.html.j2", articles=articles(s, q=text, region=region), regions=q.regions(s)
     )
 
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
 def article_page(request: Request, s: Read, article_id: int) -> HTMLResponse:
-    item = q.article(s, article_id)
+    item = article(s, article_id)
     if item is None:
         raise HTTPException(404, f"没有这篇文章 / no article {article_id}")
     marks = views.article_marks(item)

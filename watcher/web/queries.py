@@ -12,21 +12,19 @@ Read-only: nothing here writes. Each function takes a session, so one page reads
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Row, Select, func, inspect, or_
 from sqlalchemy import select as select_rows
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, SQLModel, col
 
 from watcher.store.tables import (
     ArticleRecord,
     ChangeRecord,
-    FactRecord,
     MilestoneObservationRecord,
     ObservationRecord,
-    SnapshotRecord,
     SourceRecord,
 )
 
@@ -119,43 +117,6 @@ class MilestoneItem:
     outlet: str | None
     published: Day | None
     sentence: str
-
-
-@dataclass(frozen=True, slots=True)
-class FactItem:
-    id: int
-    type: str
-    indicator: str | None
-    subject: str | None
-    measure: str | None
-    kind: str | None
-    value: float | None
-    unit: str | None
-    qualifier: str | None
-    period: str | None
-    deadline: str | None
-    quantity: str | None
-    project: str | None
-    stage: str | None
-    date: str | None
-    raw: str | None
-    sentence: str
-
-
-@dataclass(frozen=True, slots=True)
-class ArticleItem:
-    id: int
-    url: str
-    title: str
-    published: date | None
-    outlet: str | None
-    source: str
-    region: str | None
-    first_seen: datetime
-    text: str
-    facts: list[FactItem] = field(default_factory=list)
-    observations: list[ObservationItem] = field(default_factory=list)
-    milestones: list[MilestoneItem] = field(default_factory=list)
 
 
 def _plain(model: type[SQLModel]) -> Select[Any]:
@@ -285,7 +246,7 @@ def series_observations(
     o = ObservationRecord
     keys = [series_text(indicator, subject, measure, k) for k in kinds]
     query = _OBSERVATIONS.where(col(o.series).in_(keys)).order_by(col(o.series), col(o.span), col(o.id))
-    return [_observation_item(r) for r in s.execute(query)]
+    return [observation_item(r) for r in s.execute(query)]
 
 
 def latest_target_series(s: Session, *, limit: int) -> list[str]:
@@ -304,10 +265,10 @@ def latest_target_series(s: Session, *, limit: int) -> list[str]:
 def observations_of_series(s: Session, keys: list[str]) -> list[ObservationItem]:
     o = ObservationRecord
     query = _OBSERVATIONS.where(col(o.series).in_(keys)).order_by(col(o.series), col(o.span), col(o.id))
-    return [_observation_item(r) for r in s.execute(query)]
+    return [observation_item(r) for r in s.execute(query)]
 
 
-def _observation_item(r: Row[Any] | ObservationRecord) -> ObservationItem:
+def observation_item(r: Row[Any] | ObservationRecord) -> ObservationItem:
     return ObservationItem(
         r.id or 0,
         r.indicator,
@@ -327,7 +288,7 @@ def _observation_item(r: Row[Any] | ObservationRecord) -> ObservationItem:
     )
 
 
-def _milestone_item(r: Row[Any] | MilestoneObservationRecord) -> MilestoneItem:
+def milestone_item(r: Row[Any] | MilestoneObservationRecord) -> MilestoneItem:
     return MilestoneItem(
         r.id or 0,
         r.project,
@@ -353,86 +314,7 @@ def project_names(s: Session, q: str | None = None, *, limit: int = 200) -> list
 def project_observations(s: Session, projects: list[str]) -> list[MilestoneItem]:
     m = MilestoneObservationRecord
     query = _MILESTONES.where(col(m.project).in_(projects)).order_by(col(m.project), col(m.id))
-    return [_milestone_item(r) for r in s.execute(query)]
-
-
-@dataclass(frozen=True, slots=True)
-class ArticleRef:
-    id: int
-    url: str
-    title: str
-    published: date | None
-    outlet: str | None
-    source: str
-
-
-def articles(
-    s: Session, *, q: str | None = None, region: str | None = None, limit: int = 50
-) -> list[ArticleRef]:
-    a = ArticleRecord
-    query = select_rows(a.id, a.url, a.title, a.published, a.outlet, SourceRecord.name).join(
-        SourceRecord, col(SourceRecord.id) == a.source_id
-    )
-    if q:
-        query = query.where(col(a.title).contains(_like(q), autoescape=True))
-    if region:
-        query = query.where(SourceRecord.region == region)
-    query = query.order_by(col(a.first_seen).desc(), col(a.id).desc()).limit(min(limit, MAX_LIMIT))
-    return [ArticleRef(*row) for row in s.execute(query)]
-
-
-def article(s: Session, article_id: int) -> ArticleItem | None:
-    """One article with its latest text, its facts and what the tracker filed from it."""
-    a = s.get(ArticleRecord, article_id)
-    if a is None:
-        return None
-    source = s.get(SourceRecord, a.source_id)
-    snap = s.exec(
-        select(SnapshotRecord.text)
-        .where(SnapshotRecord.article_id == article_id)
-        .order_by(col(SnapshotRecord.id).desc())
-        .limit(1)
-    ).first()
-    facts = s.exec(select(FactRecord).where(FactRecord.article_id == article_id).order_by(col(FactRecord.id)))
-    o, m = ObservationRecord, MilestoneObservationRecord
-    observations = s.exec(select(o).where(o.article_id == article_id).order_by(col(o.id)))
-    milestones = s.exec(select(m).where(m.article_id == article_id).order_by(col(m.id)))
-    return ArticleItem(
-        id=article_id,
-        url=a.url,
-        title=a.title,
-        published=a.published,
-        outlet=a.outlet,
-        source=source.name if source else "?",
-        region=source.region if source else None,
-        first_seen=a.first_seen,
-        text=snap or "",
-        facts=[_fact_item(f) for f in facts],
-        observations=[_observation_item(r) for r in observations],
-        milestones=[_milestone_item(r) for r in milestones],
-    )
-
-
-def _fact_item(f: FactRecord) -> FactItem:
-    return FactItem(
-        f.id or 0,
-        f.type,
-        f.indicator,
-        f.subject,
-        f.measure,
-        f.kind,
-        f.value,
-        f.unit,
-        f.qualifier,
-        f.period,
-        f.deadline,
-        f.quantity,
-        f.project,
-        f.stage,
-        f.date,
-        f.raw,
-        f.sentence,
-    )
+    return [milestone_item(r) for r in s.execute(query)]
 
 
 def regions(s: Session) -> list[str]:

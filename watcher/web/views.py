@@ -22,6 +22,7 @@ from watcher.models import STAGE_ORDER
 from watcher.track.changes import CHANGE_KINDS
 from watcher.track.wording import period_zh, quantity_en, quantity_zh, stage_en, stage_zh
 from watcher.web import queries as q
+from watcher.web.articles import ArticleItem, FactItem
 from watcher.web.chart import series_chart
 from watcher.web.spans import Mark, locate
 from watcher.web.standing import Standing, standings
@@ -201,7 +202,7 @@ def _project_view(project: str, items: list[q.MilestoneItem]) -> ProjectView:
 # --- articles -------------------------------------------------------------------------------------
 
 
-def article_marks(item: q.ArticleItem) -> list[Mark]:
+def article_marks(item: ArticleItem) -> list[Mark]:
     """Every fact of the article at its span in the text, with the page it links to."""
     from watcher.extract.text import normalize
 
@@ -220,7 +221,7 @@ def article_marks(item: q.ArticleItem) -> list[Mark]:
 
 
 def _fact_href(
-    f: q.FactItem,
+    f: FactItem,
     series_of: dict[tuple[str, str], q.ObservationItem],
     project_of: dict[str, q.MilestoneItem],
 ) -> str:
@@ -233,7 +234,7 @@ def _fact_href(
     return "/series?" + urlencode({"indicator": f.indicator or "", "subject": f.subject or ""})
 
 
-def fact_label(f: q.FactItem) -> str:
+def fact_label(f: FactItem) -> str:
     if f.type == "milestone":
         return f"{f.project}: {stage_zh(f.stage or '')}" + (f"（{f.date}）" if f.date else "")
     kind = {"target": "目标", "forecast": "预计", "actual": ""}.get(f.kind or "", "")
