@@ -5,6 +5,7 @@ pages.py      HTML pages (Jinja2 templates in templates/, CSS in static/)
 api.py        JSON API (documented at /api/openapi.json), Atom feed, CSV exports
 views.py      what a page or answer holds, and the URLs of pages
 queries.py    the store reads behind them (read-only, indexed)
+articles.py   articles found by title; one with its text, facts and observations
 standing.py   met / on track / behind / missed (pure)
 chart.py      a series as SVG (pure)
 spans.py      where each fact stands in its article's text (pure)
