@@ -190,7 +190,7 @@ def project_page(request: Request, s: Read, project: str) -> HTMLResponse:
     found = views.project_views(q.project_observations(s, [project]))
     if not found:
         raise HTTPException(404, f"没有这个项目 / no such project: {project}")
-    changes = q.series_changes(s, [project])
+    changes = q.project_changes(s, project)
     return render(request, "project.html.j2", p=found[0], changes=changes)
 
 

@@ -181,10 +181,30 @@ def recent_milestones(s: Session, *, limit: int) -> list[ChangeItem]:
     return [_change_item(r) for r in s.execute(query)]
 
 
-def series_changes(s: Session, subjects: list[str], *, limit: int = 100) -> list[ChangeItem]:
+def series_changes(
+    s: Session, indicator: str, subject: str, measure: str, *, limit: int = 100
+) -> list[ChangeItem]:
+    """The changes of one series (its actuals, targets and forecasts), found through the articles its
+    observations came from: each step on an index."""
+    kinds = ("actual", "target", "forecast")
+    o = ObservationRecord
+    keys = [series_text(indicator, subject, measure, k) for k in kinds]
+    articles = select_rows(o.article_id).where(col(o.series).in_(keys))
+    subjects = [f"{subject} {indicator} {measure} {k}" for k in kinds]
+    return _changes_from(s, articles, subjects, limit)
+
+
+def project_changes(s: Session, project: str, *, limit: int = 100) -> list[ChangeItem]:
+    """The changes of one project, found through the articles its milestones came from."""
+    m = MilestoneObservationRecord
+    articles = select_rows(m.article_id).where(m.project == project)
+    return _changes_from(s, articles, [project], limit)
+
+
+def _changes_from(s: Session, articles: Select[Any], subjects: list[str], limit: int) -> list[ChangeItem]:
     c = ChangeRecord
-    query = _CHANGES.where(col(c.subject).in_(subjects)).order_by(col(c.id).desc()).limit(limit)
-    return [_change_item(r) for r in s.execute(query)]
+    query = _CHANGES.where(col(c.article_id).in_(articles)).where(col(c.subject).in_(subjects))
+    return [_change_item(r) for r in s.execute(query.order_by(col(c.id).desc()).limit(limit))]
 
 
 def _change_item(r: Row[Any]) -> ChangeItem:

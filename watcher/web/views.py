@@ -130,7 +130,6 @@ def series_view(s: Session, indicator: str, subject: str, measure: str, today: d
     for o in found:
         by_kind[o.kind].append(o)
     actuals, targets, forecasts = by_kind["actual"], by_kind["target"], by_kind["forecast"]
-    subjects = [f"{subject} {indicator} {measure} {k}" for k in by_kind]
     return SeriesView(
         indicator,
         subject,
@@ -138,7 +137,7 @@ def series_view(s: Session, indicator: str, subject: str, measure: str, today: d
         actuals,
         targets,
         forecasts,
-        q.series_changes(s, subjects),
+        q.series_changes(s, indicator, subject, measure),
         standings(targets, actuals, today),
         series_chart(actuals, targets, forecasts),
     )
