@@ -45,7 +45,8 @@ def statements(crawled):
     try:
         series = f"/series/{quote('八镇')}/{quote('规上工业总产值')}"
         project = f"/projects/{quote('江门储能电池产业园项目')}"
-        paths = [series, project, "/articles/4", "/api/articles/4", f"/api/milestones?project={quote('储能')}"]
+        milestones = f"/api/milestones?project={quote('储能')}"
+        paths = [series, project, "/articles/4", "/api/articles/4", milestones]
         yield _statements(create_app(app), paths)
     finally:
         app.close()

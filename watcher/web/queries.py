@@ -30,7 +30,7 @@ from watcher.store.tables import (
 
 Day = date  # MilestoneItem has a field named date
 MAX_LIMIT = 500
-LATEST_SCAN = 5000  # target observations read back at most to find the latest target series
+LATEST_SCAN = 20  # × the series wanted: target observations read back at most to find them
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,9 +271,11 @@ def series_observations(
 
 def latest_target_series(s: Session, *, limit: int) -> list[str]:
     """The target series stated most lately, newest first: read back from the newest observation (by its
-    primary key) until `limit` series are found, or LATEST_SCAN targets were read."""
+    primary key) until `limit` series are found, or LATEST_SCAN × `limit` targets were read."""
     o = ObservationRecord
-    query = select_rows(o.series).where(o.kind == "target").order_by(col(o.id).desc()).limit(LATEST_SCAN)
+    query = (
+        select_rows(o.series).where(o.kind == "target").order_by(col(o.id).desc()).limit(LATEST_SCAN * limit)
+    )
     found: dict[str, None] = {}
     for (series,) in s.execute(query):
         found.setdefault(series)

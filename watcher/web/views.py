@@ -80,7 +80,7 @@ class Overview:
     regions: dict[str, str | None]  # source → region
 
 
-def target_standings(s: Session, today: date, *, limit: int = 30) -> list[Standing]:
+def target_standings(s: Session, today: date, *, limit: int = 20) -> list[Standing]:
     """How the actuals stand against the targets stated most lately (`limit` target series)."""
     keys = q.latest_target_series(s, limit=limit)
     actual_keys = [key.rsplit("|", 1)[0] + "|actual" for key in keys]
