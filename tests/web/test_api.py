@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import socket
 import subprocess
 import sys
 from xml.etree import ElementTree as ET
@@ -13,6 +14,7 @@ import httpx
 import pytest
 
 from tests.web.conftest import Served
+from watcher.cli import main
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -137,6 +139,22 @@ def test_pages_answer_and_unknown_ones_are_404(client):
     missing = client.get("/series/无/无")
     assert missing.status_code == 404 and "no such series" in missing.text
     assert client.get("/changes", params={"since": "yesterday"}).status_code == 400
+    wrong = client.get("/articles/first")
+    assert wrong.status_code == 400 and "bad request: article_id" in wrong.text
+    assert client.get("/api/articles/first").status_code == 422
+    assert client.get("/api/changes", params={"cursor": "x"}).json()["detail"][0]["loc"] == [
+        "query",
+        "cursor",
+    ]
+
+
+def test_a_port_in_use_is_one_clear_error(crawled, capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["--config", str(crawled.config), "serve", "--port", str(port)]) == 1
+    assert capsys.readouterr().err.startswith(f"watcher: cannot listen on 127.0.0.1:{port}: ")
 
 
 def test_beyond_the_loopback_a_token_is_required(crawled):

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -47,6 +48,7 @@ def create_app(app: App, *, token: str | None = None) -> FastAPI:
     web.include_router(api.router)
     web.include_router(pages.router)
     web.add_exception_handler(StarletteHTTPException, pages.http_error)
+    web.add_exception_handler(RequestValidationError, pages.bad_request)
     web.add_exception_handler(Exception, _internal_error)
     if token:
         web.middleware("http")(_token_check(token))

@@ -15,6 +15,8 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlmodel import Session
@@ -80,6 +82,15 @@ async def http_error(request: Request, exc: Exception) -> Response:
     if request.url.path.startswith(("/api/", "/feeds/", "/export/")):
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
     return render(request, "error.html.j2", exc.status_code, status=exc.status_code, detail=exc.detail)
+
+
+async def bad_request(request: Request, exc: Exception) -> Response:
+    """A query or path value of the wrong form: FastAPI's 422 for the API, one line on a page for people."""
+    assert isinstance(exc, RequestValidationError)
+    if request.url.path.startswith(("/api/", "/feeds/", "/export/")):
+        return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
+    where = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
+    return render(request, "error.html.j2", 400, status=400, detail=f"请求有误 / bad request: {where}")
 
 
 def _today(request: Request) -> date:
