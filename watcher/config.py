@@ -4,7 +4,8 @@
 
 Unknown keys are errors (a typo must not silently become a default), reported as one line naming the
 file, the line and the key. Sources come from `[[sources]]` tables in the file and from an included
-sources file (`sources_file`); `WATCHER_DATABASE_URL` overrides the database URL.
+sources file (`sources_file`); `WATCHER_DATABASE_URL` overrides the database URL; `WATCHER_WEB_TOKEN`
+(`web_token()`) is the dashboard's access token.
 """
 
 from __future__ import annotations
