@@ -22,7 +22,13 @@ logger = logging.getLogger(__name__)
 
 def add_parsers(subparsers: Any) -> None:
     """Add `serve` to the subparsers of the CLI (argparse's `add_subparsers()` result)."""
-    serve = subparsers.add_parser("serve", help="the dashboard and JSON API (read-only)")
+    serve = subparsers.add_parser(
+        "serve",
+        help="the dashboard and JSON API (read-only)",
+        description="Serve the dashboard and JSON API (read-only) on the configured store: the latest "
+        "changes, targets against actuals, series charts, project stages and each article with its facts "
+        "highlighted; /api/openapi.json documents the API, /feeds/changes.atom is a feed of changes.",
+    )
     serve.add_argument("--host", help="address to listen on (default: daemon.http_host, 127.0.0.1)")
     serve.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free)"
