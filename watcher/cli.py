@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from watcher import __version__, cli_config, cli_daemon, cli_demo, cli_subscribers
+from watcher import __version__, cli_config, cli_daemon, cli_demo, cli_subscribers, cli_web
 from watcher.config import Settings, load_settings
 from watcher.errors import ConfigError, StoreError, WatcherError
 from watcher.extract import COMPILED, Extractor, load_lexicon
@@ -167,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_subscribers.add_parsers(sub)
     cli_daemon.add_parsers(sub)
     cli_demo.add_parsers(sub)
+    cli_web.add_parsers(sub)
     db = command(
         sub,
         "db",
@@ -433,6 +434,7 @@ COMMANDS = {
     **cli_subscribers.COMMANDS,
     **cli_daemon.COMMANDS,
     **cli_demo.COMMANDS,
+    **cli_web.COMMANDS,
 }
 
 

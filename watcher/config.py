@@ -7,7 +7,8 @@ defaults and the lexicon; a user's file is laid over its settings (tables merge 
 over its sources or paths. Unknown keys are errors (a typo must not silently become a default),
 reported as one line naming the file, the line and the key. Sources come from `[[sources]]` tables in
 the file and from an included sources file (`sources_file`). `WATCHER_DATABASE_URL` and
-`WATCHER_STORAGE_DIR` override the database URL and the storage folder.
+`WATCHER_STORAGE_DIR` override the database URL and the storage folder; `WATCHER_WEB_TOKEN`
+(`web_token()`) is the dashboard's access token.
 
 Where runtime data goes unless `storage_dir` says (see `default_storage`): beside the config file in
 `storage/` when that folder is writable and not under /etc; the checkout's `storage/` for the bundled
@@ -30,6 +31,7 @@ from watcher.errors import ConfigError
 ENV_CONFIG = "WATCHER_CONFIG"
 ENV_DATABASE_URL = "WATCHER_DATABASE_URL"
 ENV_STORAGE_DIR = "WATCHER_STORAGE_DIR"
+ENV_WEB_TOKEN = "WATCHER_WEB_TOKEN"  # the dashboard's access token: required beyond 127.0.0.1
 SYSTEM_CONFIG = Path("/etc")
 NOT_INHERITED = ("sources", "sources_file", "lexicon_dir", "lexicon_mode", "database_url", "storage_dir")
 
@@ -482,3 +484,8 @@ def load_settings(explicit: str | os.PathLike[str] | None = None) -> Settings:
         return Settings.model_validate(data)
     except ValidationError as exc:
         raise _error(path, exc) from exc
+
+
+def web_token() -> str | None:
+    """The dashboard's access token, from $WATCHER_WEB_TOKEN (None when unset or empty)."""
+    return os.environ.get(ENV_WEB_TOKEN) or None

@@ -385,7 +385,7 @@ class Daemon:
             )
         logger.info("Database: %s", safe_url(self.settings.database))
         if self.service is not None:
-            logger.info("HTTP endpoint: %s (/healthz, /metrics, /unsubscribe)", self.service.url)
+            logger.info("HTTP endpoint: %s (/healthz, /metrics, /unsubscribe, dashboard /)", self.service.url)
 
 
 def _install_signal_handlers(loop: asyncio.AbstractEventLoop, stop: Callable[[], None]) -> list[int]:
