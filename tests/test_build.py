@@ -147,7 +147,7 @@ def test_the_demo_runs_from_the_installed_wheel(installed: Path, tmp_path: Path)
     env["XDG_DATA_HOME"] = str(tmp_path / "data")
     started = time.perf_counter()
     done = subprocess.run(
-        [installed / "bin" / "watcher", "demo", "--dir", "demo"],
+        [installed / "bin" / "watcher", "demo", "--dir", "demo", "--no-serve"],
         cwd=tmp_path,
         env=env,
         capture_output=True,

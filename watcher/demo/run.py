@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from watcher.app import App, build_app
 from watcher.config import Settings
 from watcher.demo.server import DemoSite
@@ -22,6 +24,7 @@ _LOOPBACK = {"min_delay_s": 0, "per_host_concurrency": 4}  # our own server: no 
 
 @dataclass
 class DemoResult:
+    settings: Settings  # the demo's: its sources and database (for the dashboard)
     folder: Path
     config: Path  # a config file for the other commands: `watcher --config CONFIG alerts --all`
     database: str
@@ -50,10 +53,11 @@ def demo_settings(settings: Settings, site: DemoSite, folder: Path, database_url
 
 def write_config(settings: Settings, folder: Path) -> Path:
     """A config file naming the demo's database, lexicon and sources, for the other commands."""
-    lines = [
-        f"database_url = {json.dumps(settings.database_url)}",
-        f"storage_dir = {json.dumps(str(settings.storage_dir), ensure_ascii=False)}",
-    ]
+    lines = [f"storage_dir = {json.dumps(str(settings.storage_dir), ensure_ascii=False)}"]
+    if settings.database_url and make_url(settings.database_url).password is None:
+        lines.append(f"database_url = {json.dumps(settings.database_url)}")
+    else:  # secrets only from the environment
+        lines.append("# the database: set WATCHER_DATABASE_URL (its password is not written here)")
     lexicon = settings.lexicon_dir
     if lexicon is not None:  # the user's own lexicon: where the demo's config can find it
         if not lexicon.is_absolute() and settings.config_path is not None:
@@ -73,42 +77,42 @@ def write_config(settings: Settings, folder: Path) -> Path:
 def run_demo(
     settings: Settings,
     folder: Path,
+    site: DemoSite,
     *,
     database_url: str | None = None,
     say: Callable[[str], None] = print,
     progress: Callable[[str], None] | None = None,
 ) -> DemoResult:
-    """Serve the site, crawl it, publish round 2, crawl again, render the digest."""
+    """Crawl the site (served by the caller), publish round 2, crawl again, render the digest."""
     from watcher.notify.digest import render_digest
 
     folder.mkdir(parents=True, exist_ok=True)
-    with DemoSite() as site:
-        demo = demo_settings(settings, site, folder, database_url)
-        app = build_app(demo)
-        try:
-            if app.store.change_rows():
-                raise WatcherError(f"{_safe(demo)} already holds a demo's data: choose an empty --dir")
-            subscriber, _ = app.store.add_subscriber(SUBSCRIBER, now=app.clock())
-            result = _crawl_rounds(app, site, folder, say, progress)
-            message = render_digest(app, subscriber, app.clock())
-        finally:
-            app.close()
-        result.digest.write_text(message.html or "", encoding="utf-8")
-        result.digest.with_suffix(".txt").write_text(message.text, encoding="utf-8")
-        result.config = write_config(demo, folder)
+    demo = demo_settings(settings, site, folder, database_url)
+    app = build_app(demo)
+    try:
+        if app.store.change_rows():
+            raise WatcherError(f"{_safe(demo)} already holds a demo's data: choose an empty --dir")
+        subscriber, _ = app.store.add_subscriber(SUBSCRIBER, now=app.clock())
+        result = _crawl_rounds(app, site, folder, say, progress)
+        message = render_digest(app, subscriber, app.clock())
+    finally:
+        app.close()
+    result.digest.write_text(message.html or "", encoding="utf-8")
+    result.digest.with_suffix(".txt").write_text(message.text, encoding="utf-8")
+    result.config = write_config(demo, folder)
     return result
 
 
 def _safe(settings: Settings) -> str:
-    from sqlalchemy.engine import make_url
-
     return make_url(settings.database).render_as_string(hide_password=True)
 
 
 def _crawl_rounds(
     app: App, site: DemoSite, folder: Path, say: Callable[[str], None], progress: Callable[[str], None] | None
 ) -> DemoResult:
-    result = DemoResult(folder, folder / "watcher.toml", _safe(app.settings), folder / "digest.html")
+    result = DemoResult(
+        app.settings, folder, folder / "watcher.toml", _safe(app.settings), folder / "digest.html"
+    )
     for round_, what in ((1, "the site as first published"), (2, ROUND_2)):
         site.publish(round_)
         say(f"round {round_}: {what}")
