@@ -101,8 +101,9 @@ FURNITURE_LINES: tuple[re.Pattern[str], ...] = tuple(
         r"|作者|本文[转轉]自|[类類][别別])\s*[:：]",
         r"[发發][布佈](?:[时時][间間]|日期)\s*[:：]\s*\d{4}",
         r"[来來]源\s*[:：]",
-        # date lines, bare URLs, menu bullets
+        # date lines, info lines that end in a date and time, bare URLs, menu bullets
         DATE_ONLY_LINE.pattern,
+        r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\s*\d{1,2}:\d{2}(?::\d{2})?$",
         r"^(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*星期",
         r"^(?:https?://|\.{1,2}/)\S*$",
         r"^[•·●▪◆]\s*\S{1,8}$",
