@@ -503,6 +503,32 @@ def test_title(html: str, title: str) -> None:
             id="publication-not-written-date",
         ),
         pytest.param(
+            page(
+                '<table><tr><td class="paper">台山侨报</td><td class="date">2025年9月10日</td></tr></table>'
+                f'<div class="art-title">台山海上风电项目全容量并网</div><div id="ozoom">{PARAGRAPHS}</div>'
+            ),
+            "",
+            date(2025, 9, 10),
+            id="epaper-date-cell-without-weekday",
+        ),
+        pytest.param(
+            page(f'<time datetime="2025-03-09T10:00:00+08:00"></time><h1>集聚区建设提速</h1>{PARAGRAPHS}'),
+            "",
+            date(2025, 3, 9),
+            id="time-element",
+        ),
+        pytest.param(
+            page(
+                '<div class="item"><a href="/1.html">另一篇文章的标题</a>'
+                '<span class="time">2024-01-09</span></div><ul><li class="date">2024-01-07</li></ul>'
+                f"<h1>集聚区建设提速</h1><div>{PARAGRAPHS}</div>"
+                '<div class="side"><span class="date">2024-01-06</span></div>'
+            ),
+            "",
+            None,
+            id="dated-elements-in-lists-skipped",
+        ),
+        pytest.param(
             page(PARAGRAPHS, '<meta name="PubDate" content="2023-02-30">'), "", None, id="impossible-date"
         ),
     ],

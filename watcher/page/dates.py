@@ -6,7 +6,7 @@ Simplified and traditional spellings are both accepted (发布时间 / 發布時
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 # 2023-08-21, 2023/8/21, 2023.08.21, 2022年11月30日, 2022 年 11 月 30 日
 _DATE = r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)"
@@ -115,6 +115,8 @@ DATE_META_KEYS = (
     "weibo: article:create_at",
 )
 _JSON_LD_DATE = re.compile(r'"datePublished"\s*:\s*"\s*((?:19|20)\d{2})-(\d{1,2})-(\d{1,2})')
+_WECHAT_TIME = re.compile(r"\bvar ct\s*=\s*[\"'](1\d{9})[\"']")
+_BEIJING = timezone(timedelta(hours=8))
 
 
 def date_from_metas(metas: dict[str, str]) -> date | None:
@@ -126,12 +128,13 @@ def date_from_metas(metas: dict[str, str]) -> date | None:
     return None
 
 
-def date_from_json_ld(html: str) -> date | None:
-    """datePublished of a JSON-LD block (schema.org NewsArticle), read from the raw page."""
-    if '"datePublished"' not in html:
-        return None
-    match = _JSON_LD_DATE.search(html)
-    return to_date(*match.groups()) if match else None
+def date_from_scripts(html: str) -> date | None:
+    """The date a page's scripts hold: JSON-LD datePublished, a WeChat article's `var ct` (Beijing time)."""
+    if '"datePublished"' in html and (match := _JSON_LD_DATE.search(html)):
+        return to_date(*match.groups())
+    if "var ct" in html and (match := _WECHAT_TIME.search(html)):
+        return datetime.fromtimestamp(int(match.group(1)), _BEIJING).date()
+    return None
 
 
 def find_block_date(text: str) -> date | None:
@@ -171,7 +174,7 @@ def date_from_page(page_text: str, head_block: str, title: str, lines: list[str]
     right after the text, the URL, an e-paper's date line or a labelled date above the text. Dates of
     lists beside or below the article, and copyright years, are never reached.
     """
-    start = _line_position(page_text, lines[:3], 0)
+    start = text_start(page_text, lines)
     if start < 0:  # the text is not found: only a labelled date near the title, as before
         anchor = page_text.find(title) if title else -1
         window = page_text[anchor:] if anchor >= 0 else page_text
@@ -216,6 +219,11 @@ def _date_atop_text(lines: list[str], within: int = 4) -> date | None:
 
 def _is_sentence(line: str) -> bool:
     return len(line) >= _MIN_KEY_LINE_CHARS and ("，" in line or "。" in line or "," in line)
+
+
+def text_start(page_text: str, lines: list[str]) -> int:
+    """Where the article's text starts in the page's text, or -1."""
+    return _line_position(page_text, lines[:3], 0)
 
 
 def _line_position(page_text: str, lines: list[str], start: int) -> int:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import date
 from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from watcher.models import Article
-from watcher.page.dates import date_from_json_ld, date_from_metas, date_from_page
+from watcher.page.dates import date_from_metas, date_from_page, date_from_scripts, find_block_date, text_start
 from watcher.page.furniture import clean_lines, find_outlet, split_lines
 from watcher.page.titles import find_title, headline_block, squash
 
@@ -43,6 +44,11 @@ _OUTLET_META = ("contentsource", "source", "article:source")
 _ATTACHMENT_HREF = re.compile(r"\.(?:pdf|docx?|xlsx?|wps|et|ofd|zip|rar|7z)(?:[?#]|$)", re.IGNORECASE)
 _ATTACHMENT_ANYWHERE = re.compile(r"\.(?:pdf|docx?|xlsx?|wps|et|ofd|zip|rar|7z)\b", re.IGNORECASE)
 _SEARCH_WINDOW = 3000
+_DATE_ELEMENTS = (
+    "time, [itemprop=datePublished i], [class*=date i], [id*=date i], [class*=time i], [id*=time i]"
+)
+_MAX_DATE_ELEMENT_CHARS = 40
+_MIN_HEADLINE_LINK_CHARS = 6
 
 
 def parse_article(html: str, url: str = "", content_selector: str | None = None) -> Article:
@@ -51,7 +57,7 @@ def parse_article(html: str, url: str = "", content_selector: str | None = None)
     tree.strip_tags(_NOT_TEXT_TAGS, recursive=True)
     metas = _meta_values(tree)
     title, headline = find_title(tree, metas)
-    published = date_from_metas(metas) or date_from_json_ld(html)
+    published = date_from_metas(metas) or date_from_scripts(html)
     outlet = _outlet_from_meta(metas)
     # The page text and the headline's block, read before the tree loses its <header>s.
     page_text = tree.body.text(separator="\n") if tree.body is not None else ""
@@ -61,6 +67,7 @@ def parse_article(html: str, url: str = "", content_selector: str | None = None)
     lines = clean_lines(_drop_head(_render_lines(container), title)) if container is not None else []
     if published is None and page_text:
         published = date_from_page(page_text, head_block, title, lines, url)
+        published = published or _date_from_elements(tree, page_text[: text_start(page_text, lines)])
     if outlet is None and page_text:
         anchor = _title_position(page_text, title)
         outlet = find_outlet(page_text[anchor : anchor + _SEARCH_WINDOW] if anchor >= 0 else page_text)
@@ -242,6 +249,41 @@ def _drop_head(lines: list[str], title: str, within: int = 8) -> list[str]:
             if line == title:
                 return lines[index + 1 :]
     return lines
+
+
+def _date_from_elements(tree: LexborHTMLParser, head: str) -> date | None:
+    """A date in an element named for it (<time>, class="date") above the text, not in a list.
+
+    The last resort: an e-paper's date cell without its weekday, a date span above the headline.
+    Elements in lists, or beside a link that reads as a headline, are other articles' dates.
+    """
+    for node in tree.css(_DATE_ELEMENTS):
+        attrs = node.attributes
+        value = (attrs.get("datetime") or attrs.get("content") or "").strip()
+        if not value:  # the element's text, which must stand above the article's
+            value = node.text().strip()
+            if value not in head:
+                continue
+        if (
+            len(value) <= _MAX_DATE_ELEMENT_CHARS
+            and not _is_in_list(node)
+            and (found := find_block_date(value))
+        ):
+            return found
+    return None
+
+
+def _is_in_list(node: LexborNode) -> bool:
+    parent = node.parent
+    for _ in range(3):
+        if parent is None:
+            return False
+        if parent.tag in ("li", "ul", "ol", "dl", "dd"):
+            return True
+        if any(len(link.text(strip=True)) >= _MIN_HEADLINE_LINK_CHARS for link in parent.css("a")):
+            return True
+        parent = parent.parent
+    return False
 
 
 def _outlet_from_meta(metas: dict[str, str]) -> str | None:

@@ -18,9 +18,9 @@ HEADLINE_SELECTOR = "h1, h2, h3, [class*=title i], [id*=title i]"
 _TITLE_META = ("articletitle", "og:title", "twitter:title")
 # 标题_江门市人民政府门户网站, 标题 | 江门新闻网, 标题 - 南方网, 标题--时政--人民网
 SITE_SEPARATOR = re.compile(r"\s*(?:_|\||｜|\s[-–—]\s|-{2,}|(?<=[\u4e00-\u9fff])-(?=[\u4e00-\u9fff]))\s*")
-# How the name of a site ends: 江门市人民政府门户网站, 江门日报数字报, 江门新闻网, 台山市融媒体中心 …
+# How the name of a site ends: 江门市人民政府门户网站, 江门日报数字报, 台山侨报, 台山市融媒体中心 …
 SITE_NAME = re.compile(
-    r"(?:[网網]站|门户|門戶|新[闻聞][网網]|[数數]字[报報]|[电電]子[报報]|日[报報]|晚[报報]|人民政府|政府[网網]"
+    r"(?:[网網]站|门户|門戶|新[闻聞][网網]|[数數]字[报報]|[电電]子[报報]|[日晚早侨僑商时時周週][报報]|人民政府|政府[网網]"
     r"|客[户戶]端|官[网網]|[频頻]道|融媒[体體](?:中心)?)$"
 )
 # What may stand between a headline and the site name after it: -EDN 电子技术设计, _新华网, ｜
