@@ -56,11 +56,13 @@ def parse_article(html: str, url: str = "", content_selector: str | None = None)
     tree = LexborHTMLParser(html)
     tree.strip_tags(_NOT_TEXT_TAGS, recursive=True)
     metas = _meta_values(tree)
-    title, headline = find_title(tree, metas)
     published = date_from_metas(metas) or date_from_scripts(html)
+    title, headline = find_title(tree, metas, published is None)
     outlet = _outlet_from_meta(metas)
     # The page text and the headline's block, read before the tree loses its <header>s.
-    page_text = tree.body.text(separator="\n") if tree.body is not None else ""
+    page_text = ""
+    if (published is None or outlet is None) and tree.body is not None:
+        page_text = tree.body.text(separator="\n")
     head_block = headline_block(headline) if published is None and headline is not None else ""
     attachments = _find_attachments(tree, html, url)
     container = _find_container(tree, content_selector)

@@ -30,8 +30,17 @@ _MAX_COLUMN_CHARS = 8  # column names are short: 工作动态, 江门要闻, 政
 _MIN_CUT_META_CHARS = 2
 
 
-def find_title(tree: LexborHTMLParser, metas: dict[str, str]) -> tuple[str, LexborNode | None]:
-    """The headline, and the element that shows it on the page (None when no element does)."""
+def find_title(
+    tree: LexborHTMLParser, metas: dict[str, str], need_element: bool = True
+) -> tuple[str, LexborNode | None]:
+    """The headline, and the element that shows it on the page (None when no element does).
+
+    A CMS's ArticleTitle meta is taken as it is when the element is not needed (the page's date is
+    known): the page's headline elements are then not read.
+    """
+    article_title = squash(metas.get("articletitle", ""))
+    if article_title and not need_element:
+        return headline_part(SITE_SEPARATOR.split(article_title)), None
     heads = headline_elements(tree)
     columns = _column_names(metas)
     title = _title_from_meta(metas, heads)
