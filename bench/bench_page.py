@@ -1,6 +1,6 @@
 """HTML page → article: watcher's `parse_article` against `trafilatura.extract`, same pages, same run.
 
-    .venv/bin/python bench/bench_page.py [--repeat N] [--rounds N]
+    .venv/bin/python bench/bench_page.py [--repeat N] [--rounds N] [--pages GLOB]
 
 Pages: the fixtures in tests/data/pages/ (the saved-page shapes of sites.yaml among them) and
 ~40 kB variants of each (article paragraphs repeated, a sidebar of links added), decoded to str
@@ -22,6 +22,7 @@ from pathlib import Path
 import trafilatura
 
 from watcher.fetch.decode import decode_body
+from watcher.page import html as page_html
 from watcher.page import parse_article
 
 PAGES = Path(__file__).resolve().parent.parent / "tests" / "data" / "pages"
@@ -59,9 +60,9 @@ def inflate(html: str, target_bytes: int = TARGET_BYTES) -> str:
     return html.replace("</body>", block + "</body>", 1) if "</body>" in html else html + block
 
 
-def load_pages() -> dict[str, str]:
+def load_pages(pattern: str = "**/*.html") -> dict[str, str]:
     pages: dict[str, str] = {}
-    for path in sorted(PAGES.glob("**/*.html")):
+    for path in sorted(PAGES.glob(pattern)):
         html, name = decode_body(path.read_bytes()), str(path.relative_to(PAGES).with_suffix(""))
         pages[name] = html
         pages[f"{name}@40k"] = inflate(html)
@@ -108,6 +109,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="calls in a row, per page and round")
     parser.add_argument("--rounds", type=int, default=5, help="rounds over all pages")
+    parser.add_argument("--pages", default="**/*.html", help="which pages of tests/data/pages (a glob)")
     options = parser.parse_args()
 
     contenders: dict[str, Callable[[str], object]] = {
@@ -115,7 +117,9 @@ def main() -> None:
         "trafilatura": lambda html: trafilatura.extract(html, url=URL),
         "trafilatura+meta": lambda html: trafilatura.extract(html, url=URL, with_metadata=True),
     }
-    pages = load_pages()
+    pages = load_pages(options.pages)
+    build = "pure Python (from source)" if page_html.__file__.endswith(".py") else "compiled with mypyc"
+    print(f"watcher.page: {build}, {page_html.__file__}")
     rows, totals = time_rounds(contenders, pages, options.repeat, options.rounds)
     print(f"{'page':34} {'kB':>5} " + " ".join(f"{name:>17}" for name in contenders) + "  ratio   (ms/page)")
     for name, row in rows.items():
