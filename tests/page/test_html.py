@@ -529,6 +529,15 @@ def test_title(html: str, title: str) -> None:
             id="dated-elements-in-lists-skipped",
         ),
         pytest.param(
+            page(
+                '<div class="top"><span class="date">今天是：2025年12月5日 星期五</span></div>'
+                f"<h1>新会陈皮产业园介绍</h1><div>{PARAGRAPHS}</div>"
+            ),
+            "",
+            None,
+            id="not-the-header-clock",
+        ),
+        pytest.param(
             page(PARAGRAPHS, '<meta name="PubDate" content="2023-02-30">'), "", None, id="impossible-date"
         ),
     ],

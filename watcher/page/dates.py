@@ -20,6 +20,8 @@ _LABEL_BEFORE = re.compile(
     r"\s*[:：]\s*$"
 )
 _LABEL_REACH = 20  # characters looked at before a date
+_TODAY_REACH = 8
+TODAY = re.compile(r"今[天日]\s*(?:是|[:：])")  # 今天是, 今日：, not 今日报纸
 # A line that starts with a date: the date line of an e-paper page (2022 年 11 月 30 日 星期三).
 _LEADING_DATE = re.compile(r"^\s*" + _DATE)
 _WEEKDAY_DATE = re.compile(_DATE + r"\s*日?\s*星期")
@@ -63,12 +65,20 @@ def find_labelled_date(text: str) -> date | None:
 
 
 def find_weekday_date(text: str) -> date | None:
-    """The first date followed by its weekday (2022 年 11 月 30 日 星期三), as e-papers print it."""
+    """The first date followed by its weekday (2022 年 11 月 30 日 星期三), as e-papers print it.
+
+    Not a site header's clock (今天是 2025年12月5日 星期五), which is the day the page was saved.
+    """
     for match in _WEEKDAY_DATE.finditer(text):
         found = to_date(*match.groups())
-        if found:
+        if found and not is_today_widget(text, match.start()):
             return found
     return None
+
+
+def is_today_widget(text: str, start: int) -> bool:
+    """Whether the date at start is introduced as today's (今天是, 今日：), a header widget's."""
+    return TODAY.search(text[max(start - _TODAY_REACH, 0) : start]) is not None
 
 
 def find_head_date(lines: list[str]) -> date | None:

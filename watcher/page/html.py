@@ -18,7 +18,14 @@ from urllib.parse import urljoin
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from watcher.models import Article
-from watcher.page.dates import date_from_metas, date_from_page, date_from_scripts, find_block_date, text_start
+from watcher.page.dates import (
+    TODAY,
+    date_from_metas,
+    date_from_page,
+    date_from_scripts,
+    find_block_date,
+    text_start,
+)
 from watcher.page.furniture import clean_lines, find_outlet, split_lines
 from watcher.page.titles import find_title, headline_block, squash
 
@@ -266,13 +273,17 @@ def _date_from_elements(tree: LexborHTMLParser, head: str) -> date | None:
             value = node.text().strip()
             if value not in head:
                 continue
-        if (
-            len(value) <= _MAX_DATE_ELEMENT_CHARS
-            and not _is_in_list(node)
-            and (found := find_block_date(value))
-        ):
+        if len(value) > _MAX_DATE_ELEMENT_CHARS or _is_in_list(node) or _is_today(node):
+            continue
+        if found := find_block_date(value):
             return found
     return None
+
+
+def _is_today(node: LexborNode) -> bool:
+    """A header's clock: 今天是 2025年12月5日 星期五."""
+    parent = node.parent
+    return TODAY.search((parent if parent is not None else node).text()[:_MAX_DATE_ELEMENT_CHARS]) is not None
 
 
 def _is_in_list(node: LexborNode) -> bool:

@@ -24,10 +24,11 @@ SITE_NAME = re.compile(
     r"|客[户戶]端|官[网網]|[频頻]道|融媒[体體](?:中心)?)$"
 )
 # What may stand between a headline and the site name after it: -EDN 电子技术设计, _新华网, ｜
-_SUFFIX_START = frozenset("-_|｜–— ·:：")
+_SUFFIX_START = frozenset("-_|｜–—·")
+# Where an og:title written with unescaped quotes is cut: content="江门"十条措施"…" reads 江门.
+_QUOTES = frozenset("\"“”'‘’「『《")
 _MIN_CHARS, _MAX_CHARS = 4, 100
 _MAX_COLUMN_CHARS = 8  # column names are short: 工作动态, 江门要闻, 政策解读
-_MIN_CUT_META_CHARS = 2
 
 
 def find_title(
@@ -78,14 +79,15 @@ def _title_from_meta(metas: dict[str, str], heads: list[tuple[str, LexborNode]])
         value = squash(metas.get(key, ""))
         if not value or value == site:
             continue
-        for text, _ in heads:  # the element the meta repeats, with a site suffix, or cut short
-            if value == text or (value.startswith(text) and value[len(text)] in _SUFFIX_START):
+        texts = [text for text, _ in heads]
+        if value in texts:
+            return value
+        for text in texts:  # the element the meta repeats with a site suffix: 标题-EDN 电子技术设计
+            if value.startswith(text) and value[len(text)] in _SUFFIX_START:
                 return text
-        if len(value) >= _MIN_CUT_META_CHARS:
-            longer = [text for text, node in heads if text.startswith(value) and node.tag == "h1"]
-            longer = longer or [text for text, _ in heads if text.startswith(value)]
-            if longer:
-                return longer[0]
+        for text in texts:  # the element the meta starts, cut short where a quote was not escaped
+            if text.startswith(value) and text[len(value)] in _QUOTES:
+                return text
         return headline_part(SITE_SEPARATOR.split(value))
     return ""
 
