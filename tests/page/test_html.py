@@ -538,6 +538,17 @@ def test_title(html: str, title: str) -> None:
             id="not-the-header-clock",
         ),
         pytest.param(
+            page(
+                '<h3>政务动态</h3><h2>江门要闻</h2><ul><li><a href="/1.html">江门加快建设产业集聚区</a>'
+                '<span>2023-08-21</span></li><li><a href="/2.html">江门基地二期项目主厂房封顶</a>'
+                "<span>2023-08-18</span></li></ul>",
+                "<title>江门要闻_江门市人民政府门户网站</title>",
+            ),
+            "",
+            None,
+            id="listing-page-has-no-date",
+        ),
+        pytest.param(
             page(PARAGRAPHS, '<meta name="PubDate" content="2023-02-30">'), "", None, id="impossible-date"
         ),
     ],

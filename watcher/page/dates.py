@@ -182,7 +182,8 @@ def date_from_page(page_text: str, head_block: str, title: str, lines: list[str]
     the lines between the headline and the text (a labelled date, else any, else one split in parts),
     the short lines that open the text, the headline's own block (a date above it), a labelled date
     right after the text, the URL, an e-paper's date line or a labelled date above the text. Dates of
-    lists beside or below the article, and copyright years, are never reached.
+    lists beside or below the article, and copyright years, are never reached; on a page whose text
+    has no sentence (a listing), only labelled dates are read.
     """
     start = text_start(page_text, lines)
     if start < 0:  # the text is not found: only a labelled date near the title, as before
@@ -191,8 +192,12 @@ def date_from_page(page_text: str, head_block: str, title: str, lines: list[str]
         return find_labelled_date(window[:3000]) or date_from_url(url) or find_weekday_date(window)
     head = page_text[:start]
     title_at = _last_position(head, title)
-    found = find_block_date(head[title_at + len(title) :][:_REGION_CHARS]) if title_at >= 0 else None
-    found = found or _date_atop_text(lines) or (find_block_date(head_block) if head_block else None)
+    region = head[title_at + len(title) :][:_REGION_CHARS] if title_at >= 0 else ""
+    if is_article_text(lines):
+        found = find_block_date(region) or _date_atop_text(lines)
+        found = found or (find_block_date(head_block) if head_block else None)
+    else:  # a listing or a page of links: its unlabelled dates are its entries'
+        found = find_labelled_date(region)
     if found:
         return found
     end = _line_position(page_text, lines[-1:], start)
@@ -200,6 +205,11 @@ def date_from_page(page_text: str, head_block: str, title: str, lines: list[str]
         end = page_text.find("\n", end)
         found = _date_after_text(page_text[end : end + _TAIL_CHARS]) if end >= 0 else None
     return found or date_from_url(url) or find_weekday_date(head) or find_labelled_date(head)
+
+
+def is_article_text(lines: list[str], within: int = 10) -> bool:
+    """Whether the text read is an article's: it has a sentence among its first lines."""
+    return any(_is_sentence(line) for line in lines[:within])
 
 
 def _date_after_text(tail: str) -> date | None:

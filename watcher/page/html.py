@@ -24,6 +24,7 @@ from watcher.page.dates import (
     date_from_page,
     date_from_scripts,
     find_block_date,
+    is_article_text,
     text_start,
 )
 from watcher.page.furniture import clean_lines, find_outlet, split_lines
@@ -76,7 +77,8 @@ def parse_article(html: str, url: str = "", content_selector: str | None = None)
     lines = clean_lines(_drop_head(_render_lines(container), title)) if container is not None else []
     if published is None and page_text:
         published = date_from_page(page_text, head_block, title, lines, url)
-        published = published or _date_from_elements(tree, page_text[: text_start(page_text, lines)])
+        if published is None and is_article_text(lines):
+            published = _date_from_elements(tree, page_text[: text_start(page_text, lines)])
     if outlet is None and page_text:
         anchor = _title_position(page_text, title)
         outlet = find_outlet(page_text[anchor : anchor + _SEARCH_WINDOW] if anchor >= 0 else page_text)

@@ -115,7 +115,9 @@ def _title_from_page(tree: LexborHTMLParser, heads: list[tuple[str, LexborNode]]
         return best or first_h1
     if headline and headline not in not_headlines and not SITE_NAME.search(headline):
         return headline
-    return longest or headline
+    if len(longest) > _MAX_COLUMN_CHARS or not headline:
+        return longest
+    return headline  # a section's name (最新发布) is no headline: the page's column is said better
 
 
 def _column_names(metas: dict[str, str]) -> set[str]:
