@@ -75,9 +75,10 @@ def time_rounds(
     """Per page, the median wall time of one call (ms); per round, each contender's total over all pages.
 
     Each round visits every page and runs each contender `repeat` times in a row on it (warm caches, as
-    in a crawl), one contender after the other, so a busy moment of the machine hits all alike. As
-    timeit does, the garbage collector is off while timing: no one's garbage is collected on another's
-    clock.
+    in a crawl), one contender after the other, so a busy moment of the machine hits all alike. A
+    round's total sums each page's median call, so that one call stalled by the shared machine does
+    not count for the page. As timeit does, the garbage collector is off while timing: no one's
+    garbage is collected on another's clock.
     """
     samples: dict[str, dict[str, list[float]]] = {who: {page: [] for page in pages} for who in contenders}
     totals: dict[str, list[float]] = {who: [] for who in contenders}
@@ -88,15 +89,16 @@ def time_rounds(
                 function(html)  # warm-up
                 gc.collect()
                 gc.disable()
+                calls: list[float] = []
                 try:
                     for _ in range(repeat):
                         start = time.perf_counter()
                         function(html)
-                        elapsed = time.perf_counter() - start
-                        samples[who][page].append(elapsed)
-                        spent[who] += elapsed / repeat
+                        calls.append(time.perf_counter() - start)
                 finally:
                     gc.enable()
+                samples[who][page].extend(calls)
+                spent[who] += statistics.median(calls)
         for who in contenders:
             totals[who].append(spent[who] * 1000)
     medians = {
@@ -134,7 +136,7 @@ def main() -> None:
         per_page = statistics.geometric_mean(row[who] / row["watcher"] for row in rows.values())
         print(
             f"watcher vs {who}: {statistics.median(ratios):.1f}x faster (median of {len(ratios)} per-round "
-            f"ratios of the time over all pages, {min(ratios):.1f}-{max(ratios):.1f}x), "
+            f"ratios of the time over all pages, {min(ratios):.1f}-{max(ratios):.1f}x); "
             f"{per_page:.1f}x per page (geometric mean)"
         )
     big = statistics.mean(row["watcher"] for name, row in rows.items() if name.endswith("@40k"))
