@@ -284,6 +284,16 @@ PARAGRAPHS = (
         ),
         pytest.param(
             page(
+                f"<h1>江门“五大产业集群”加速成型</h1><div>{PARAGRAPHS}</div>",
+                '<meta property="og:title" content="江门"五大产业集群"加速成型">'
+                '<meta name="apub:time" content="2025-10-21 19:06:33">'
+                "<title>江门“五大产业集群”加速成型</title>",
+            ),
+            "江门“五大产业集群”加速成型",
+            id="og-title-cut-on-a-dated-page",
+        ),
+        pytest.param(
+            page(
                 f"<h1>国产碳化硅模块实现批量装车</h1><div>{PARAGRAPHS}</div>",
                 '<meta property="og:title" content="国产碳化硅模块实现批量装车-EDN 电子技术设计">',
             ),

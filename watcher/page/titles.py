@@ -36,12 +36,11 @@ def find_title(
 ) -> tuple[str, LexborNode | None]:
     """The headline, and the element that shows it on the page (None when no element does).
 
-    A CMS's ArticleTitle meta is taken as it is when the element is not needed (the page's date is
-    known): the page's headline elements are then not read.
+    When the element is not needed (the page's date is known) and a meta title needs no checking,
+    the page's headline elements are not read.
     """
-    article_title = squash(metas.get("articletitle", ""))
-    if article_title and not need_element:
-        return headline_part(SITE_SEPARATOR.split(article_title)), None
+    if not need_element and (trusted := _trusted_meta_title(tree, metas)):
+        return trusted, None
     heads = headline_elements(tree)
     columns = _column_names(metas)
     title = _title_from_meta(metas, heads)
@@ -71,6 +70,27 @@ def headline_part(parts: list[str]) -> str:
 
 def squash(text: str) -> str:
     return " ".join(text.split())
+
+
+def _trusted_meta_title(tree: LexborHTMLParser, metas: dict[str, str]) -> str:
+    """A meta title that can be taken without the page's elements: a CMS's ArticleTitle, or an
+    og:title without separators that is not a site's name nor cut where the <title> goes on with a quote.
+    """
+    article_title = squash(metas.get("articletitle", ""))
+    if article_title:
+        return headline_part(SITE_SEPARATOR.split(article_title))
+    for key in _TITLE_META[1:]:
+        value = squash(metas.get(key, ""))
+        if not value or value == metas.get("og:site_name"):
+            continue
+        if any(char in _SUFFIX_START for char in value) or SITE_NAME.search(value):
+            return ""
+        title_node = tree.css_first("title")
+        page_title = squash(title_node.text()) if title_node is not None else ""
+        if page_title.startswith(value) and page_title[len(value) : len(value) + 1] in _QUOTES:
+            return ""
+        return value
+    return ""
 
 
 def _title_from_meta(metas: dict[str, str], heads: list[tuple[str, LexborNode]]) -> str:
