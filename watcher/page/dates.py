@@ -6,6 +6,7 @@ Simplified and traditional spellings are both accepted (发布时间 / 發布時
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 
 # 2023-08-21, 2023/8/21, 2023.08.21, 2022年11月30日, 2022 年 11 月 30 日
@@ -175,10 +176,13 @@ _MIN_KEY_LINE_CHARS = 20
 _MIN_HEADLINE_CHARS = 6
 
 
-def date_from_page(page_text: str, head_block: str, title: str, lines: list[str], url: str) -> date | None:
+def date_from_page(
+    page_text: str, head_block: Callable[[], str], title: str, lines: list[str], url: str
+) -> date | None:
     """The publication date a page's text gives, around its headline and its article text.
 
-    page_text is the page's text, one text node a line; lines the article's lines as read. In order:
+    page_text is the page's text, one text node a line; lines the article's lines as read; head_block
+    reads the text of the headline's block (only when needed: it costs a walk up the page). In order:
     the lines between the headline and the text (a labelled date, else any, else one split in parts),
     the short lines that open the text, the headline's own block (a date above it), a labelled date
     right after the text, the URL, an e-paper's date line or a labelled date above the text. Dates of
@@ -195,7 +199,7 @@ def date_from_page(page_text: str, head_block: str, title: str, lines: list[str]
     region = head[title_at + len(title) :][:_REGION_CHARS] if title_at >= 0 else ""
     if is_article_text(lines):
         found = find_block_date(region) or _date_atop_text(lines)
-        found = found or (find_block_date(head_block) if head_block else None)
+        found = found or find_block_date(head_block())
     else:  # a listing or a page of links: its unlabelled dates are its entries'
         found = find_labelled_date(region)
     if found:

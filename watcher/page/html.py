@@ -71,12 +71,17 @@ def parse_article(html: str, url: str = "", content_selector: str | None = None)
     page_text = ""
     if (published is None or outlet is None) and tree.body is not None:
         page_text = tree.body.text(separator="\n")
-    head_block = headline_block(headline) if published is None and headline is not None else ""
+    # The headline's block is read later, when needed, unless the tree is about to lose it.
+    early_block = ""
+    if published is None and headline is not None and _is_in_furniture(headline):
+        early_block = headline_block(headline)
     attachments = _find_attachments(tree, html, url)
     container = _find_container(tree, content_selector)
     lines = clean_lines(_drop_head(_render_lines(container), title)) if container is not None else []
     if published is None and page_text:
-        published = date_from_page(page_text, head_block, title, lines, url)
+        node = headline
+        block = lambda: early_block or (headline_block(node) if node is not None else "")  # noqa: E731
+        published = date_from_page(page_text, block, title, lines, url)
         if published is None and is_article_text(lines):
             published = _date_from_elements(tree, page_text[: text_start(page_text, lines)])
     if outlet is None and page_text:
@@ -260,6 +265,16 @@ def _drop_head(lines: list[str], title: str, within: int = 8) -> list[str]:
             if line == title:
                 return lines[index + 1 :]
     return lines
+
+
+def _is_in_furniture(node: LexborNode) -> bool:
+    """Whether a node is inside what _find_container removes (<header>, <nav>, <form> …)."""
+    parent = node.parent
+    while parent is not None:
+        if parent.tag in _FURNITURE_TAGS or parent.tag == "form":
+            return True
+        parent = parent.parent
+    return False
 
 
 def _date_from_elements(tree: LexborHTMLParser, head: str) -> date | None:

@@ -119,8 +119,16 @@ def _title_from_page(tree: LexborHTMLParser, heads: list[tuple[str, LexborNode]]
     parts = [part for part in SITE_SEPARATOR.split(page_title) if part]
     headline = headline_part(parts)
     not_headlines = {part for part in parts if part != headline} | columns
-    if len(headline) <= _MAX_COLUMN_CHARS and _is_link_text(tree, headline):
-        not_headlines.add(headline)  # the column's name, which the menu or breadcrumbs link to
+    title = _pick_headline(heads, page_title, headline, not_headlines)
+    if title == headline and len(headline) <= _MAX_COLUMN_CHARS and _is_link_text(tree, headline):
+        # the column's name, which the menu or breadcrumbs link to
+        title = _pick_headline(heads, page_title, headline, not_headlines | {headline})
+    return title
+
+
+def _pick_headline(
+    heads: list[tuple[str, LexborNode]], page_title: str, headline: str, not_headlines: set[str]
+) -> str:
     best = first_h1 = longest = ""
     for text, node in heads:
         if text in not_headlines or SITE_NAME.search(text):
