@@ -80,8 +80,11 @@ def parse_article(html: str, url: str = "", content_selector: str | None = None)
     lines = clean_lines(_drop_head(_render_lines(container), title)) if container is not None else []
     if published is None and page_text:
         node = headline
-        block = lambda: early_block or (headline_block(node) if node is not None else "")  # noqa: E731
-        published = date_from_page(page_text, block, title, lines, url)
+
+        def read_block() -> str:
+            return early_block or (headline_block(node) if node is not None else "")
+
+        published = date_from_page(page_text, read_block, title, lines, url)
         if published is None and is_article_text(lines):
             published = _date_from_elements(tree, page_text[: text_start(page_text, lines)])
     if outlet is None and page_text:
