@@ -330,6 +330,14 @@ PARAGRAPHS = (
             "台山端午假期接待游客逾40万人次",
             id="headline-list-and-logo-links-skipped",
         ),
+        pytest.param(
+            page(
+                f"<h1>从“制造”到“智造”<br>江门家电产业加速转型升级</h1><div>{PARAGRAPHS}</div>",
+                "<title>从“制造”到“智造” 江门家电产业加速转型升级_江门新闻网</title>",
+            ),
+            "从“制造”到“智造” 江门家电产业加速转型升级",
+            id="headline-broken-by-br",
+        ),
         pytest.param(page(f"<div>{PARAGRAPHS}</div>"), "", id="no-title"),
     ],
 )

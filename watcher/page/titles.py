@@ -123,6 +123,8 @@ def _title_from_page(tree: LexborHTMLParser, heads: list[tuple[str, LexborNode]]
     if title == headline and len(headline) <= _MAX_COLUMN_CHARS and _is_link_text(tree, headline):
         # the column's name, which the menu or breadcrumbs link to
         title = _pick_headline(heads, page_title, headline, not_headlines | {headline})
+    if title != headline and "".join(title.split()) == "".join(headline.split()):
+        return headline  # <h1>主题<br>副题</h1>: the <title> writes the break as a space
     return title
 
 
