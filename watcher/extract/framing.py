@@ -143,6 +143,9 @@ def period_of(
             return carried, None
         return (None if t.vague else t.period), None
     t = time_before(times, q.start)
+    if kind == "forecast":  # 预计全年… in January: the year just ended, as 全年 of results means
+        period = t.period if t else carried
+        return period, (t.deadline if t and t.deadline else period[-4:] if period else None)
     period = (t.plan_period or t.period) if t else None
     if t is None and carried and len(carried) == 4 and published and int(carried) >= published.year:
         period = carried  # a plan year carried from a heading (二、2025年工作安排)

@@ -95,6 +95,25 @@ class WordLists(BaseModel):
     time: list[str] = []
 
 
+class GenreCues(BaseModel):
+    model_config = _STRICT
+    work_report: list[str]
+    bulletin: list[str]
+    plan: list[str]
+
+
+class SectionCues(BaseModel):
+    model_config = _STRICT
+    review: list[str]
+    plan: list[str]
+
+
+class DocumentsFile(BaseModel):
+    model_config = _STRICT
+    genre: GenreCues
+    section: SectionCues
+
+
 class CuesFile(BaseModel):
     model_config = _STRICT
     kind: KindCues
@@ -122,12 +141,13 @@ def _read(path: Path, model: type[BaseModel]) -> Any:
 
 
 def load_lexicon(directory: Path) -> Lexicon:
-    """Read and compile the five lexicon files of `directory`."""
+    """Read and compile the six lexicon files of `directory`."""
     ind = _read(directory / "indicators.toml", IndicatorsFile)
     subj = _read(directory / "subjects.toml", SubjectsFile)
     stages = _read(directory / "stages.toml", StagesFile)
     units = _read(directory / "units.toml", UnitsFile)
     cues = _read(directory / "cues.toml", CuesFile)
+    docs = _read(directory / "documents.toml", DocumentsFile)
 
     unknown = set(stages.verbs) - set(STAGES)
     if unknown:
@@ -184,4 +204,11 @@ def load_lexicon(directory: Path) -> Lexicon:
         keep_re=re.compile(alternation(cues.words.keep) or "(?!)"),
         vague=frozenset(cues.words.vague),
         time_words=longest_first(cues.words.time),
+        genre_cues=(
+            ("work_report", longest_first(docs.genre.work_report)),
+            ("bulletin", longest_first(docs.genre.bulletin)),
+            ("plan", longest_first(docs.genre.plan)),
+        ),
+        review_section_cues=longest_first(docs.section.review),
+        plan_section_cues=longest_first(docs.section.plan),
     )

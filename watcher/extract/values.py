@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from watcher.extract.document import Frame, in_frame
 from watcher.extract.framing import (
     PERCENT_UNITS,
     Cues,
@@ -50,9 +51,8 @@ class Context:
     published: date | None
     region: str
     memory: SubjectMemory
+    section: Frame  # the document's frame, refined by headings (一、2024年工作回顾)
     period: str | None = None  # carried within a paragraph
-    section: str | None = None  # set by a heading such as 一、2024年工作回顾; carried across paragraphs
-    section_kind: str = "actual"  # "target" under a heading such as 三、2025年工作计划
     paragraph: int = -1
 
 
@@ -107,35 +107,11 @@ class _Sentence:
         self.carried = carried
 
 
-_SECTION = re.compile(
-    r"\s*(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十]+[)）]|\d{1,2}[、.．]\D|第[一二三四五六七八九十]+部分)"
-)
-_PLAN_WORDS = ("计划", "安排", "目标", "思路", "打算", "展望", "任务")
-
-
-def _is_section_heading(sentence: str) -> bool:
-    """一、2024年工作回顾 / 三、2025年工作计划: an enumerated short line without sentence punctuation."""
-    return (
-        len(sentence) <= 30
-        and not any(c in sentence for c in "。，,；;")
-        and _SECTION.match(sentence) is not None
-    )
-
-
-def note_heading(sentence: str, ctx: Context, published: date | None) -> None:
-    """A section heading sets the period and the kind (results or plans) of the paragraphs under it."""
-    if not _is_section_heading(sentence):
-        return
-    times = [t for t in find_times(sentence, published) if t.period]
-    ctx.section = times[-1].period if times else None
-    ctx.section_kind = "target" if any(w in sentence for w in _PLAN_WORDS) else "actual"
-
-
 def read_sentence(sentence: str, ctx: Context, lex: Lexicon, cues: Cues) -> list[Reading]:
     """Every value reading of one normalised sentence."""
     quantities = find_quantities(sentence, lex, cues.quantity)
     times = find_times(sentence, ctx.published) if any(c in sentence for c in "年月季五日天") else []
-    times = [mark_plan(sentence, t, cues, lex) for t in times]
+    times = [mark_plan(sentence, t, cues, lex) for t in in_frame(times, sentence, ctx.section)]
     carried = ctx.period
     last = time_before([t for t in times if not t.in_plan], len(sentence))
     if last is not None and not last.deadline:
@@ -302,7 +278,7 @@ def _read_one(
     if subject is None:
         subject = mention.name if mention else ctx.region
     kind = kind_at(sentence, q, s.times, cues, lex, ctx.published, s.carried)
-    if kind == "actual" and ctx.section_kind == "target":
+    if kind == "actual" and ctx.section.kind == "target":
         kind = "target"
     period, deadline = period_of(q, s.times, kind, s.carried, ctx.published)
     raw_start = left if not noun else q.start
