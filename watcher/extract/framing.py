@@ -90,6 +90,8 @@ def kind_at(
     colon = max(sentence.rfind("：", 0, seg), sentence.rfind(":", 0, seg))
     if colon >= 0:  # 主要预期目标是：A增长5%；B增长6%；… — the cue before the colon covers the list
         seg = left_edge(sentence, colon, 0, _SEGMENT_END)
+    if seg > 0 and _opens_with_cue(sentence, cues, lex):
+        seg = 0  # 预计实现A 9549.6亿元；B 661.4亿元；…: the opening cue covers the whole list
     kind = "actual"
     for m in cues.kind.finditer(sentence, seg, q.num_start):
         word = m.group()
@@ -105,6 +107,15 @@ def kind_at(
     ):
         kind = "target"  # 到2026年 …, 3年内 …: a deadline makes it a target
     return kind
+
+
+def _opens_with_cue(sentence: str, cues: Cues, lex: Lexicon) -> bool:
+    """Does the sentence's first clause hold a target or forecast cue?"""
+    end = next((i for i, c in enumerate(sentence) if c in _CLAUSE_END), len(sentence))
+    return any(
+        m.group() not in lex.not_cues and m.group() not in lex.weak_target_cues
+        for m in cues.kind.finditer(sentence, 0, end)
+    )
 
 
 def _is_current(times: list[TimeRef], q: Quantity, published: date | None, carried: str | None) -> bool:

@@ -240,6 +240,8 @@ def _pick_subject(s: _Sentence, q: Quantity, lex: Lexicon, noun: str) -> tuple[M
 def _read_one(
     s: _Sentence, q: Quantity, before: list[Reading], ctx: Context, lex: Lexicon, cues: Cues
 ) -> Reading | None:
+    if q.unit == "个百分点":
+        return None  # 比全省高4.9个百分点, 拉动…8.5个百分点: a gap between two rates, not a value
     sentence = s.text
     floor = before[-1].quantity.end if before else 0
     left = left_edge(sentence, q.start, floor)
