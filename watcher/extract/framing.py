@@ -22,7 +22,7 @@ _NEGATIVE = ("下降", "减少", "回落", "降低", "下滑", "下跌")
 _RATE_YOY = ("增长率", "增速", "增幅", "涨幅", "降幅")
 # What may stand between a growth word and its number (增长目标为7%, 增幅达到15.7%, 增长仅为2.8%).
 _AFTER_GROWTH = re.compile(
-    r"(?:均|同比|分别|为|达到|达|了|已|仅|只|约|近|目标|预期|将|要|可|控制在|保持在|在|，|,)*"
+    r"(?:均|同比|分别|为|达到|达|了|已|仅|只|约|近|目标|预期|将|要|可|控制在|保持在|在|，|,|\s)*"
 )
 PERCENT_UNITS = ("%", "个百分点", "‰")
 
@@ -97,6 +97,8 @@ def kind_at(
         word = m.group()
         if word in lex.not_cues or kind == "forecast":
             continue
+        if word.endswith("投资") and _has_figure(sentence, m.end(), q.num_start):
+            continue  # 年度计划投资328.7亿元，1-5月完成投资…: the planned amount alone is a target
         if word in lex.weak_target_cues:
             if kind == "actual" and _is_current(times, q, published, carried):
                 kind = "target"
@@ -107,6 +109,10 @@ def kind_at(
     ):
         kind = "target"  # 到2026年 …, 3年内 …: a deadline makes it a target
     return kind
+
+
+def _has_figure(sentence: str, start: int, end: int) -> bool:
+    return any(c.isdigit() for c in sentence[start:end])
 
 
 def _opens_with_cue(sentence: str, cues: Cues, lex: Lexicon) -> bool:
