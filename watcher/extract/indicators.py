@@ -9,8 +9,9 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-from watcher.extract.lexicon import Lexicon
+from watcher.extract.lexicon import Lexicon, longest_first
 from watcher.extract.periods import TimeRef
 from watcher.extract.phrases import (
     is_phrase_char,
@@ -117,6 +118,42 @@ def indicator_before(
     for cue in lex.target_cues + lex.forecast_cues:
         if cue in name and len(name) > len(cue) and not any(cue in w and w in name for w in lex.not_cues):
             name = name.replace(cue, "")  # 地区生产总值预期 → 地区生产总值, but 计划总投资 stays
+    return widen(sentence, name, start, q.start, lex)
+
+
+_COUNTED = ("项目", "工程", "企业")
+_BEFORE_STAGE = "新已"
+_DONE = ("累计完成", "完成", "实现")
+
+
+@lru_cache(maxsize=8)
+def _stage_verbs(lex: Lexicon) -> tuple[str, ...]:
+    return longest_first(list(lex.stage_of))
+
+
+def widen(sentence: str, name: str, floor: int, end: int, lex: Lexicon) -> str:
+    """The whole indicator a bare noun stands for in its sentence.
+
+    新开工项目28个 → 新开工项目 (the stage of counted projects, not 项目);
+    固定资产完成投资494亿元 → 固定资产投资 (the known indicator the verb splits).
+    """
+    at = sentence.rfind(name, floor, end) if name else -1
+    if at <= floor:
+        return name
+    if name in _COUNTED:
+        verb = next((v for v in _stage_verbs(lex) if sentence.endswith(v, floor, at)), "")
+        if not verb:
+            return name
+        start = at - len(verb)
+        if start > floor and sentence[start - 1] in _BEFORE_STAGE:
+            start -= 1
+        return sentence[start : at + len(name)]
+    done = next((d for d in _DONE if sentence.endswith(d, floor, at)), "")
+    if done:
+        head = sentence[phrase_before(sentence, at - len(done), lex) : at - len(done)]
+        for i in range(len(head)):
+            if head[i:] + name in lex.indicator_names:
+                return head[i:] + name
     return name
 
 
