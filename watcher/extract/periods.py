@@ -23,7 +23,8 @@ _TIME = re.compile(
     r"(?P<fyp>[“\"]?十[一二三四五六]五[”\"]?)(?P<fyp_tail>期间|时期|以来|末|前[两二三四]年)?"
     r"|(?P<y1>(?:19|20)\d\d)\s*[—–\-~至到]\s*(?P<y2>(?:19|20)\d\d)\s*年"
     r"|(?P<n>\d{1,2}|[一二三四五六七八九十])\s*年内"
-    r"|(?P<vague>近年来|近年|近[两二三四五六七八九十]年|过去[两二三四五六七八九十]年|这些年|多年来|历年)"
+    r"|(?P<span>(?:过去|近)(?P<sn>[两二三四五六七八九十])年(?:来|间|里)?|(?P<sn2>[两二三四五六七八九十])年来)"
+    r"|(?P<vague>近年来|近年|这些年|多年来|历年)"
     r"|(?:(?P<y>(?:19|20)\d\d)\s*年|(?P<rel>今年|去年|上年|前年|明年|本年|过去一年|上一年))(?P<sub>\s*(?:"
     r"(?P<half>上半年|下半年)|(?P<q>前三季度|前两季度|首三季|首季|[一1][至—\-~到][二三2-3]季度|第?[一二三四1-4]季度)"
     r"|前(?P<nm>\d{1,2}|[一二两三四五六七八九十]{1,2})个月"
@@ -38,6 +39,7 @@ _TIME = re.compile(
     r"|(?P<full2>全年)"
     r")"
 )
+_CLAUSE_START = '，,；;：:。 “"在'
 _COMPARE_BEFORE = ("与", "比", "较", "同", "和", "跟", "同比")
 _COMPARE_AFTER = ("相比", "同期", "比较", "水平", "相较")
 _PLAN_NAME_AFTER = re.compile(r"[”\"]?(?:规划|发展规划|时期规划|规划纲要|计划)")
@@ -155,6 +157,15 @@ def _five_year_plan(m: re.Match[str], sentence: str) -> TimeRef | None:
     return TimeRef(m.start(), m.end(), period=period, deadline=str(first + 4))
 
 
+def _span(m: re.Match[str], published: date | None) -> TimeRef:
+    """过去五年, 五年来, 近三年: the years up to the last full one (a 2021 report's 五年来 is 2016/2020)."""
+    years = _int(m.group("sn") or m.group("sn2")) or 1
+    if published is None:
+        return TimeRef(m.start(), m.end(), vague=True)
+    last = published.year - 1
+    return TimeRef(m.start(), m.end(), period=f"{last - years + 1}/{last}")
+
+
 def _dated(m: re.Match[str], published: date | None) -> TimeRef:
     """Expressions with a year or a relative year (2023年…, 今年…, 去年11月)."""
     start, end = m.start(), m.end()
@@ -264,6 +275,10 @@ def _classify(m: re.Match[str], sentence: str, published: date | None) -> TimeRe
         return _five_year_plan(m, sentence)
     if m.group("vague"):
         return TimeRef(start, end, vague=True)
+    if m.group("span"):
+        if start > 0 and sentence[start - 1] not in _CLAUSE_START:
+            return None  # 增幅创两年来新高: a record, not the period of what follows
+        return _span(m, published)
     if m.group("y1"):
         return TimeRef(start, end, period=f"{m.group('y1')}/{m.group('y2')}")
     if m.group("n"):
@@ -272,9 +287,17 @@ def _classify(m: re.Match[str], sentence: str, published: date | None) -> TimeRe
     if _is_comparison(sentence, start + len(prefix), end):
         return TimeRef(start, end, comparison=True)
     ref = _dated(m, published) if (m.group("y") or m.group("rel")) else _undated(m, published)
+    if _is_since_long_ago(sentence, end, ref, published):
+        return TimeRef(start, end, vague=True)  # 2016年一季度以来 in 2018: a span up to now, not that quarter
     if prefix in ("到", "至", "力争到", "力争在", "争取到") and ref.period and m.group("y"):
         return TimeRef(start, end, period=ref.period, deadline=ref.period[:4])
     return ref
+
+
+def _is_since_long_ago(sentence: str, end: int, ref: TimeRef, published: date | None) -> bool:
+    if not sentence.startswith("以来", end) or ref.period is None or published is None:
+        return False
+    return int(ref.period[:4]) < published.year - 1
 
 
 def resolve_period(expression: str, published: date | None) -> str | None:

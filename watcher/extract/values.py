@@ -115,7 +115,7 @@ def read_sentence(sentence: str, ctx: Context, lex: Lexicon, cues: Cues) -> list
     carried = ctx.period
     last = time_before([t for t in times if not t.in_plan], len(sentence))
     if last is not None and not last.deadline:
-        ctx.period = last.period
+        ctx.period = ctx.section.period if last.vague else last.period  # 近年来…: back to the frame after
     quantities = [q for q in quantities if not any(t.start <= q.num_start < t.end for t in times)]
     if not quantities:
         return []
