@@ -284,6 +284,8 @@ def _classify(m: re.Match[str], sentence: str, published: date | None) -> TimeRe
     if m.group("n"):
         years = _int(m.group("n")) or 1
         return TimeRef(start, end, deadline=str(published.year + years) if published else None)
+    if m.group("day") == "当月" and sentence[start - 1 : start] == "月":
+        return None  # 5月当月: the month just named
     if _is_comparison(sentence, start + len(prefix), end):
         return TimeRef(start, end, comparison=True)
     ref = _dated(m, published) if (m.group("y") or m.group("rel")) else _undated(m, published)

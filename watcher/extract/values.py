@@ -91,6 +91,13 @@ class Reading:
         self.value = value
 
 
+# （三）高端装备制造工程97项，年度计划投资118亿元: the header names whose figures the item gives.
+_ITEM = re.compile(
+    r"\s*(?:[(（][一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、.．]|\d{1,2}[、.．])\s*"
+    r"(?P<name>[\u4e00-\u9fff]{2,14}?)(?:类项目|项目|工程|专项)(?=\d)"
+)
+
+
 @dataclass(init=False)  # __init__ by hand: native once compiled, 20× faster
 class _Sentence:
     """One sentence being read, with what was found in it."""
@@ -99,12 +106,17 @@ class _Sentence:
     times: list[TimeRef]
     mentions: list[Mention]
     carried: str | None
+    item: str  # the subject a list item's header names (（三）高端装备制造工程97项 → 高端装备制造), or ""
+    item_end: int
 
     def __init__(self, text: str, times: list[TimeRef], mentions: list[Mention], carried: str | None) -> None:
         self.text = text
         self.times = times
         self.mentions = mentions
         self.carried = carried
+        m = _ITEM.match(text)
+        self.item = m.group("name") if m else ""
+        self.item_end = m.end() if m else 0
 
 
 def read_sentence(sentence: str, ctx: Context, lex: Lexicon, cues: Cues) -> list[Reading]:
@@ -278,7 +290,7 @@ def _read_one(
         sign = -1 if prefix.endswith(("减少", "下降", "降低", "少")) else 1
     subject = _subject_after(sentence, q, lex, ctx) if not q.is_counter or not noun else None
     if subject is None:
-        subject = mention.name if mention else ctx.region
+        subject = mention.name if mention and mention.start >= s.item_end else s.item or ctx.region
     kind = kind_at(sentence, q, s.times, cues, lex, ctx.published, s.carried)
     if kind == "actual" and ctx.section.kind == "target":
         kind = "target"
