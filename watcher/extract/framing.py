@@ -172,3 +172,16 @@ def period_of(
     if deadline is None and kind == "target" and published is not None and period is None:
         deadline = str(published.year)
     return period, deadline
+
+
+def average_span(times: list[TimeRef], q: Quantity) -> str | None:
+    """The years an average growth rate (年均增长) covers: a span named before it (十三五时期, 过去五年),
+    else the years after the first of two named (从2015年的A增加到2020年的B → 2016/2020)."""
+    before = [t for t in times if t.end <= q.start and t.period and not t.comparison]
+    spans = [t.period for t in before if t.period and "/" in t.period]
+    if spans:
+        return spans[-1]
+    years = [int(t.period[:4]) for t in before if t.period and len(t.period) == 4]
+    if len(years) >= 2 and years[0] < years[-1]:
+        return f"{years[0] + 1}/{years[-1]}"
+    return None

@@ -35,6 +35,8 @@ def noun_after(sentence: str, q: Quantity, lex: Lexicon) -> str:
         return ""
     end = phrase_after(sentence, q.end, lex)
     noun = sentence[q.end : end]
+    if noun in lex.threshold_nouns:
+        return ""  # 突破千亿元大关: a threshold passed, not what is counted
     m = lex.indicator_re.search(noun, 1)
     if m:  # 20个战略性产业集群规上工业增加值…: the cluster is counted, the indicator follows
         noun = noun[: m.start()]
@@ -124,6 +126,7 @@ def indicator_before(
 _COUNTED = ("项目", "工程", "企业")
 _BEFORE_STAGE = "新已"
 _DONE = ("累计完成", "完成", "实现")
+_DONE_WHAT = ("投资", "产值", "营业收入", "增加值")
 
 
 @lru_cache(maxsize=8)
@@ -149,11 +152,13 @@ def widen(sentence: str, name: str, floor: int, end: int, lex: Lexicon) -> str:
             start -= 1
         return sentence[start : at + len(name)]
     done = next((d for d in _DONE if sentence.endswith(d, floor, at)), "")
-    if done:
-        head = sentence[phrase_before(sentence, at - len(done), lex) : at - len(done)]
+    if done and name in _DONE_WHAT:
+        head = sentence[max(floor, phrase_before(sentence, at - len(done), lex)) : at - len(done)]
         for i in range(len(head)):
             if head[i:] + name in lex.indicator_names:
-                return head[i:] + name
+                return head[i:] + name  # 茂名市固定资产完成投资 → 固定资产投资
+        if len(head) >= 2:
+            return head + name  # 第三产业完成投资 → 第三产业投资: each sector its own series
     return name
 
 

@@ -93,6 +93,7 @@ class WordLists(BaseModel):
     keep: list[str] = []
     vague: list[str] = []
     time: list[str] = []
+    threshold: list[str] = []
 
 
 class GenreCues(BaseModel):
@@ -203,6 +204,7 @@ def load_lexicon(directory: Path) -> Lexicon:
         after_stop=frozenset(cues.words.after_stop),
         keep_re=re.compile(alternation(cues.words.keep) or "(?!)"),
         vague=frozenset(cues.words.vague),
+        threshold_nouns=frozenset(cues.words.threshold),
         time_words=longest_first(cues.words.time),
         genre_cues=(
             ("work_report", longest_first(docs.genre.work_report)),

@@ -40,6 +40,7 @@ _TIME = re.compile(
     r")"
 )
 _CLAUSE_START = '，,；;：:。 “"在'
+_CHANGE_VERBS = ("增加", "增长", "提高", "提升", "上升", "扩大", "跃升", "下降", "减少", "降低", "发展")
 _COMPARE_BEFORE = ("与", "比", "较", "同", "和", "跟", "同比")
 _COMPARE_AFTER = ("相比", "同期", "比较", "水平", "相较")
 _PLAN_NAME_AFTER = re.compile(r"[”\"]?(?:规划|发展规划|时期规划|规划纲要|计划)")
@@ -291,6 +292,8 @@ def _classify(m: re.Match[str], sentence: str, published: date | None) -> TimeRe
     ref = _dated(m, published) if (m.group("y") or m.group("rel")) else _undated(m, published)
     if _is_since_long_ago(sentence, end, ref, published):
         return TimeRef(start, end, vague=True)  # 2016年一季度以来 in 2018: a span up to now, not that quarter
+    if prefix in ("到", "至") and sentence[max(0, start - 2) : start].endswith(_CHANGE_VERBS):
+        return ref  # 从2015年的A增加到2020年的B: where a change ended, not a deadline
     if prefix in ("到", "至", "力争到", "力争在", "争取到") and ref.period and m.group("y"):
         return TimeRef(start, end, period=ref.period, deadline=ref.period[:4])
     return ref

@@ -16,6 +16,7 @@ from watcher.extract.document import Frame, in_frame
 from watcher.extract.framing import (
     PERCENT_UNITS,
     Cues,
+    average_span,
     kind_at,
     left_edge,
     mark_plan,
@@ -275,10 +276,8 @@ def _read_one(
         counted or noun or indicator_before(sentence, left, q, lex, cues.yoy, cues.progress, mention, s.times)
     )
     measure, sign = measure_of(prefix, q, cues, lex, indicator)
-    if not indicator and before:
-        indicator = before[-1].indicator
-    if q.is_rank and not indicator:
-        indicator = rank_basis(sentence)
+    if not indicator:
+        indicator = _implied_indicator(sentence, left, q, before, lex)
     if q.is_rank and (
         indicator in lex.vague
         or indicator.startswith(("多项", "各项", "重点指标"))
@@ -295,8 +294,21 @@ def _read_one(
     if kind == "actual" and ctx.section.kind == "target":
         kind = "target"
     period, deadline = period_of(q, s.times, kind, s.carried, ctx.published)
+    if measure == "yoy" and "年均" in prefix:
+        period = average_span(s.times, q) or period
     raw_start = left if not noun else q.start
     return Reading(q, indicator, subject, measure, kind, period, deadline, raw_start, sign * q.value)
+
+
+def _implied_indicator(sentence: str, left: int, q: Quantity, before: list[Reading], lex: Lexicon) -> str:
+    """The indicator of a figure that names none: the previous figure's; else the known indicator the
+    sentence opened with (固定资产投资延续高位增长态势，首次突破千亿元); a rank's basis (按总量计…)."""
+    if before:
+        return before[-1].indicator
+    if q.is_rank:
+        return rank_basis(sentence)
+    m = lex.indicator_re.search(sentence, 0, left)
+    return m.group() if m else ""
 
 
 def to_facts(original: str, readings: list[Reading]) -> list[ValueFact]:
