@@ -64,6 +64,8 @@ def read_frame(title: str, text: str, published: date | None, lex: Lexicon) -> F
         period = str(published.year - 1)  # delivered early in the year: a review of the year before
     if period is None:
         period = first_period(title, published) or first_period(head, published)
+    if period is None and genre == "news":
+        period = event_day(title + "\n" + head, published)  # 4月4日，…大会闭幕: the figures are that day's
     return Frame(genre, period)
 
 
@@ -76,6 +78,14 @@ def first_period(text: str, published: date | None) -> str | None:
     for t in find_times(text, published):
         if _is_frame_time(t):
             return t.period
+    return None
+
+
+def event_day(text: str, published: date | None) -> str | None:
+    """The day a news report's event happened, when it names one (3月28日上午, …集中开工)."""
+    for t in find_times(text, published):
+        if t.date and len(t.date) == 10 and not t.comparison:
+            return t.date
     return None
 
 
