@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from watcher.extract.lexicon import Lexicon, alternation
-from watcher.extract.periods import TimeRef
+from watcher.extract.periods import TimeRef, end_year
 from watcher.extract.quantities import Quantity
 
 _CLAUSE_END = "，,；;：:。!?！？"
@@ -162,13 +162,13 @@ def period_of(
     t = time_before(times, q.start)
     if kind == "forecast":  # 预计全年… in January: the year just ended, as 全年 of results means
         period = t.period if t else carried
-        return period, (t.deadline if t and t.deadline else period[-4:] if period else None)
+        return period, (t.deadline if t and t.deadline else end_year(period) if period else None)
     period = (t.plan_period or t.period) if t else None
     if t is None and carried and len(carried) == 4 and published and int(carried) >= published.year:
         period = carried  # a plan year carried from a heading (二、2025年工作安排)
     deadline = t.deadline if t and t.deadline else None
     if deadline is None and period and kind == "target":
-        deadline = period[-4:]
+        deadline = end_year(period)
     if deadline is None and kind == "target" and published is not None and period is None:
         deadline = str(published.year)
     return period, deadline

@@ -305,6 +305,11 @@ def _is_since_long_ago(sentence: str, end: int, ref: TimeRef, published: date | 
     return int(ref.period[:4]) < published.year - 1
 
 
+def end_year(period: str) -> str:
+    """The year a period ends in: 2021/2025 → 2025, 2023-01/2023-06 → 2023, 2024 → 2024."""
+    return period.rsplit("/", 1)[-1][:4]
+
+
 def resolve_period(expression: str, published: date | None) -> str | None:
     """The period of the first time expression in `expression` (a convenience for callers and tests)."""
     for ref in find_times(expression, published):

@@ -33,7 +33,7 @@ from watcher.extract.indicators import (
     share_after,
 )
 from watcher.extract.lexicon import Lexicon
-from watcher.extract.periods import TimeRef, find_times
+from watcher.extract.periods import TimeRef, end_year, find_times
 from watcher.extract.phrases import BOUNDARY, is_phrase_char, phrase_after, stop_word_ending_at, tidy
 from watcher.extract.quantities import Quantity, find_quantities
 from watcher.extract.subjects import Mention, SubjectMemory, find_subjects, subject_before
@@ -218,6 +218,8 @@ def _is_object_modifier(sentence: str, mention: Mention, q: Quantity, lex: Lexic
         return False  # 20个战略性产业集群规上工业增加值: counted clusters are the subject
     size = stop_word_ending_at(sentence, mention.start, lex)
     word = sentence[mention.start - size : mention.start]
+    if word in lex.target_cues or word in lex.forecast_cues or word in lex.weak_target_cues:
+        return False  # 力争全区高新技术企业突破80家: the cue frames the clause, the place leads it
     return size > 0 and word not in lex.time_words and word not in ("该", "这", "此", "其")
 
 
@@ -227,12 +229,24 @@ def _same_family(a: str, b: str, lex: Lexicon) -> bool:
     return fa is not None and fa == fb
 
 
+def _before_list(s: _Sentence, last: Mention) -> Mention | None:
+    """The mention before a list of examples (A、B、C等) that ends with `last`."""
+    first = last
+    while True:
+        prev = subject_before(s.mentions, first.start)
+        if prev is None or s.text[prev.end : first.start] not in _JOINERS:
+            return prev
+        first = prev
+
+
 def _pick_subject(s: _Sentence, q: Quantity, lex: Lexicon, noun: str) -> tuple[Mention | None, str]:
     """The subject mention before a figure, and an indicator if the mention turns out to be one."""
     mention = subject_before(s.mentions, q.start)
     if mention is None:
         return None, ""
     between = s.text[mention.end : q.start]
+    if between.startswith("等"):
+        return _before_list(s, mention), ""  # A、B等10个项目: examples of what is counted
     if q.unit == "%" and mention.name and mention.end <= q.start and not between.strip("约近超逾达"):
         return subject_before(s.mentions, mention.start), ""  # 全市近20%的工业产值: the whole, not whose
     if noun and q.is_counter and _same_family(mention.name, noun, lex):
@@ -290,14 +304,38 @@ def _read_one(
     subject = _subject_after(sentence, q, lex, ctx) if not q.is_counter or not noun else None
     if subject is None:
         subject = mention.name if mention and mention.start >= s.item_end else s.item or ctx.region
-    kind = kind_at(sentence, q, s.times, cues, lex, ctx.published, s.carried)
+    kind, period, deadline = _framing(s, q, ctx, lex, cues, is_average=measure == "yoy" and "年均" in prefix)
+    raw_start = left if not noun else q.start
+    return Reading(q, indicator, subject, measure, kind, period, deadline, raw_start, sign * q.value)
+
+
+def _framing(
+    s: _Sentence, q: Quantity, ctx: Context, lex: Lexicon, cues: Cues, *, is_average: bool
+) -> tuple[str, str | None, str | None]:
+    """Kind, period and deadline of a figure: its own cues and times, else the section's frame."""
+    kind = kind_at(s.text, q, s.times, cues, lex, ctx.published, s.carried)
     if kind == "actual" and ctx.section.kind == "target":
         kind = "target"
     period, deadline = period_of(q, s.times, kind, s.carried, ctx.published)
-    if measure == "yoy" and "年均" in prefix:
+    if is_average:
         period = average_span(s.times, q) or period
-    raw_start = left if not noun else q.start
-    return Reading(q, indicator, subject, measure, kind, period, deadline, raw_start, sign * q.value)
+        if kind == "target" and _is_past_span(period, ctx.published):
+            kind, deadline = "actual", None  # a review's 年均增长 beside a target sentence is what was done
+    if kind == "actual" and _is_future(period, ctx.published):
+        kind, deadline = "target", end_year(period or "")  # “十四五”时期…年均增长6%: not done yet
+    return kind, period, deadline
+
+
+def _is_future(period: str | None, published: date | None) -> bool:
+    if period is None or published is None:
+        return False
+    return int(period[:4]) > published.year or int(end_year(period)) > published.year
+
+
+def _is_past_span(period: str | None, published: date | None) -> bool:
+    if period is None or published is None:
+        return False
+    return "/" in period and int(end_year(period)) < published.year
 
 
 def _implied_indicator(sentence: str, left: int, q: Quantity, before: list[Reading], lex: Lexicon) -> str:
