@@ -63,7 +63,8 @@ def read_frame(title: str, text: str, published: date | None, lex: Lexicon) -> F
     if genre == "work_report" and published is not None and published.month <= 3:
         period = str(published.year - 1)  # delivered early in the year: a review of the year before
     if period is None:
-        period = first_period(title, published) or first_period(head, published)
+        latest = None if genre in ("plan", "work_report") or published is None else published.year
+        period = first_period(title, published, latest) or first_period(head, published, latest)
     if period is None and genre == "news":
         period = event_day(title + "\n" + head, published)  # 4月4日，…大会闭幕: the figures are that day's
     return Frame(genre, period)
@@ -74,9 +75,11 @@ def _is_frame_time(t: TimeRef) -> bool:
     return t.period is not None and not t.comparison and not t.vague and t.deadline != t.period
 
 
-def first_period(text: str, published: date | None) -> str | None:
+def first_period(text: str, published: date | None, latest: int | None = None) -> str | None:
+    """The first period `text` names, not one starting after the year `latest` (news: 2022年建成投产后…
+    in a 2020 report is a plan, not what the report is about)."""
     for t in find_times(text, published):
-        if _is_frame_time(t):
+        if _is_frame_time(t) and (latest is None or int((t.period or "0")[:4]) <= latest):
             return t.period
     return None
 

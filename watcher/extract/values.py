@@ -132,11 +132,21 @@ def read_sentence(sentence: str, ctx: Context, lex: Lexicon, cues: Cues) -> list
     quantities = [q for q in quantities if not any(t.start <= q.num_start < t.end for t in times)]
     if not quantities:
         return []
-    s = _Sentence(sentence, times, find_subjects(sentence, ctx.region, lex, ctx.memory), carried)
+    found = find_subjects(sentence, ctx.region, lex, ctx.memory)
+    mentions = [m for m in found if not _is_example(sentence, m)]
+    s = _Sentence(sentence, times, mentions, carried)
     readings: list[Reading] = []
     for run in _runs(quantities, sentence):
         readings.extend(_read_run(s, run, readings, ctx, lex, cues))
     return readings
+
+
+_EXAMPLES_END = re.compile(r"[^，,；;：:。]*?等(?:\d|[一二两三四五六七八九十]|一批|重点|项目|工程)")
+
+
+def _is_example(sentence: str, mention: Mention) -> bool:
+    """江海区新材料产业园项目、鹤山市…等8个项目: an example of what is counted, not whose figures follow."""
+    return _EXAMPLES_END.match(sentence, mention.end) is not None
 
 
 def _runs(quantities: list[Quantity], sentence: str) -> list[list[Quantity]]:
@@ -229,24 +239,12 @@ def _same_family(a: str, b: str, lex: Lexicon) -> bool:
     return fa is not None and fa == fb
 
 
-def _before_list(s: _Sentence, last: Mention) -> Mention | None:
-    """The mention before a list of examples (A、B、C等) that ends with `last`."""
-    first = last
-    while True:
-        prev = subject_before(s.mentions, first.start)
-        if prev is None or s.text[prev.end : first.start] not in _JOINERS:
-            return prev
-        first = prev
-
-
 def _pick_subject(s: _Sentence, q: Quantity, lex: Lexicon, noun: str) -> tuple[Mention | None, str]:
     """The subject mention before a figure, and an indicator if the mention turns out to be one."""
     mention = subject_before(s.mentions, q.start)
     if mention is None:
         return None, ""
     between = s.text[mention.end : q.start]
-    if between.startswith("等"):
-        return _before_list(s, mention), ""  # A、B等10个项目: examples of what is counted
     if q.unit == "%" and mention.name and mention.end <= q.start and not between.strip("约近超逾达"):
         return subject_before(s.mentions, mention.start), ""  # 全市近20%的工业产值: the whole, not whose
     if noun and q.is_counter and _same_family(mention.name, noun, lex):
