@@ -106,8 +106,10 @@ def _reject(m: re.Match[str], g: dict[str, str | None], sentence: str, lex: Lexi
             return True
         if unit in lex.arabic_only or before in '“‘"' or sentence[max(0, start - 2) : start].endswith("“"):
             return True
-    if g["bare"] and not g["qb"]:
-        return True  # 千亿级, 百亿元: a class, not a figure, unless 超/近 … says how much
+    if g["bare"] and (not g["qb"] or unit in lex.counters):
+        return True  # 千亿级, 百亿元, 超百亿项目: a class, not a figure, unless 超/近 … says how much
+    if unit == "个" and after == "月":
+        return True  # 连续42个月: a streak, not a count
     return after == "级"  # 百亿元级, 千亿级
 
 

@@ -278,6 +278,8 @@ def _read_one(
         return None  # 1个行动方案+3个专项方案: a formula, not figures
     if noun in lex.vague:
         return None  # 两项指标分别增长…: a reference to figures, not one
+    if _is_rate_or_reference(sentence, q):
+        return None
     if (
         noun
         and q.qualifier != "="
@@ -334,6 +336,18 @@ def _is_past_span(period: str | None, published: date | None) -> bool:
     if period is None or published is None:
         return False
     return "/" in period and int(end_year(period)) < published.year
+
+
+_PER = re.compile(r"每(?:平方米|平方公里|亩|人|户|吨|千瓦时|公顷)$")
+_BACK_REFERENCE = ("该", "这", "上述", "以上", "此")
+
+
+def _is_rate_or_reference(sentence: str, q: Quantity) -> bool:
+    """每平方米10000元 is an intensity, not a level; 该4个项目 counts projects already counted."""
+    before = sentence[max(0, q.num_start - 6) : q.num_start]
+    if _PER.search(before):
+        return True
+    return q.is_counter and before.endswith(_BACK_REFERENCE)
 
 
 def _implied_indicator(sentence: str, left: int, q: Quantity, before: list[Reading], lex: Lexicon) -> str:
