@@ -25,6 +25,7 @@ from watcher.extract.quantities import Quantity
 from watcher.extract.subjects import Mention
 
 PERCENT_UNITS = ("%", "个百分点", "‰")
+_CONTRIBUTION = re.compile(r"(?P<who>[\u4e00-\u9fff]{2,12}?|^|(?<=[，,；;]))对[^，,；;。]{0,12}?贡献率")
 _CLAUSE_END = "，,；;：:。!?！？"
 _RANK_BASIS = re.compile(r"按(.{2,10}?)(?:计|计算|排名)")
 
@@ -59,8 +60,8 @@ def _cut_cues(
     if share_at > 0:
         prefix = prefix[:share_at]
     m = cues_progress.search(prefix)
-    if m and m.start() > 0:
-        prefix = prefix[: m.start()]
+    if m and m.start() > 0:  # 完成年度计划的77% → cut; 投资完成率 is the indicator's own name
+        prefix = prefix[: m.end()] if m.group().endswith("率") else prefix[: m.start()]
     if not keep_growth:
         growth = [g for g in cues_yoy.finditer(prefix) if g.group() not in lex.not_yoy]
         if growth:
@@ -108,6 +109,9 @@ def indicator_before(
     for t in times:  # time words end the phrase (…到2026年要超过): the name is after them, or before
         if start <= t.start and t.end <= q.start and not t.comparison:
             cut = t.end
+    contribution = _CONTRIBUTION.search(sentence, start, q.start)
+    if contribution:  # 第一产业对经济增长的贡献率为 → 第一产业贡献率
+        return strip_words(contribution.group("who"), lex.region_words, trail=False) + "贡献率"
     keep_growth = q.is_rank
     name = _name_in(
         _cut_cues(sentence[cut : q.start], lex, cues_yoy, cues_progress, keep_growth=keep_growth), lex
@@ -143,7 +147,7 @@ def widen(sentence: str, name: str, floor: int, end: int, lex: Lexicon) -> str:
     at = sentence.rfind(name, floor, end) if name else -1
     if at <= floor:
         return name
-    if name in _COUNTED:
+    if name in _COUNTED or name[0] in "和及与、":  # 新开工和续建项目: the first kind of the pair too
         verb = next((v for v in _stage_verbs(lex) if sentence.endswith(v, floor, at)), "")
         if not verb:
             return name

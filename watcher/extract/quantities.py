@@ -113,6 +113,15 @@ def _reject(m: re.Match[str], g: dict[str, str | None], sentence: str, lex: Lexi
     return after == "级"  # 百亿元级, 千亿级
 
 
+def _loose_qualifier(m: re.Match[str], g: dict[str, str | None], sentence: str, lex: Lexicon) -> bool:
+    """签约81个, 节约3万吨: the qualifier word is the end of a compound, not 约 (about)."""
+    qb = g["qb"]
+    if not qb or m.start() == 0:
+        return False
+    compounds = lex.keep_re.finditer(sentence, m.start() - 1, m.start() + len(qb))
+    return any(k.start() < m.start() < k.end() for k in compounds)
+
+
 def _value(g: dict[str, str | None]) -> float | None:
     num, cn, mag = g["num"], g["cn"], g["mag"]
     value: float | None
@@ -194,9 +203,12 @@ def find_quantities(sentence: str, lex: Lexicon, pattern: re.Pattern[str]) -> li
         qa = g["qa"]
         end = m.end() if qa else m.end("unit") if g["unit"] else m.end("mag") if g["mag"] else m.end()
         num_start = m.start("num") if g["num"] else m.start("cn") if g["cn"] else m.start("bare")
+        start = m.start()
+        if _loose_qualifier(m, g, sentence, lex):
+            g["qb"], start = None, num_start
         found.append(
             Quantity(
-                start=m.start(),
+                start=start,
                 num_start=num_start,
                 end=end,
                 value=value * factor,

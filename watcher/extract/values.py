@@ -292,6 +292,8 @@ def _read_one(
     measure, sign = measure_of(prefix, q, cues, lex, indicator)
     if not indicator:
         indicator = _implied_indicator(sentence, left, q, before, lex)
+    elif indicator == "贡献率" and before:
+        indicator = before[-1].indicator + indicator  # …增长5.1%，对经济增长的贡献率为41.2%
     if q.is_rank and (
         indicator in lex.vague
         or indicator.startswith(("多项", "各项", "重点指标"))
