@@ -43,12 +43,13 @@ class Extractor:
         text = normalize(original)
         region = infer_region(article, region, self.lexicon)
         frame = read_frame(normalize(article.title), text, article.published, self.lexicon)
-        ctx = Context(published=article.published, region=region, memory=SubjectMemory(), section=frame)
+        published = article.published
+        ctx = Context(published=published, region=region, memory=SubjectMemory(), section=frame)
         facts: list[Fact] = []
         projects: list[str] = []
         for s in split_sentences(text):
             if is_heading(s.text, self.lexicon):
-                ctx.section = refine(ctx.section, s.text, article.published, self.lexicon)
+                ctx.section = refine(ctx.section, s.text, published, self.lexicon)
             if s.paragraph != ctx.paragraph:
                 ctx.paragraph, ctx.period = s.paragraph, ctx.section.period
             quoted = original[s.start : s.start + len(s.text)]

@@ -240,6 +240,8 @@ def _undated(m: re.Match[str], published: date | None) -> TimeRef:
     half, q = m.group("half2"), m.group("q2")
     first, last = ((1, 6) if half == "上半年" else (7, 12)) if half else _quarter_months(q or "一季度")
     year = published.year - 1 if last > published.month else published.year
+    if q and last - first == 2 and first < published.month <= last:
+        year = published.year  # 一季度…集中开工 in February: the quarter under way
     return TimeRef(start, end, period=_months(year, first, last))
 
 
