@@ -25,6 +25,7 @@ from watcher.extract.quantities import Quantity
 from watcher.extract.subjects import Mention
 
 PERCENT_UNITS = ("%", "个百分点", "‰")
+_ORDINAL_LIST = re.compile(r"第(?P<ns>[一二三四五六](?:[、和及与][一二三四五六])+)(?P<noun>产业)")
 _CONTRIBUTION = re.compile(r"(?P<who>[\u4e00-\u9fff]{2,12}?|^|(?<=[，,；;]))对[^，,；;。]{0,12}?贡献率")
 _CLAUSE_END = "，,；;：:。!?！？"
 _RANK_BASIS = re.compile(r"按(.{2,10}?)(?:计|计算|排名)")
@@ -109,6 +110,9 @@ def indicator_before(
     for t in times:  # time words end the phrase (…到2026年要超过): the name is after them, or before
         if start <= t.start and t.end <= q.start and not t.comparison:
             cut = t.end
+    across = _known_across(sentence, start, q.start, lex)
+    if across:
+        return across
     contribution = _CONTRIBUTION.search(sentence, start, q.start)
     if contribution:  # 第一产业对经济增长的贡献率为 → 第一产业贡献率
         return strip_words(contribution.group("who"), lex.region_words, trail=False) + "贡献率"
@@ -166,6 +170,16 @@ def widen(sentence: str, name: str, floor: int, end: int, lex: Lexicon) -> str:
     return name
 
 
+def _known_across(sentence: str, start: int, end: int, lex: Lexicon) -> str:
+    """交通运输、仓储和邮政业增长6.7%: a known indicator whose name holds the 、 the clause began after."""
+    if start == 0 or sentence[start - 1] != "、":
+        return ""
+    for m in lex.indicator_re.finditer(sentence, max(0, start - 12), end):
+        if m.start() < start < m.end():
+            return m.group()
+    return ""
+
+
 def rank_basis(sentence: str) -> str:
     """按经济总量计，江门跃居全省第7 → 经济总量."""
     m = _RANK_BASIS.search(sentence)
@@ -195,6 +209,10 @@ def list_names(
     share_at = text.find("占")
     if share_at > 0:
         text = text[:share_at]
+    ordinals = _ORDINAL_LIST.search(text)
+    if ordinals:  # 第一、二、三产业 → 第一产业, 第二产业, 第三产业
+        parts = [f"第{n}{ordinals.group('noun')}" for n in re.split(r"[、和及与]", ordinals.group("ns"))]
+        return (parts, "indicator") if len(parts) == len(run) else None
     parts = [n for n in re.split(r"[、和及与]", text) if n]
     if len(parts) != len(run):
         return None
