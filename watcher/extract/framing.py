@@ -22,7 +22,8 @@ _NEGATIVE = ("下降", "减少", "回落", "降低", "下滑", "下跌")
 _RATE_YOY = ("增长率", "增速", "增幅", "涨幅", "降幅")
 # What may stand between a growth word and its number (增长目标为7%, 增幅达到15.7%, 增长仅为2.8%).
 _AFTER_GROWTH = re.compile(
-    r"(?:均|同比|分别|为|达到|达|了|已|仅|只|约|近|目标|预期|将|要|可|控制在|保持在|在|，|,|\s)*"
+    r"(?:均|同比|分别|为|达到|达|了|已|仅|只|约|近|目标|预期|将|要|可|控制在|保持在|在|，|,|\s"
+    r"|下调至|上调至|调整为|调整至|调低至|调高至|定为|设定为|确定为)*"
 )
 PERCENT_UNITS = ("%", "个百分点", "‰")
 
@@ -73,6 +74,9 @@ def measure_of(prefix: str, q: Quantity, cues: Cues, lex: Lexicon, indicator: st
             return "yoy", -1 if any(w in grow.group() for w in _NEGATIVE) else 1
     if indicator.endswith(_RATE_YOY):
         return "yoy", 1
+    bare = prefix.rstrip()
+    if bare.endswith("增") and not bare.endswith(("新增", "净增")):
+        return "yoy", 1  # 规上工业增加值增 4.5%: a headline's 增 for 增长
     return "share", 1
 
 

@@ -35,6 +35,8 @@ def noun_after(sentence: str, q: Quantity, lex: Lexicon) -> str:
     """The counted or measured noun right after a figure (65个老旧小区 → 老旧小区)."""
     if q.is_rank or q.unit in PERCENT_UNITS or q.end >= len(sentence):
         return ""
+    if sentence[q.end] in "(（":
+        return ""  # 8.6万亿元(人民币，下同): a note on the unit, not what is counted
     end = phrase_after(sentence, q.end, lex)
     noun = sentence[q.end : end]
     if noun in lex.threshold_nouns:

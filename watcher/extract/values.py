@@ -290,8 +290,9 @@ def _read_one(
         counted or noun or indicator_before(sentence, left, q, lex, cues.yoy, cues.progress, mention, s.times)
     )
     measure, sign = measure_of(prefix, q, cues, lex, indicator)
+    indicator = _clean_indicator(indicator, measure)
     if not indicator:
-        indicator = _implied_indicator(sentence, left, q, before, lex)
+        indicator = _implied_indicator(sentence, left, q, before, lex) or _share_of(prefix)
     elif indicator == "贡献率" and before:
         indicator = before[-1].indicator + indicator  # …增长5.1%，对经济增长的贡献率为41.2%
     if q.is_rank and (
@@ -350,6 +351,18 @@ def _is_rate_or_reference(sentence: str, q: Quantity) -> bool:
     if _PER.search(before):
         return True
     return q.is_counter and before.endswith(_BACK_REFERENCE)
+
+
+def _clean_indicator(indicator: str, measure: str) -> str:
+    if measure == "yoy" and indicator.endswith("增") and not indicator.endswith("新增"):
+        indicator = indicator[:-1]  # 规上工业增加值增 4.5%
+    return "" if len(indicator) == 1 else indicator  # 比2018年计划增长11%: a stray 年 is no name
+
+
+def _share_of(prefix: str) -> str:
+    """占同期全国经济总量10.6%, with no figure before to be a share of: the share's own phrase."""
+    at = prefix.find("占")
+    return prefix[at:].rstrip("的达为约近超逾") if at >= 0 and len(prefix) - at > 2 else ""
 
 
 def _implied_indicator(sentence: str, left: int, q: Quantity, before: list[Reading], lex: Lexicon) -> str:
