@@ -87,8 +87,20 @@ def canonical_indicator(name: str, lex: Lexicon) -> str:
 def _key(fact: Fact, lex: Lexicon) -> tuple[object, ...]:
     if isinstance(fact, Milestone):
         return ("m", fact.project, fact.stage)
+    if _is_distinctive(fact):  # 4828亿元 stated twice is one fact, however its indicator was worded
+        return ("v", fact.measure, fact.kind, round(fact.value, 6), fact.unit)
     indicator = canonical_indicator(fact.indicator, lex)  # already normalised: read from normalised text
-    return ("v", indicator, fact.subject, fact.measure, fact.kind, round(fact.value, 6), fact.unit)
+    subject = fact.subject.removesuffix("省").removesuffix("市")  # 广东省 = 广东
+    return ("v", indicator, subject, fact.measure, fact.kind, round(fact.value, 6), fact.unit)
+
+
+def _is_distinctive(fact: ValueFact) -> bool:
+    """An amount with four significant digits or more (1,850个, 4828亿元): two of them in one article are
+    the same figure. Percentages and round numbers repeat by chance."""
+    if fact.unit in ("%", "‰", "位"):
+        return False
+    mantissa = f"{abs(fact.value):.6e}".split("e")[0].replace(".", "").rstrip("0")
+    return len(mantissa) >= 4
 
 
 def dedupe(facts: list[Fact], lex: Lexicon) -> list[Fact]:

@@ -280,12 +280,8 @@ def _read_one(
         return None  # 两项指标分别增长…: a reference to figures, not one
     if _is_rate_or_reference(sentence, q):
         return None
-    if (
-        noun
-        and q.qualifier != "="
-        and sentence[q.end + len(noun) : q.end + len(noun) + 3].lstrip("超逾近约")[:1].isdigit()
-    ):
-        return None  # 超10亿元项目10个: the money describes the projects counted next
+    if _is_band(sentence, q, noun):
+        return None  # 超10亿元项目10个, 100亿元及以上项目3个: the money describes the projects counted next
     indicator = (
         counted or noun or indicator_before(sentence, left, q, lex, cues.yoy, cues.progress, mention, s.times)
     )
@@ -351,6 +347,16 @@ def _is_rate_or_reference(sentence: str, q: Quantity) -> bool:
     if _PER.search(before):
         return True
     return q.is_counter and before.endswith(_BACK_REFERENCE)
+
+
+_BAND_END = re.compile(r"至\d+(?:\.\d+)?[万亿]*元[\u4e00-\u9fff]{1,6}\d")
+
+
+def _is_band(sentence: str, q: Quantity, noun: str) -> bool:
+    """A class of projects by size: 超10亿元项目10个, 100亿元及以上项目3个, 50亿元至100亿元项目3个."""
+    if noun and (q.qualifier != "=" or sentence[q.start - 1 : q.start] == "至"):
+        return sentence[q.end + len(noun) : q.end + len(noun) + 3].lstrip("超逾近约")[:1].isdigit()
+    return _BAND_END.match(sentence, q.end) is not None
 
 
 def _clean_indicator(indicator: str, measure: str) -> str:
