@@ -226,10 +226,10 @@ def _undated(m: re.Match[str], published: date | None) -> TimeRef:
         if day:
             return TimeRef(start, end, date=f"{year}-{month:02d}-{day:02d}")
         return TimeRef(start, end, period=f"{year}-{month:02d}", date=f"{year}-{month:02d}")
-    if m.group("full2"):  # 全年 in a January report of results is the year just ended; in a plan, this year
-        this = str(published.year)
+    if m.group("full2"):  # 全年 of results is a year that has ended (in a bulletin of March, the last); in a
+        this = str(published.year)  # plan, this year
         return TimeRef(
-            start, end, period=str(published.year - 1) if published.month <= 2 else this, plan_period=this
+            start, end, period=str(published.year - 1) if published.month <= 6 else this, plan_period=this
         )
     if m.group("day"):
         return _day_word(start, end, m.group("day"), published)
