@@ -126,6 +126,8 @@ def in_frame(times: list[TimeRef], sentence: str, frame: Frame) -> list[TimeRef]
     year = period[:4]
     partial = len(period) > 4 and period.startswith(year + "-") and period[-7:-3] == year
     whole_year = len(period) == 4 and frame.genre == "bulletin"
+    if not (partial or whole_year):
+        return times
     for t in times:
         word = sentence[t.start : t.end]
         if (partial and word in _THIS_YEAR and t.period == year) or (whole_year and word == "全年"):

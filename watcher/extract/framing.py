@@ -26,6 +26,7 @@ _AFTER_GROWTH = re.compile(
     r"|下调至|上调至|调整为|调整至|调低至|调高至|定为|设定为|确定为)*"
 )
 PERCENT_UNITS = ("%", "个百分点", "‰")
+_FIRST_CLAUSE_END = re.compile(f"[{_CLAUSE_END}]")
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,8 @@ def _has_figure(sentence: str, start: int, end: int) -> bool:
 
 def _opens_with_cue(sentence: str, cues: Cues, lex: Lexicon) -> bool:
     """Does the sentence's first clause hold a target or forecast cue?"""
-    end = next((i for i, c in enumerate(sentence) if c in _CLAUSE_END), len(sentence))
+    first = _FIRST_CLAUSE_END.search(sentence)
+    end = first.start() if first else len(sentence)
     return any(
         m.group() not in lex.not_cues and m.group() not in lex.weak_target_cues
         for m in cues.kind.finditer(sentence, 0, end)

@@ -115,7 +115,7 @@ def indicator_before(
     across = _known_across(sentence, start, q.start, lex)
     if across:
         return across
-    contribution = _CONTRIBUTION.search(sentence, start, q.start)
+    contribution = _CONTRIBUTION.search(sentence, start, q.start) if "贡献率" in sentence else None
     if contribution:  # 第一产业对经济增长的贡献率为 → 第一产业贡献率
         return strip_words(contribution.group("who"), lex.region_words, trail=False) + "贡献率"
     keep_growth = q.is_rank
@@ -176,7 +176,7 @@ def _known_across(sentence: str, start: int, end: int, lex: Lexicon) -> str:
     """交通运输、仓储和邮政业增长6.7%: a known indicator whose name holds the 、 the clause began after."""
     if start == 0 or sentence[start - 1] != "、":
         return ""
-    for m in lex.indicator_re.finditer(sentence, max(0, start - 12), end):
+    for m in lex.indicator_re.finditer(sentence, max(0, start - 12), min(end, start + 16)):
         if m.start() < start < m.end():
             return m.group()
     return ""

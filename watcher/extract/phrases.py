@@ -135,7 +135,9 @@ _ENUMERATION = re.compile(r"^[(（][一二三四五六七八九十\d]{1,3}[)）]
 
 def tidy(name: str) -> str:
     """Drop unpaired quotes and brackets left at the edges of a phrase (“小巨人”企业 stays whole)."""
-    name = _ENUMERATION.sub("", name.strip(" ，,、")).lstrip("和及与")  # （三）高端装备工程 → 高端装备工程
+    name = name.strip(" ，,、").lstrip("和及与")
+    if name[:1] in "(（":
+        name = _ENUMERATION.sub("", name)  # （三）高端装备工程 → 高端装备工程
     for left, right in (("“", "”"), ("(", ")"), ("（", "）"), ("「", "」")):
         if name.count(left) != name.count(right):
             name = name.replace(left, "").replace(right, "")

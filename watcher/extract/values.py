@@ -133,7 +133,7 @@ def read_sentence(sentence: str, ctx: Context, lex: Lexicon, cues: Cues) -> list
     if not quantities:
         return []
     found = find_subjects(sentence, ctx.region, lex, ctx.memory)
-    mentions = [m for m in found if not _is_example(sentence, m)]
+    mentions = [m for m in found if not _is_example(sentence, m)] if "等" in sentence else found
     s = _Sentence(sentence, times, mentions, carried)
     readings: list[Reading] = []
     for run in _runs(quantities, sentence):
@@ -344,7 +344,7 @@ _BACK_REFERENCE = ("该", "这", "上述", "以上", "此")
 def _is_rate_or_reference(sentence: str, q: Quantity) -> bool:
     """每平方米10000元 is an intensity, not a level; 该4个项目 counts projects already counted."""
     before = sentence[max(0, q.num_start - 6) : q.num_start]
-    if _PER.search(before):
+    if "每" in before and _PER.search(before):
         return True
     return q.is_counter and before.endswith(_BACK_REFERENCE)
 
@@ -359,9 +359,16 @@ def _is_band(sentence: str, q: Quantity, noun: str) -> bool:
     return _BAND_END.match(sentence, q.end) is not None
 
 
+_STEP_VERBS = ("首次突破", "迈上", "跨上", "站上", "登上", "跃上", "首次")
+
+
 def _clean_indicator(indicator: str, measure: str) -> str:
     if measure == "yoy" and indicator.endswith("增") and not indicator.endswith("新增"):
         indicator = indicator[:-1]  # 规上工业增加值增 4.5%
+    for verb in _STEP_VERBS:
+        if indicator.endswith(verb):  # 迈上1.2万亿元新台阶: the verb, no name
+            indicator = indicator.removesuffix(verb)
+            break
     return "" if len(indicator) == 1 else indicator  # 比2018年计划增长11%: a stray 年 is no name
 
 
