@@ -304,6 +304,13 @@ def _read_one(
     if subject is None:
         subject = mention.name if mention and mention.start >= s.item_end else s.item or ctx.region
     kind, period, deadline = _framing(s, q, ctx, lex, cues, is_average=measure == "yoy" and "年均" in prefix)
+    if (
+        period is not None
+        and period == ctx.section.period
+        and len(period) == 10
+        and _PROJECT_NOUN.fullmatch(subject)
+    ):
+        period = None  # a project's total investment is not the day of the event the report is about
     raw_start = left if not noun else q.start
     return Reading(q, indicator, subject, measure, kind, period, deadline, raw_start, sign * q.value)
 
