@@ -302,7 +302,7 @@ def _read_one(
         sign = -1 if prefix.endswith(("减少", "下降", "降低", "少")) else 1
     subject = _subject_after(sentence, q, lex, ctx) if not q.is_counter or not noun else None
     if subject is None:
-        subject = mention.name if mention and mention.start >= s.item_end else s.item or ctx.region
+        subject = _whose(s, q, mention, ctx)
     kind, period, deadline = _framing(s, q, ctx, lex, cues, is_average=measure == "yoy" and "年均" in prefix)
     if (
         period is not None
@@ -367,6 +367,28 @@ def _is_band(sentence: str, q: Quantity, noun: str) -> bool:
 
 
 _STEP_VERBS = ("首次突破", "迈上", "跨上", "站上", "登上", "跃上", "首次")
+
+
+def _whose(s: _Sentence, q: Quantity, mention: Mention | None, ctx: Context) -> str:
+    """The subject mention before a figure (not one in a list item's header), else the item's, else the
+    region; a place that begins a project's name gives the project."""
+    if mention is None or mention.start < s.item_end:
+        return s.item or ctx.region
+    return (_named_project(s.text, mention, q) if q.unit == "元" else "") or mention.name
+
+
+_NAMED_PROJECT = re.compile(r"[\u4e00-\u9fffA-Za-z0-9()（）]{4,20}?(?:项目|工程)(?:[一二三四]期)?")
+_GROUP_WORDS = ("重点", "重大", "一批", "项目", "工程", "产业", "续建", "新开工")
+
+
+def _named_project(sentence: str, mention: Mention, q: Quantity) -> str:
+    """广东茂名烷烃资源综合利用项目…总投资400亿元: the place begins the project's name; the project is
+    whose amount it is (not 全市重点项目, a group)."""
+    m = _NAMED_PROJECT.match(sentence, mention.end)
+    if m is None or m.end() > q.start:
+        return ""
+    core = m.group().removesuffix("项目").removesuffix("工程")
+    return "" if any(w in core for w in _GROUP_WORDS) else sentence[mention.start : m.end()]
 
 
 def _clean_indicator(indicator: str, measure: str) -> str:
