@@ -1,7 +1,7 @@
 """Reads the bundled lexicon files (`config/lexicon/`), extended by a user's `lexicon_dir`, into a `Lexicon`.
 
-Users extend these files without touching code: a user's folder may hold any of the five files, whose
-word lists and tables are added to the bundled ones (or, with `lexicon_mode = "replace"`, all five
+Users extend these files without touching code: a user's folder may hold any of the six files, whose
+word lists and tables are added to the bundled ones (or, with `lexicon_mode = "replace"`, all six
 files, used alone). A typo in a key is a `ConfigError` naming the file.
 Kept apart from `lexicon` because it runs once and its pydantic models are not compiled (see setup.py).
 """
@@ -96,6 +96,26 @@ class WordLists(BaseModel):
     keep: list[str] = []
     vague: list[str] = []
     time: list[str] = []
+    threshold: list[str] = []
+
+
+class GenreCues(BaseModel):
+    model_config = _STRICT
+    work_report: list[str]
+    bulletin: list[str]
+    plan: list[str]
+
+
+class SectionCues(BaseModel):
+    model_config = _STRICT
+    review: list[str]
+    plan: list[str]
+
+
+class DocumentsFile(BaseModel):
+    model_config = _STRICT
+    genre: GenreCues
+    section: SectionCues
 
 
 class CuesFile(BaseModel):
@@ -119,6 +139,7 @@ FILES: dict[str, type[BaseModel]] = {
     "stages.toml": StagesFile,
     "units.toml": UnitsFile,
     "cues.toml": CuesFile,
+    "documents.toml": DocumentsFile,
 }
 _REPLACED = {"units"}  # tables whose entries a later folder replaces (万元 = ["元", 1e4]) instead of extends
 
@@ -176,9 +197,9 @@ def lexicon_files(directories: Sequence[Path]) -> list[Path]:
 
 
 def load_lexicon(*directories: Path) -> Lexicon:
-    """Read and compile the five lexicon files of the first folder, each extended by later folders.
+    """Read and compile the six lexicon files of the first folder, each extended by later folders.
 
-    The first folder must hold all five files; a later one (a user's `lexicon_dir`) any of them.
+    The first folder must hold all six files; a later one (a user's `lexicon_dir`) any of them.
     """
     lexicon_files(directories)
     ind = _read(directories, "indicators.toml")
@@ -186,6 +207,7 @@ def load_lexicon(*directories: Path) -> Lexicon:
     stages = _read(directories, "stages.toml")
     units = _read(directories, "units.toml")
     cues = _read(directories, "cues.toml")
+    docs = _read(directories, "documents.toml")
 
     unknown = set(stages.verbs) - set(STAGES)
     if unknown:
@@ -243,5 +265,13 @@ def load_lexicon(*directories: Path) -> Lexicon:
         after_stop=frozenset(cues.words.after_stop),
         keep_re=re.compile(alternation(cues.words.keep) or "(?!)"),
         vague=frozenset(cues.words.vague),
+        threshold_nouns=frozenset(cues.words.threshold),
         time_words=longest_first(cues.words.time),
+        genre_cues=(
+            ("work_report", longest_first(docs.genre.work_report)),
+            ("bulletin", longest_first(docs.genre.bulletin)),
+            ("plan", longest_first(docs.genre.plan)),
+        ),
+        review_section_cues=longest_first(docs.section.review),
+        plan_section_cues=longest_first(docs.section.plan),
     )
