@@ -37,6 +37,7 @@ from watcher.extract.periods import TimeRef, end_year, find_times
 from watcher.extract.phrases import BOUNDARY, is_phrase_char, phrase_after, stop_word_ending_at, tidy
 from watcher.extract.quantities import Quantity, find_quantities
 from watcher.extract.subjects import Mention, SubjectMemory, find_subjects, subject_before
+from watcher.extract.text import simplified
 from watcher.models import ValueFact
 
 _DELTA_CUES = ("增加", "增长", "减少", "下降", "提高", "降低", "多出", "多", "少", "净增")
@@ -430,7 +431,7 @@ def to_facts(original: str, readings: list[Reading]) -> list[ValueFact]:
                 measure=r.measure,  # type: ignore[arg-type]
                 kind=r.kind,  # type: ignore[arg-type]
                 value=r.value,
-                unit=q.unit,
+                unit=written_unit(q.unit, q.text(original)),
                 qualifier=q.qualifier,  # type: ignore[arg-type]
                 period=r.period,
                 deadline=r.deadline,
@@ -440,6 +441,18 @@ def to_facts(original: str, readings: list[Reading]) -> list[ValueFact]:
             )
         )
     return facts
+
+
+def written_unit(unit: str, written: str) -> str:
+    """A counter as the article writes it: 個 in traditional text, where the normalised text reads 个
+    (the unit, like the indicator, keeps the article's script; tracking files both under one series)."""
+    if not unit or unit in written:
+        return unit
+    for i in range(len(written) - len(unit), -1, -1):
+        piece = written[i : i + len(unit)]
+        if simplified(piece) == unit:
+            return piece
+    return unit
 
 
 def _default_indicator(q: Quantity) -> str:
