@@ -70,6 +70,11 @@ def is_traditional(text: str) -> bool:
     return hits >= 2 or (hits == 1 and len(sample) < 200)
 
 
+def simplified(text: str) -> str:
+    """The text with traditional characters made simplified (nothing else changed)."""
+    return text.translate(_t2s_table())
+
+
 def normalize(text: str) -> str:
     """Simplified, half-width text of exactly the same length."""
     text = _FULL_WIDTH.sub(_half, text)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from watcher.extract.lexicon import Lexicon
-from watcher.extract.text import normalize
+from watcher.extract.text import normalize, simplified
 from watcher.models import Milestone, ValueFact
 
 _PLACE_SUFFIX = re.compile(r"(?<=..)(?:市|区|县)$")
@@ -95,7 +95,8 @@ def observe_value(fact: ValueFact, evidence: Evidence, lex: Lexicon) -> Observat
         fact.kind,
     )
     when = fact.period if fact.kind == "actual" else (fact.deadline or fact.period)
-    return Observation(key, when, fact.value, fact.unit, fact.qualifier, evidence, fact.raw)
+    unit = simplified(fact.unit)  # 個 and 个 are one unit
+    return Observation(key, when, fact.value, unit, fact.qualifier, evidence, fact.raw)
 
 
 def observe_milestone(fact: Milestone, evidence: Evidence) -> MilestoneObservation:
