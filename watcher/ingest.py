@@ -176,7 +176,8 @@ class Ingest:
         prepared = [self._prepare(url, result) for url, result in batch]
         results: list[Stored] = []
         waiting: list[_Waiting] = []
-        with self.crawl.store.transaction():
+        store = self.crawl.store
+        with store.writing(), store.transaction():  # one batch of this process at a time: see writing()
             for (url, result), page in zip(batch, prepared, strict=True):
                 if isinstance(page, Stored):
                     if result.not_modified:
@@ -239,7 +240,7 @@ class Ingest:
         self._waiting = []
         changes = 0
         for start in range(0, len(waiting), TRACK_BATCH):
-            with crawl.store.transaction():  # what it reads and what it writes
+            with crawl.store.writing(), crawl.store.transaction():  # what it reads and what it writes
                 changes += track_batch(crawl, waiting[start : start + TRACK_BATCH])
         return changes
 

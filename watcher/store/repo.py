@@ -14,6 +14,7 @@ it is stored, and database errors come out as StoreError naming the URL (passwor
 
 from __future__ import annotations
 
+import threading
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -66,6 +67,7 @@ class Store(TrackingStore, SubscriberStore, HealthStore, CoordStore):
     def __init__(self, engine: Engine, url: str) -> None:
         self._engine = engine
         self._url = url
+        self._writing = threading.Lock()
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -119,9 +121,16 @@ class Store(TrackingStore, SubscriberStore, HealthStore, CoordStore):
         active = _ACTIVE.get()
         return active[1] if active is not None and active[0] is self._engine else None
 
+    def writing(self) -> threading.Lock:
+        """Held for each batch of articles a run stores or tracks: the batches of all the runs of this
+        process commit one at a time, so an article's near-duplicate look-up sees every copy stored
+        before it, and its change detection every observation, whichever source's run wrote them (two
+        transactions side by side would not see each other's rows)."""
+        return self._writing
+
     def writers(self) -> int:
-        """How many threads should store a run's pages side by side: one on SQLite (one writer at a
-        time), PG_WRITERS on PostgreSQL, whose round trips then overlap."""
+        """How many threads should store a run's pages: one on SQLite, PG_WRITERS on PostgreSQL, where
+        one reads and extracts its pages while another writes its batch (see `writing`)."""
         return PG_WRITERS if self._engine.dialect.name == "postgresql" else 1
 
     def schema_version(self) -> str | None:
