@@ -105,7 +105,7 @@ class Ingest:
         self._room = asyncio.Semaphore(QUEUE_PAGES)
         self._error: BaseException | None = None
         self._workers: list[asyncio.Future[None]] = []
-        for n in range(self.crawl.store.writers()):  # SQLite: one; PostgreSQL: its round trips overlap
+        for n in range(self.crawl.store.writers()):  # PostgreSQL: one parses while another writes
             done: asyncio.Future[None] = self._loop.create_future()
             name = f"store {self.crawl.spec.name} {n}"
             threading.Thread(target=self._work, args=(done,), name=name, daemon=True).start()
