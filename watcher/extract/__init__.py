@@ -15,7 +15,7 @@ from functools import lru_cache
 from watcher.extract.framing import compile_cues
 from watcher.extract.lexicon import Lexicon
 from watcher.extract.lexicon_files import load_lexicon
-from watcher.extract.milestones import compile_not_reached, read_milestones
+from watcher.extract.milestones import MilestoneReader, ProjectMemory
 from watcher.extract.quantities import compile_quantity_re
 from watcher.extract.subjects import SubjectMemory
 from watcher.extract.text import has_digit, normalize, split_sentences
@@ -34,7 +34,7 @@ class Extractor:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
         self._cues = compile_cues(lexicon, compile_quantity_re(lexicon))
-        self._not_reached = compile_not_reached(lexicon)
+        self._milestones = MilestoneReader(lexicon)
 
     def extract(self, article: Article, region: str) -> list[Fact]:
         """Value facts and milestones of an article, each once, in document order."""
@@ -43,7 +43,7 @@ class Extractor:
         region = infer_region(article, region, self.lexicon)
         ctx = Context(published=article.published, region=region, memory=SubjectMemory())
         facts: list[Fact] = []
-        projects: list[str] = []
+        projects = ProjectMemory()
         for s in split_sentences(text):
             if s.paragraph != ctx.paragraph:
                 ctx.paragraph, ctx.period = s.paragraph, ctx.section
@@ -52,11 +52,8 @@ class Extractor:
             if has_digit(s.text):
                 facts.extend(to_facts(quoted, read_sentence(s.text, ctx, self.lexicon, self._cues)))
             if self.lexicon.stage_re.search(s.text):
-                facts.extend(
-                    read_milestones(
-                        s.text, quoted, article.published, self.lexicon, self._not_reached, projects
-                    )
-                )
+                before = text[text.rfind("\n", 0, s.start) + 1 : s.start]  # the paragraph so far
+                facts.extend(self._milestones.read(s.text, quoted, article.published, before, projects))
         return dedupe(facts, self.lexicon)
 
 

@@ -41,6 +41,10 @@ class Lexicon:
     not_reached: tuple[str, ...]
     adverbs: tuple[str, ...]
     partial: tuple[str, ...]
+    unless_past: tuple[str, ...]  # not reached, unless the clause reviews the past (全年推动…开工)
+    past: tuple[str, ...]
+    successive: tuple[str, ...]  # one after another (相继落户): background unless the paragraph is dated
+    generic_names: tuple[str, ...]  # words that name no project (重点, 百亿, 一批 …)
     units: dict[str, tuple[str, float]]
     counters: frozenset[str]
     arabic_only: frozenset[str]

@@ -49,6 +49,10 @@ class StagesFile(BaseModel):
     not_reached: list[str] = []
     adverbs: list[str] = []
     partial: list[str] = []
+    not_reached_unless_past: list[str] = []
+    past: list[str] = []
+    successive: list[str] = []
+    generic_names: list[str] = []
 
 
 class UnitsFile(BaseModel):
@@ -159,6 +163,10 @@ def load_lexicon(directory: Path) -> Lexicon:
         not_reached=longest_first(stages.not_reached),
         adverbs=longest_first(stages.adverbs),
         partial=tuple(stages.partial),
+        unless_past=longest_first(stages.not_reached_unless_past),
+        past=longest_first(stages.past),
+        successive=tuple(stages.successive),
+        generic_names=longest_first(stages.generic_names),
         units=dict(units.units),
         counters=frozenset(units.counters),
         arabic_only=frozenset(units.arabic_only),

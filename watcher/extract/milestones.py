@@ -2,9 +2,17 @@
 
     今年7月9日，XX加速器项目一期工程顺利封顶 → (XX加速器项目一期工程, topped_out, 2022-07-09)
 
-Only what happened counts: a future, planned or negated stage (将于年底竣工, 推动项目开工, 迟迟未能落地)
-is not a milestone, nor is a group (一批项目相继落户), an anonymous one (该项目), a partial one (分段建成)
-or a verb with an object (开工改造65个老旧小区, 建成…示范区) — except 开通, which takes its service.
+Each stage verb of the lexicon is read for the projects it is said of (see `projects` for names):
+- the project just before it (dates, places and adverbs between are skipped);
+- a closed list before it (A、B、C等一批项目集中开工) or after it (开工建设A、B等164个项目;
+  开工项目5个,分别是:A、B、C): every named item reaches the stage;
+- 今年1月签约、3月动工的XX项目: the project named after 的;
+- no subject, or 该项目 / 项目 / 其: the project of the sentence's earlier clause, else the last one
+  named before in the paragraph, else the document's last milestone.
+Only what happened counts: a future, planned or negated stage (将于年底竣工, 计划明年开工, 迟迟未能落地,
+推动项目开工 outside a review) is not a milestone, nor is a group without names (一批项目相继落户,
+19宗项目集中动工), a generic phrase (重点项目), a partial stage (分段建成) or a verb with an object
+(开工改造65个老旧小区) — except 开通, which takes its service.
 """
 
 from __future__ import annotations
@@ -15,38 +23,197 @@ from datetime import date
 from watcher.extract.lexicon import Lexicon, alternation
 from watcher.extract.periods import find_times
 from watcher.extract.phrases import is_phrase_char, strip_words
+from watcher.extract.projects import (
+    ALIAS,
+    is_counted_before,
+    last_mention,
+    list_after,
+    list_before,
+    name_of,
+    names_in,
+    object_list,
+    project_start,
+)
 from watcher.models import STAGE_ORDER, Milestone
 
 _CLAUSE_END = "，,；;：:。!?！？"
-_TRAILERS = ("建设", "仪式", "了", "运营", "投用", "使用", "并", "投产", "后", "以来", "活动")
+_TRAILERS = ("建设", "仪式", "了", "运营", "投用", "使用", "并", "投产", "以来", "活动")
 _TAKES_OBJECT = ("开通",)
 _TAKES_PLACE = re.compile(
     r"(?:落户|落地|签约|入驻|进驻|落子|开工|投产)(?:在|于|到)?[\u4e00-\u9fff]{1,10}?"
-    r"(?:区|市|县|镇|园|园区|基地|合作区|开发区|新城|工业城)(?=$|[，,。；;、])"
+    r"(?:区|市|县|镇|园|园区|基地|合作区|开发区|新城|工业城|智慧区)(?=$|[，,。；;、])"
 )
 # Between a project and its verb: dates, places and adverbs (…项目于今年4月在蓬江区正式…).
 _TAIL = re.compile(
     r"(?:(?:已|已经|于|在|自|从)?(?:(?:今年|去年|明年|上年|\d{4}年)?(?:\d{1,2}|[一二三四五六七八九十]{1,2})月"
-    r"(?:\d{1,2}日|上旬|中旬|下旬|初|底|末|份)?(?:上午|下午|晚)?|今年|去年|上月|本月|上周|日前|近日|昨日|昨天|今日|"
-    r"年初|年底|年末|月初|月底|目前)"
+    r"(?:\d{1,2}日|上旬|中旬|下旬|初|底|末|份)?(?:上午|下午|晚)?|\d{1,2}日(?:上午|下午|晚)?|"
+    r"今年|去年|上月|本月|上周|日前|近日|近期|昨日|昨天|今日|年初|年底|年末|月初|月底|目前)"
     r"|(?:在|于)[\u4e00-\u9fff()（）]{1,10}?(?:区|市|县|镇|园|园区|基地|合作区|开发区|新城|工业城|现场)"
     r"|已|已经|于|在|自)$"
 )
-_LEAD_VERBS = re.compile(r".*(?:引进|吸引|位于|随着|其中|目前|如今|已有|共有|推动|带动|促成)")
-_COUNTED = re.compile(r"\d[个家栋座条项批所]|^[一二三四五六七八九十两]+[个家栋座条项批所]")
-_BUILDING_PART = re.compile(r"的(?:所有|全部)?(?:主厂房|厂房|主体结构|主体工程|主体)$")
 _MODIFIER_CHAIN = re.compile(r"(?:、[^，。；的]{0,12}?)*的")
 _PROJECT_HEAD = re.compile(
     r"[^，。；]*(?:项目|工程|学院|校区|产业园|基地|中心|工厂|铁路|站)(?:[一二三四五]期)?(?:工程)?"
 )
 _LEADING_TIME = re.compile(r"^(?:今年|去年|目前|近日|日前)?(?:\d{1,2}月(?:\d{1,2}日)?)?(?:上午|下午)?")
-_ANAPHORA = ("该项目", "该工程", "项目方", "这个项目", "此项目", "该基地", "该园区")
-_NAMELESS = ("该", "这", "此", "其", "一批", "一个", "多个", "各", "首批", "所有", "部分")
-_COMPONENT = re.compile(r"(.+?)(?:所有|全部|首条|首批)?(?:主厂房|主体结构|主体工程|主体|生产线|厂房)$")
+_ANAPHORA = ("该项目", "该工程", "项目方", "这个项目", "此项目", "该基地", "该园区", "该线路", "该路段")
+_BARE_ANAPHORA = ("项目", "工程", "其", "项目工程", "项目一期", "一期项目", "一期工程", "其一期")
+_OWN_TIME = ("目前", "如今", "现已", "至今")
+_NAMED, _ELLIPSIS, _ANAPHOR = 0, 1, 2
 
 
-def compile_not_reached(lex: Lexicon) -> re.Pattern[str]:
-    return re.compile(r"(?<![主重需只紧必])(?:" + alternation(lex.not_reached) + ")")
+class ProjectMemory:
+    """What one document has said about its projects so far: the milestone projects (latest last) and
+    the short names it gave them (简称)."""
+
+    def __init__(self) -> None:
+        self.recent: list[str] = []
+        self.aliases: dict[str, str] = {}
+
+    def note_aliases(self, sentence: str, lex: Lexicon) -> None:
+        """X(简称:Y): later mentions of Y are X."""
+        for m in ALIAS.finditer(sentence):
+            head = sentence[: m.start()]
+            name = name_of(head[project_start(head) :], lex)
+            if name is not None:
+                self.aliases[m.group("alias")] = name
+
+    def canonical(self, names: list[str]) -> list[str]:
+        return [self.aliases.get(n, n) for n in names] if self.aliases else names
+
+
+class MilestoneReader:
+    """The lexicon's stage vocabulary, compiled once; `read` is pure and thread-safe."""
+
+    def __init__(self, lex: Lexicon) -> None:
+        self.lex = lex
+        self.not_reached = re.compile(r"(?<![主重需只紧必])(?:" + alternation(lex.not_reached) + ")")
+        self.unless_past = re.compile(alternation(lex.unless_past) or "(?!)")
+        self.past = re.compile(alternation(lex.past) or "(?!)")
+        self.mention_re = re.compile(lex.project_suffix_re.pattern.removesuffix("$"))
+
+    def is_reached(self, pre: str) -> bool:
+        """No word before the verb says it is planned, wanted or denied (推动 only outside a review)."""
+        if self.not_reached.search(pre):
+            return False
+        return self.unless_past.search(pre) is None or self.past.search(pre) is not None
+
+    def _is_background(self, pre: str, text: str, published: date | None) -> bool:
+        """近年来…A、B等项目相继落户: projects arriving one after another, with no date in the paragraph."""
+        if not any(w in pre for w in self.lex.successive):
+            return False
+        return not any(t.date and not t.comparison for t in find_times(text, published))
+
+    def read(
+        self,
+        sentence: str,
+        original: str,
+        published: date | None,
+        before: str,
+        memory: ProjectMemory,
+    ) -> list[Milestone]:
+        """Milestones of one normalised sentence, quoting the original. `before` is the paragraph's text
+        before the sentence; `memory` what the document said of its projects before it."""
+        lex = self.lex
+        if "简称" in sentence:
+            memory.note_aliases(sentence, lex)
+        found: list[Milestone] = []
+        last: list[str] = []  # the projects of the sentence's previous stage verb
+        last_end = 0
+        for verb_start, verb_end, stage in _stage_verbs(sentence, lex):
+            clause = _clause_start(sentence, verb_start)
+            pre = sentence[clause:verb_start]
+            if not self.is_reached(pre) or self._is_background(
+                pre, before + sentence[:verb_start], published
+            ):
+                continue
+            projects, start, reference = self._subjects(sentence, clause, verb_start, verb_end)
+            inherited = reference != _NAMED
+            if inherited:
+                projects = last or self._antecedent(sentence, clause, reference, before, memory.recent)
+            projects = memory.canonical(projects)
+            when = _date_before(sentence, clause, verb_start, published, lex)
+            between = sentence[last_end:verb_start]
+            if inherited and last and _is_one_event(found, last, stage, between, published):
+                _advance(found, projects, stage)  # 先后签约,正式落户X区: one event, its latest stage
+            else:
+                for project in projects:
+                    found.append(
+                        Milestone(
+                            project=project,
+                            stage=stage,  # type: ignore[arg-type]
+                            date=when,
+                            sentence=original.strip(),
+                            raw=original[clause + start : verb_end],
+                        )
+                    )
+            if projects:
+                memory.recent.extend(projects)
+                last, last_end = projects, verb_end
+        return found
+
+    def _subjects(
+        self, sentence: str, clause: int, verb_start: int, verb_end: int
+    ) -> tuple[list[str], int, int]:
+        """The projects the verb is said of, where its phrase starts in the clause, and whether they
+        are named there (_NAMED), left out (_ELLIPSIS: 迎来首批新生，正式开学) or referred to
+        (_ANAPHOR: 该项目)."""
+        lex = self.lex
+        after = sentence[verb_end:]
+        listed = list_after(after, lex) or object_list(after, lex)
+        if listed:
+            return listed, 0, _NAMED
+        if not _is_reached_verb(sentence, verb_start, verb_end):
+            return [], 0, _NAMED
+        raw_pre = sentence[clause:verb_start]
+        pre = _trim(ALIAS.sub("", raw_pre), lex)
+        if pre.endswith("、"):
+            pre = ""  # 1月签约、3月动工的XX项目: one of a list of verbs before the project
+        group = list_before(pre, lex)
+        if group is not None:
+            return group, 0, _NAMED
+        if any(w in raw_pre for w in lex.partial):
+            return [], 0, _NAMED
+        start = project_start(pre)
+        if is_counted_before(pre, start):
+            return [], 0, _NAMED  # 155个欧资项目落户: a count of projects, not a project
+        phrase = pre[start:]
+        projects = names_in(phrase, lex) or _named_after(sentence, verb_end, lex)
+        if projects:
+            return projects, start, _NAMED
+        if not phrase:
+            return [], start, _ELLIPSIS
+        if phrase.endswith(_ANAPHORA) or phrase in _BARE_ANAPHORA:
+            return [], start, _ANAPHOR
+        return [], start, _NAMED
+
+    def _antecedent(
+        self, sentence: str, clause: int, reference: int, before: str, recent: list[str]
+    ) -> list[str]:
+        """What a subjectless clause or 该项目 refers to: the sentence's earlier clause, else (for an
+        anaphor) the last project named before in the paragraph, else the document's last one."""
+        earlier = _named_earlier(sentence, clause, self.lex)
+        if earlier or reference != _ANAPHOR:
+            return earlier
+        named = last_mention(before + sentence[:clause], self.lex, self.mention_re)
+        return [named] if named else recent[-1:]
+
+
+def _advance(found: list[Milestone], projects: list[str], stage: str) -> None:
+    """The sentence's milestones of `projects` move on to `stage` when it is later."""
+    for i, m in enumerate(found):
+        if m.project in projects and STAGE_ORDER.index(stage) > STAGE_ORDER.index(m.stage):  # type: ignore[arg-type]
+            found[i] = Milestone(m.project, stage, m.date, m.sentence, m.raw)  # type: ignore[arg-type]
+
+
+def _is_one_event(
+    found: list[Milestone], last: list[str], stage: str, between: str, published: date | None
+) -> bool:
+    """签约, 落户 or 建成, 投产 of the same projects with no date between: one event told in two verbs."""
+    step = STAGE_ORDER.index(stage)  # type: ignore[arg-type]
+    if not any(m.project in last and STAGE_ORDER.index(m.stage) == step - 1 for m in found):
+        return False
+    return not any(t.date for t in find_times(between, published))
 
 
 def _is_reached_verb(sentence: str, start: int, end: int) -> bool:
@@ -69,38 +236,6 @@ def _trim(pre: str, lex: Lexicon) -> str:
         if shorter == pre:
             return pre
         pre = shorter
-
-
-def _project_start(pre: str) -> int:
-    """Start of the project phrase that ends `pre` (X的主厂房 → X: the building is part of the project)."""
-    m = _BUILDING_PART.search(pre)
-    if m:
-        pre = pre[: m.start()]
-    i = len(pre)
-    while i > 0:
-        ch = pre[i - 1]
-        if ch == "的" or not (is_phrase_char(ch) or ch in "·“”、()（）"):
-            break
-        i -= 1
-    m = _LEAD_VERBS.match(pre, i, len(pre))
-    return m.end() if m else i
-
-
-def _projects(name: str, lex: Lexicon) -> list[str]:
-    """The project names of a phrase (split on 、), each checked to look like a project."""
-    out = []
-    for part in name.split("、"):
-        part = part.strip("“”")
-        if not part or _COUNTED.search(part) or part.startswith(_NAMELESS):
-            continue
-        m = _COMPONENT.match(part)
-        if m and lex.project_suffix_re.search(m.group(1)):
-            part = m.group(1)  # 中创新航项目一期所有主厂房 → 中创新航项目一期
-        suffix = lex.project_suffix_re.search(part)
-        if suffix is None or suffix.start() < 2:
-            continue  # 项目, 园区: no name in front of the suffix
-        out.append(part)
-    return out
 
 
 def _stage_verbs(sentence: str, lex: Lexicon) -> list[tuple[int, int, str]]:
@@ -131,7 +266,7 @@ def _named_after(sentence: str, end: int, lex: Lexicon) -> list[str]:
     while j < len(sentence) and (is_phrase_char(sentence[j]) or sentence[j] in "·“”") and j - i < 30:
         j += 1
     head = _PROJECT_HEAD.match(sentence[i:j])
-    return _projects(head.group() if head else "", lex)
+    return names_in(head.group() if head else "", lex)
 
 
 def _named_earlier(sentence: str, clause: int, lex: Lexicon) -> list[str]:
@@ -142,64 +277,22 @@ def _named_earlier(sentence: str, clause: int, lex: Lexicon) -> list[str]:
         text = _LEADING_TIME.sub("", sentence[start:end])
         head = _PROJECT_HEAD.match(text)
         if head:
-            projects = _projects(head.group().rsplit("的", 1)[-1], lex)
+            projects = names_in(head.group().rsplit("的", 1)[-1], lex)
             if projects:
                 return projects[:1]
         end = start - 1
     return []
 
 
-def read_milestones(
-    sentence: str,
-    original: str,
-    published: date | None,
-    lex: Lexicon,
-    not_reached: re.Pattern[str],
-    recent: list[str],
-) -> list[Milestone]:
-    """Milestones of one normalised sentence, quoting the original; `recent` holds the document's projects."""
-    found: list[Milestone] = []
-    for verb_start, verb_end, stage in _stage_verbs(sentence, lex):
-        if not _is_reached_verb(sentence, verb_start, verb_end):
-            continue
-        clause = _clause_start(sentence, verb_start)
-        pre = sentence[clause:verb_start]
-        if not_reached.search(pre) or any(w in pre for w in lex.partial):
-            continue
-        pre = _trim(pre, lex)
-        if pre.endswith("、"):
-            pre = ""  # 1月签约、3月动工的XX项目: one of a list of verbs before the project
-        start = _project_start(pre)
-        if start > 0 and pre[start - 1] in "0123456789零一二两三四五六七八九十百千万多余":
-            continue  # 155个欧资项目落户: a count of projects, not a project
-        projects = _projects(pre[start:], lex)
-        if not projects:
-            projects = _named_after(sentence, verb_end, lex)
-        if not projects and (not pre[start:] or pre.endswith(_ANAPHORA)):
-            projects = _named_earlier(sentence, clause, lex) or recent[-1:] * pre.endswith(_ANAPHORA)
-        for project in projects:
-            recent.append(project)
-            found.append(
-                Milestone(
-                    project=project,
-                    stage=stage,  # type: ignore[arg-type]
-                    date=_date_before(sentence, clause, verb_start, published, lex),
-                    sentence=original.strip(),
-                    raw=original[clause + start : verb_end],
-                )
-            )
-    return found
-
-
 def _date_before(sentence: str, clause: int, pos: int, published: date | None, lex: Lexicon) -> str | None:
-    """The last date before the verb that is not another verb's (1月签约、3月动工: 3月 is 动工's), unless
-    the verb's own clause says 目前 (then it is undated)."""
+    """The last date before the verb with no other stage verb between (1月签约、3月动工: 3月 is 动工's),
+    unless the verb's own clause says 目前 (then it is undated)."""
     best = None
     for t in find_times(sentence[:pos], published):
-        other = lex.stage_re.match(sentence, t.end)
-        if t.date and not t.comparison and (other is None or other.start() == pos):
+        other = lex.stage_re.search(sentence, t.end, pos)
+        if t.date and not t.comparison and other is None:
             best = t.date
-    if best is not None and any(w in sentence[clause:pos] for w in ("目前", "如今", "现已", "至今")):
+    if best is not None and any(w in sentence[clause:pos] for w in _OWN_TIME):
         return (
             None
             if not any(t.start >= clause and t.date for t in find_times(sentence[clause:pos], published))

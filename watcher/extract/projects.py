@@ -1,0 +1,207 @@
+"""Project mentions: what a project's name looks like, lists of them, and the last one named.
+
+    惠州仲恺智能终端产业园项目      a name: its own words before a suffix of the lexicon (项目, 大桥 …)
+    A、B、C等一批重点项目          a closed list: every item is a project, suffix or not
+    …项目3个,分别是:A、B,C        a list announced after its count
+    重点项目, 百亿项目, 19宗项目    no name: generic words, a count
+    (记者张三 李四)江门…项目        a byline is cut off at its closing bracket
+
+Pure and typed, like the rest of `extract`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from watcher.extract.lexicon import Lexicon
+from watcher.extract.numbers import parse_chinese
+from watcher.extract.phrases import is_phrase_char, strip_words
+
+_NUM = r"(?:\d+|[零一二两三四五六七八九十百千万余多]+)"
+_COUNTER = "个项宗家批所座条栋"
+_COUNTED = re.compile(r"\d[" + _COUNTER + r"]|^[一二三四五六七八九十两]+[" + _COUNTER + "]")
+# …A、B、C等(213个)(一批)(重要交通基础设施)项目: the list before 等 names the projects.
+_GROUP_TAIL = re.compile(rf"等(?:{_NUM}[{_COUNTER}])?[^、，,；;。等]{{0,16}}?(?:项目|工程|企业)$")
+# 新开工建设A、B、C等164个项目: the verb's object is a closed list.
+_OBJECT_LIST = re.compile(
+    rf"[:：]?(?P<items>[^，,；;。:：等]{{2,400}}?)等(?:{_NUM}[{_COUNTER}])?[^、，,；;。等]{{0,16}}?(?:项目|工程)"
+)
+# 开工项目5个,分别是:A、B、C / 签约的3个项目包括A、B: the list follows its count.
+_LIST_AFTER = re.compile(
+    rf"的?(?:(?P<n1>{_NUM})[{_COUNTER}])?[^，,；;。:：、]{{0,10}}?(?:项目|工程)(?:(?P<n2>{_NUM})[{_COUNTER}])?"
+    r"[,，]?(?:分别是|分别为|分别有|包括|主要有|主要包括|具体是|具体为|即)[:：]?"
+)
+_LIST_END = "；;。"
+_DETERMINER = re.compile(r"首个|首批|一批|一大批|大批|多个|多项|这些|上述|系列|这样的?|这类")
+_NAMELESS = ("该", "这", "此", "其", "一批", "一个", "多个", "各", "首批", "所有", "部分", "有关", "相关")
+_COMPONENT = re.compile(r"(.+?)(?:所有|全部|首条|首批)?(?:主厂房|主体结构|主体工程|主体|生产线|厂房)$")
+_BUILDING_PART = re.compile(r"的(?:所有|全部)?(?:主厂房|厂房|主体结构|主体工程|主体)$")
+_LEAD_VERBS = re.compile(
+    r".*(?:引进|吸引|位于|随着|其中|目前|如今|已有|共有|推动|带动|促成|包括|分别是|分别为|推进|加快|全年|当天|其后)"
+)
+_LEAD_WORDS = ("包括", "以及", "及", "和", "与", "如", "有")
+_LEADING_TIME = re.compile(
+    r"^(?:(?:今年|去年|明年|上年|前年|当前|目前|近日|日前|近期|\d{4}年)(?:\d{1,2}月)?(?:\d{1,2}日)?|\d{1,2}月(?:\d{1,2}日)?)"
+    r"(?:上午|下午|晚间?)?"
+)
+# 梅龙高速梅州东联络线(简称:梅州东线): a short name the text uses afterwards.
+ALIAS = re.compile(r"[(（](?:以下)?简称[:：]?[“\"]?(?P<alias>[^()（）“”\"]{2,15})[”\"]?[)）]")
+_CN_NUMERAL = frozenset("0123456789零一二两三四五六七八九十百千万多余")
+
+
+def project_start(pre: str) -> int:
+    """Start of the project phrase that ends `pre` (X的主厂房 → X: the building is part of the project)."""
+    m = _BUILDING_PART.search(pre)
+    if m:
+        pre = pre[: m.start()]
+    i = len(pre)
+    while i > 0:
+        ch = pre[i - 1]
+        if ch.isdigit() and ch.isascii():
+            j = _digits_in_name(pre, i)
+            if j == i:
+                break
+            i = j
+            continue
+        if ch == "的" or not (is_phrase_char(ch) or ch in "·“”、()（）#"):
+            break
+        i -= 1
+    m = _LEAD_VERBS.match(pre, i, len(pre))
+    return m.end() if m else i
+
+
+def _digits_in_name(pre: str, end: int) -> int:
+    """Start of the digits ending at `end` when they are part of a name (2号高炉, G228, 5G), else `end`."""
+    j = end
+    while j > 0 and pre[j - 1].isdigit() and pre[j - 1].isascii():
+        j -= 1
+    after = pre[end] if end < len(pre) else ""
+    before = pre[j - 1] if j > 0 else ""
+    is_part = after in ("号", "#") or _is_letter(after) or _is_letter(before)
+    return j if is_part else end
+
+
+def _is_letter(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha()
+
+
+def is_counted_before(pre: str, start: int) -> bool:
+    """155个欧资项目落户: the phrase follows a count of projects, it names none."""
+    return start > 0 and pre[start - 1] in _CN_NUMERAL
+
+
+def clean_name(part: str) -> str:
+    """Quotes, a byline's closing bracket (…彭银湖)惠州…项目) and list words off the edges of a name."""
+    part = part.strip('“”"「」 ')
+    for left, right in (("(", ")"), ("（", "）")):
+        close = part.find(right)
+        if close >= 0 and left not in part[:close]:
+            part = part[close + 1 :]  # (记者… 通讯员…)X项目: the name starts after the byline
+    m = _LEADING_TIME.match(part)
+    if m and len(part) - m.end() >= 2:
+        part = part[m.end() :]  # 去年宝钢湛江钢铁基地一号高炉
+    for word in _LEAD_WORDS:
+        if part.startswith(word) and len(part) > len(word) + 1:
+            part = part[len(word) :]
+    return part.strip('“”"「」 ')
+
+
+def is_generic(name: str, suffix_start: int, lex: Lexicon) -> bool:
+    """重点项目, 大批重点项目, 惠州高新区首个超百亿项目: nothing but generic words before the suffix."""
+    body = name[:suffix_start]
+    ends = [m.end() for m in _DETERMINER.finditer(body)]
+    if ends:
+        body = body[ends[-1] :]  # 江门首个…: the determiner starts a description
+    body = body.lstrip("0123456789.")
+    return not strip_words(body, lex.generic_names, allow_empty=True)
+
+
+def name_of(part: str, lex: Lexicon, *, closed: bool = False) -> str | None:
+    """`part` as a project name, or None: a name ends in a project suffix with words of its own before
+    it; in a closed list (A、B等项目) the suffix may be missing."""
+    part = clean_name(part)
+    if len(part) < 2 or _COUNTED.search(part) or part.startswith(_NAMELESS):
+        return None
+    m = _COMPONENT.match(part)
+    if m and lex.project_suffix_re.search(m.group(1)):
+        part = m.group(1)  # 中创新航项目一期所有主厂房 → 中创新航项目一期
+    suffix = lex.project_suffix_re.search(part)
+    if suffix is None:
+        return part if closed and not is_generic(part, len(part), lex) else None
+    if suffix.start() < 2 or is_generic(part, suffix.start(), lex):
+        return None  # 项目, 园区, 重点项目: no name in front of the suffix
+    return part
+
+
+def names_in(phrase: str, lex: Lexicon, *, closed: bool = False) -> list[str]:
+    """The project names of a phrase split on 、 (a name each)."""
+    out = []
+    for part in phrase.split("、"):
+        name = name_of(part, lex, closed=closed)
+        if name is not None:
+            out.append(name)
+    return out
+
+
+def list_before(pre: str, lex: Lexicon) -> list[str] | None:
+    """A、B、C等一批项目: the named items (None when `pre` does not end in such a group)."""
+    m = _GROUP_TAIL.search(pre)
+    if m is None or m.start() == 0:
+        return None
+    head = pre[: m.start()]
+    return names_in(head[project_start(head) :], lex, closed=True)
+
+
+def object_list(after: str, lex: Lexicon) -> list[str]:
+    """开工建设A、B、C等164个项目: the items of a closed list right after the verb."""
+    m = _OBJECT_LIST.match(after)
+    if m is None:
+        return []
+    items = m.group("items").removeprefix("了")
+    if "、" not in items and lex.project_suffix_re.search(items) is None:
+        return []  # 开工改造老旧小区等: a verb with an object, not a list of projects
+    return names_in(items, lex, closed=True)
+
+
+def list_after(after: str, lex: Lexicon) -> list[str]:
+    """已开工项目5个,分别是:A、B、C: the items announced after the verb, as many as the count says."""
+    m = _LIST_AFTER.match(after)
+    if m is None:
+        return []
+    end = len(after)
+    for ch in _LIST_END:
+        i = after.find(ch, m.end())
+        if 0 <= i < end:
+            end = i
+    count = _count(m.group("n1") or m.group("n2"))
+    out: list[str] = []
+    for group_no, group in enumerate(re.split(r"[,，]", after[m.end() : end])):
+        for item in group.split("、"):
+            if count is not None and len(out) >= count:
+                return out
+            name = name_of(item, lex, closed=group_no == 0 or count is not None)
+            if name is None:
+                return out
+            out.append(name)
+    return out
+
+
+def _count(text: str | None) -> int | None:
+    if not text:
+        return None
+    if text.isdigit():
+        return int(text)
+    value = parse_chinese(text)
+    return int(value) if value else None
+
+
+def last_mention(text: str, lex: Lexicon, mention_re: re.Pattern[str]) -> str | None:
+    """The last project named in `text` (for 该项目 / 项目 / 其 after it)."""
+    best = None
+    for m in mention_re.finditer(text):
+        head = text[: m.end()]
+        start = project_start(head)
+        name = name_of(head[start:], lex)
+        if name is not None and not is_counted_before(head, start):
+            best = name
+    return best
