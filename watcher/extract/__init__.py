@@ -49,6 +49,8 @@ class Extractor:
                 ctx.paragraph, ctx.period = s.paragraph, ctx.section
             quoted = original[s.start : s.start + len(s.text)]
             note_heading(s.text, ctx, article.published)
+            if "简称" in s.text:
+                projects.note_aliases(s.text, self.lexicon)
             if has_digit(s.text):
                 facts.extend(to_facts(quoted, read_sentence(s.text, ctx, self.lexicon, self._cues)))
             if self.lexicon.stage_re.search(s.text):

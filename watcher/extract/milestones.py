@@ -32,6 +32,7 @@ from watcher.extract.projects import (
     name_of,
     names_in,
     object_list,
+    owner_of,
     project_start,
 )
 from watcher.models import STAGE_ORDER, Milestone
@@ -92,11 +93,14 @@ class MilestoneReader:
         self.past = re.compile(alternation(lex.past) or "(?!)")
         self.mention_re = re.compile(lex.project_suffix_re.pattern.removesuffix("$"))
 
-    def is_reached(self, pre: str) -> bool:
-        """No word before the verb says it is planned, wanted or denied (推动 only outside a review)."""
+    def is_reached(self, pre: str, earlier: str) -> bool:
+        """No word of the verb's clause says it is planned, wanted or denied; 推动 only in a review (a
+        past word in the clause or the sentence before it: 过去一年，我们推动…开工)."""
         if self.not_reached.search(pre):
             return False
-        return self.unless_past.search(pre) is None or self.past.search(pre) is not None
+        if self.unless_past.search(pre) is None:
+            return True
+        return self.past.search(pre) is not None or self.past.search(earlier) is not None
 
     def _is_background(self, pre: str, text: str, published: date | None) -> bool:
         """近年来…A、B等项目相继落户: projects arriving one after another, with no date in the paragraph."""
@@ -115,15 +119,13 @@ class MilestoneReader:
         """Milestones of one normalised sentence, quoting the original. `before` is the paragraph's text
         before the sentence; `memory` what the document said of its projects before it."""
         lex = self.lex
-        if "简称" in sentence:
-            memory.note_aliases(sentence, lex)
         found: list[Milestone] = []
         last: list[str] = []  # the projects of the sentence's previous stage verb
         last_end = 0
         for verb_start, verb_end, stage in _stage_verbs(sentence, lex):
             clause = _clause_start(sentence, verb_start)
             pre = sentence[clause:verb_start]
-            if not self.is_reached(pre) or self._is_background(
+            if not self.is_reached(pre, sentence[:clause]) or self._is_background(
                 pre, before + sentence[:verb_start], published
             ):
                 continue
@@ -183,7 +185,8 @@ class MilestoneReader:
             return projects, start, _NAMED
         if not phrase:
             return [], start, _ELLIPSIS
-        if phrase.endswith(_ANAPHORA) or phrase in _BARE_ANAPHORA:
+        owner = owner_of(phrase)
+        if owner.endswith(_ANAPHORA) or owner in _BARE_ANAPHORA:
             return [], start, _ANAPHOR
         return [], start, _NAMED
 
@@ -279,7 +282,7 @@ def _named_earlier(sentence: str, clause: int, lex: Lexicon) -> list[str]:
         if head:
             projects = names_in(head.group().rsplit("的", 1)[-1], lex)
             if projects:
-                return projects[:1]
+                return projects
         end = start - 1
     return []
 

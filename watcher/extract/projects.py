@@ -32,20 +32,29 @@ _LIST_AFTER = re.compile(
     r"[,，]?(?:分别是|分别为|分别有|包括|主要有|主要包括|具体是|具体为|即)[:：]?"
 )
 _LIST_END = "；;。"
-_DETERMINER = re.compile(r"首个|首批|一批|一大批|大批|多个|多项|这些|上述|系列|这样的?|这类")
+# After one of these the rest of a name is a description (江门首个…项目, 2024年一季度重大项目).
+_DETERMINER = re.compile(
+    r"首个|首批|一批|一大批|大批|多个|多项|这些|上述|系列|这样的?|这类"
+    r"|\d{4}年度?|第?[一二三四1-4]季度|[上下]半年|\d{1,2}月份?"
+)
 _NAMELESS = ("该", "这", "此", "其", "一批", "一个", "多个", "各", "首批", "所有", "部分", "有关", "相关")
-_COMPONENT = re.compile(r"(.+?)(?:所有|全部|首条|首批)?(?:主厂房|主体结构|主体工程|主体|生产线|厂房)$")
+# X的主厂房, X首批产品: a part of project X, or what it made first.
+_COMPONENT = re.compile(
+    r"(.+?)的?(?:所有|全部|首条|首批|首台|首辆|第一批)?"
+    r"(?:主厂房|主体结构|主体工程|主体|生产线|厂房|产品|整车|设备|样机|车辆)$"
+)
 _BUILDING_PART = re.compile(r"的(?:所有|全部)?(?:主厂房|厂房|主体结构|主体工程|主体)$")
 _LEAD_VERBS = re.compile(
     r".*(?:引进|吸引|位于|随着|其中|目前|如今|已有|共有|推动|带动|促成|包括|分别是|分别为|推进|加快|全年|当天|其后)"
 )
-_LEAD_WORDS = ("包括", "以及", "及", "和", "与", "如", "有")
+_LEAD_WORDS = ("包括", "以及", "及", "和", "与", "如", "有", "在", "于")
 _LEADING_TIME = re.compile(
     r"^(?:(?:今年|去年|明年|上年|前年|当前|目前|近日|日前|近期|\d{4}年)(?:\d{1,2}月)?(?:\d{1,2}日)?|\d{1,2}月(?:\d{1,2}日)?)"
     r"(?:上午|下午|晚间?)?"
 )
 # 梅龙高速梅州东联络线(简称:梅州东线): a short name the text uses afterwards.
 ALIAS = re.compile(r"[(（](?:以下)?简称[:：]?[“\"]?(?P<alias>[^()（）“”\"]{2,15})[”\"]?[)）]")
+_IN_NAME_AFTER = frozenset("号#万千亿吨兆瓦期米辆台套片") | frozenset("年月日")  # 2号, 10万吨, 3月10日 (cut later)
 _CN_NUMERAL = frozenset("0123456789零一二两三四五六七八九十百千万多余")
 
 
@@ -77,7 +86,9 @@ def _digits_in_name(pre: str, end: int) -> int:
         j -= 1
     after = pre[end] if end < len(pre) else ""
     before = pre[j - 1] if j > 0 else ""
-    is_part = after in ("号", "#") or _is_letter(after) or _is_letter(before)
+    if after and after in _COUNTER:
+        return end  # 19宗项目: a count, not a name
+    is_part = after in _IN_NAME_AFTER or _is_letter(after) or _is_letter(before)
     return j if is_part else end
 
 
@@ -114,6 +125,12 @@ def is_generic(name: str, suffix_start: int, lex: Lexicon) -> bool:
         body = body[ends[-1] :]  # 江门首个…: the determiner starts a description
     body = body.lstrip("0123456789.")
     return not strip_words(body, lex.generic_names, allow_empty=True)
+
+
+def owner_of(phrase: str) -> str:
+    """The whole a part belongs to: 其主体结构 → 其, X项目首批产品 → X项目."""
+    m = _COMPONENT.match(phrase)
+    return m.group(1) if m else phrase
 
 
 def name_of(part: str, lex: Lexicon, *, closed: bool = False) -> str | None:
