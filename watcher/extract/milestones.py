@@ -40,9 +40,14 @@ from watcher.models import STAGE_ORDER, Milestone
 _CLAUSE_END = "，,；;：:。!?！？"
 _TRAILERS = ("建设", "仪式", "了", "运营", "投用", "使用", "并", "投产", "以来", "活动")
 _TAKES_OBJECT = ("开通",)
+# 落户江门, 签约落地鹤山工业城, 开工于蓬江区: a place after the verb ends the clause (入驻企业 is no
+# place: a bare object is a short name that is not a kind of thing).
 _TAKES_PLACE = re.compile(
-    r"(?:落户|落地|签约|入驻|进驻|落子|开工|投产)(?:在|于|到)?[\u4e00-\u9fff]{1,10}?"
-    r"(?:区|市|县|镇|园|园区|基地|合作区|开发区|新城|工业城|智慧区)(?=$|[，,。；;、])"
+    r"(?:(?:签约)?(?:落户|落地|签约|入驻|进驻|落子)(?:在|于|到)?"
+    r"(?:[\u4e00-\u9fff()]{1,12}?(?:区|市|县|镇|省|州|园|园区|基地|新城|工业城|智慧区|湾|岛)"
+    r"|[\u4e00-\u9fff]{2,3}(?<![企业项目家人户个]))"
+    r"|(?:开工|投产)(?:在|于|到)?[\u4e00-\u9fff]{1,10}?"
+    r"(?:区|市|县|镇|园|园区|基地|合作区|开发区|新城|工业城|智慧区))(?=$|[，,。；;、!！])"
 )
 # Between a project and its verb: dates, places and adverbs (…项目于今年4月在蓬江区正式…).
 _TAIL = re.compile(
@@ -52,6 +57,7 @@ _TAIL = re.compile(
     r"|(?:在|于)[\u4e00-\u9fff()（）]{1,10}?(?:区|市|县|镇|园|园区|基地|合作区|开发区|新城|工业城|现场)"
     r"|已|已经|于|在|自)$"
 )
+_AT_PLACE = re.compile(r"(?<=[\u4e00-\u9fff)）])(?:在|于)[\u4e00-\u9fff]{2,12}$")
 _MODIFIER_CHAIN = re.compile(r"(?:、[^，。；的]{0,12}?)*的")
 _PROJECT_HEAD = re.compile(
     r"[^，。；]*(?:项目|工程|学院|校区|产业园|基地|中心|工厂|铁路|站)(?:[一二三四五]期)?(?:工程)?"
@@ -179,7 +185,7 @@ class MilestoneReader:
         start = project_start(pre)
         if is_counted_before(pre, start):
             return [], 0, _NAMED  # 155个欧资项目落户: a count of projects, not a project
-        phrase = pre[start:]
+        phrase = _AT_PLACE.sub("", pre[start:])  # X项目在广州 / 于江门: the place is not the name
         projects = names_in(phrase, lex) or _named_after(sentence, verb_end, lex)
         if projects:
             return projects, start, _NAMED

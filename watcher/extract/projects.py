@@ -29,7 +29,7 @@ _OBJECT_LIST = re.compile(
 # 开工项目5个,分别是:A、B、C / 签约的3个项目包括A、B: the list follows its count.
 _LIST_AFTER = re.compile(
     rf"的?(?:(?P<n1>{_NUM})[{_COUNTER}])?[^，,；;。:：、]{{0,10}}?(?:项目|工程)(?:(?P<n2>{_NUM})[{_COUNTER}])?"
-    r"[,，]?(?:分别是|分别为|分别有|包括|主要有|主要包括|具体是|具体为|即)[:：]?"
+    r"[,，]?(?:分别是|分别为|分别有|包括|主要有|主要包括|具体是|具体为|即|有)[:：]?"
 )
 _LIST_END = "；;。"
 # After one of these the rest of a name is a description (江门首个…项目, 2024年一季度重大项目).
@@ -37,7 +37,22 @@ _DETERMINER = re.compile(
     r"首个|首批|一批|一大批|大批|多个|多项|这些|上述|系列|这样的?|这类"
     r"|\d{4}年度?|第?[一二三四1-4]季度|[上下]半年|\d{1,2}月份?"
 )
-_NAMELESS = ("该", "这", "此", "其", "一批", "一个", "多个", "各", "首批", "所有", "部分", "有关", "相关")
+_NAMELESS = (
+    "已",
+    "该",
+    "这",
+    "此",
+    "其",
+    "一批",
+    "一个",
+    "多个",
+    "各",
+    "首批",
+    "所有",
+    "部分",
+    "有关",
+    "相关",
+)
 # X的主厂房, X首批产品: a part of project X, or what it made first.
 _COMPONENT = re.compile(
     r"(.+?)的?(?:所有|全部|首条|首批|首台|首辆|第一批)?"
@@ -45,7 +60,7 @@ _COMPONENT = re.compile(
 )
 _BUILDING_PART = re.compile(r"的(?:所有|全部)?(?:主厂房|厂房|主体结构|主体工程|主体)$")
 _LEAD_VERBS = re.compile(
-    r".*(?:引进|吸引|位于|随着|其中|目前|如今|已有|共有|推动|带动|促成|包括|分别是|分别为|推进|加快|全年|当天|其后)"
+    r".*(?:引进|吸引|位于|随着|其中|目前|如今|已有|共有|推动|带动|促成|包括|分别是|分别为|推进|加快|全年|当天|其后|举行|举办|见证|迎来|标志着)"
 )
 _LEAD_WORDS = ("包括", "以及", "及", "和", "与", "如", "有", "在", "于")
 _LEADING_TIME = re.compile(
@@ -54,7 +69,8 @@ _LEADING_TIME = re.compile(
 )
 # 梅龙高速梅州东联络线(简称:梅州东线): a short name the text uses afterwards.
 ALIAS = re.compile(r"[(（](?:以下)?简称[:：]?[“\"]?(?P<alias>[^()（）“”\"]{2,15})[”\"]?[)）]")
-_IN_NAME_AFTER = frozenset("号#万千亿吨兆瓦期米辆台套片") | frozenset("年月日")  # 2号, 10万吨, 3月10日 (cut later)
+# Digits followed by these belong to a name: 2号, 10万吨, 3月10日 (a leading date is cut later).
+_IN_NAME_AFTER = frozenset("号#万千亿吨兆瓦期米辆台套片年月日")
 _CN_NUMERAL = frozenset("0123456789零一二两三四五六七八九十百千万多余")
 
 
