@@ -40,6 +40,15 @@ from watcher.models import STAGE_ORDER, Milestone
 _CLAUSE_END = "，,；;：:。!?！？"
 _TRAILERS = ("建设", "仪式", "了", "运营", "投用", "使用", "并", "投产", "以来", "活动")
 _TAKES_OBJECT = ("开通",)
+_JOINERS = ("", "并", "并正式", "并顺利", "并已", "并全面", "并成功", "及", "暨")
+# 开工仪式在X项目现场举行: the project named where the ceremony is held.
+_CEREMONY_AT = re.compile(
+    r"(?:仪式|活动|典礼)(?:主会场)?(?:设|暨[^，,。；;]{0,12})?在(?P<name>[^，,。；;在]{2,40}?)"
+    r"(?:建设现场|施工现场|现场|工地)?(?:隆重)?(?:举行|举办|$|[，,。；;])"
+)
+# 签订X项目投资协议: the project named in the agreement.
+_AGREEMENT = re.compile(r"了?(?P<name>[^，,。；;]{2,40}?)(?:投资|合作|框架|战略合作|招商)?(?:协议书?|合同)")
+_SIGNING = ("签订", "签署", "签约")
 # 落户江门, 签约落地鹤山工业城, 开工于蓬江区: a place after the verb ends the clause (入驻企业 is no
 # place: a bare object is a short name that is not a kind of thing).
 _TAKES_PLACE = re.compile(
@@ -49,16 +58,24 @@ _TAKES_PLACE = re.compile(
     r"|(?:开工|投产)(?:在|于|到)?[\u4e00-\u9fff]{1,10}?"
     r"(?:区|市|县|镇|园|园区|基地|合作区|开发区|新城|工业城|智慧区))(?=$|[，,。；;、!！])"
 )
+# 竞得滨海新区238亩工业用地: buying land takes the plot as its object.
+_TAKES_LAND = re.compile(
+    r"(?:拍下|竞得|摘得|拿下|购得|摘牌|拍得)[^，,。；;]{0,20}?(?:用地|地块|土地|宗地)(?=$|[，,。；;])"
+)
 # Between a project and its verb: dates, places and adverbs (…项目于今年4月在蓬江区正式…).
 _TAIL = re.compile(
-    r"(?:(?:已|已经|于|在|自|从)?(?:(?:今年|去年|明年|上年|\d{4}年)?(?:\d{1,2}|[一二三四五六七八九十]{1,2})月"
+    r"(?:(?:已|已经|于|在|自|从)?(?:(?:今年|去年|明年|上年|\d{4}年)?"
+    r"(?:(?:\d{1,2}|[一二三四五六七八九十]{1,2})月(?:\d{1,2}日)?[、和])*(?:\d{1,2}|[一二三四五六七八九十]{1,2})月"
     r"(?:\d{1,2}日|上旬|中旬|下旬|初|底|末|份)?(?:上午|下午|晚)?|\d{1,2}日(?:上午|下午|晚)?|"
     r"今年|去年|上月|本月|上周|日前|近日|近期|昨日|昨天|今日|年初|年底|年末|月初|月底|目前)"
     r"|(?:在|于)[\u4e00-\u9fff()（）]{1,10}?(?:区|市|县|镇|园|园区|基地|合作区|开发区|新城|工业城|现场)"
     r"|已|已经|于|在|自)$"
 )
 _AT_PLACE = re.compile(r"(?<=[\u4e00-\u9fff)）])(?:在|于)[\u4e00-\u9fff]{2,12}$")
-_MODIFIER_CHAIN = re.compile(r"(?:、[^，。；的]{0,12}?)*的")
+# Between a verb and the 的 of the project it modifies: more verbs (、3月动工) or a size (投资达100亿元级).
+_MODIFIER = re.compile(
+    r"(?:、[^，。；的]{0,12}?)+|[^，。；的]{0,12}?(?:投资|占地|面积|规模|年产|产值)[^，。；的]{0,16}"
+)
 _PROJECT_HEAD = re.compile(
     r"[^，。；]*(?:项目|工程|学院|校区|产业园|基地|中心|工厂|铁路|站)(?:[一二三四五]期)?(?:工程)?"
 )
@@ -168,11 +185,15 @@ class MilestoneReader:
         (_ANAPHOR: 该项目)."""
         lex = self.lex
         after = sentence[verb_end:]
-        listed = list_after(after, lex) or object_list(after, lex)
+        listed = (
+            list_after(after, lex)
+            or object_list(after, lex)
+            or _named_in_object(sentence, verb_start, after, lex)
+        )
         if listed:
             return listed, 0, _NAMED
         if not _is_reached_verb(sentence, verb_start, verb_end):
-            return [], 0, _NAMED
+            return _named_after(sentence, verb_end, lex), 0, _NAMED
         raw_pre = sentence[clause:verb_start]
         pre = _trim(ALIAS.sub("", raw_pre), lex)
         if pre.endswith("、"):
@@ -225,6 +246,16 @@ def _is_one_event(
     return not any(t.date for t in find_times(between, published))
 
 
+def _named_in_object(sentence: str, verb_start: int, after: str, lex: Lexicon) -> list[str]:
+    """开工仪式在X项目现场举行, 签订X项目投资协议: the project named after the verb."""
+    m = _CEREMONY_AT.match(after)
+    if m is None and sentence.startswith(_SIGNING, verb_start):
+        m = _AGREEMENT.match(after)
+    if m is None:
+        return []
+    return names_in(m.group("name"), lex)
+
+
 def _is_reached_verb(sentence: str, start: int, end: int) -> bool:
     """The verb ends its clause (or is followed by an allowed trailer, or is 开通 + service)."""
     after = sentence[end : end + 2]
@@ -232,7 +263,9 @@ def _is_reached_verb(sentence: str, start: int, end: int) -> bool:
         return True
     if after.startswith(_TRAILERS):
         return True
-    return sentence[start:end] in _TAKES_OBJECT or _TAKES_PLACE.match(sentence, start) is not None
+    if sentence[start:end] in _TAKES_OBJECT:
+        return True
+    return _TAKES_PLACE.match(sentence, start) is not None or _TAKES_LAND.match(sentence, start) is not None
 
 
 def _trim(pre: str, lex: Lexicon) -> str:
@@ -248,11 +281,11 @@ def _trim(pre: str, lex: Lexicon) -> str:
 
 
 def _stage_verbs(sentence: str, lex: Lexicon) -> list[tuple[int, int, str]]:
-    """(start, end, stage) of each stage verb; a cluster (摘牌进驻, 建成投用) counts once, at its
-    latest stage."""
+    """(start, end, stage) of each stage verb; a cluster (摘牌进驻, 建成投用, 建成并投产) counts once,
+    at its latest stage."""
     out: list[tuple[int, int, str]] = []
     for m in lex.stage_re.finditer(sentence):
-        if out and m.start() == out[-1][1]:
+        if out and sentence[out[-1][1] : m.start()] in _JOINERS:
             start, _, stage = out[-1]
             later = max(stage, lex.stage_of[m.group()], key=STAGE_ORDER.index)
             out[-1] = (start, m.end(), later)
@@ -266,16 +299,26 @@ def _clause_start(sentence: str, pos: int) -> int:
 
 
 def _named_after(sentence: str, end: int, lex: Lexicon) -> list[str]:
-    """今年1月签约、3月动工的XX项目: the verbs modify the project named after 的."""
-    m = _MODIFIER_CHAIN.match(sentence, end)
-    if m is None:
-        return []
-    i = m.end()
-    j = i
-    while j < len(sentence) and (is_phrase_char(sentence[j]) or sentence[j] in "·“”") and j - i < 30:
-        j += 1
-    head = _PROJECT_HEAD.match(sentence[i:j])
-    return names_in(head.group() if head else "", lex)
+    """今年1月签约、3月动工的XX项目, 已签约计划总投资2000亿元的XX项目: the verb modifies the project
+    named after 的 (another verb or the project's size may come between)."""
+    stop = len(sentence)
+    for ch in "，,；;。:：":
+        k = sentence.find(ch, end, stop)
+        if k >= 0:
+            stop = k
+    i = end
+    while True:
+        k = sentence.find("的", i, stop)
+        if k < 0 or (k > i and not _MODIFIER.fullmatch(sentence, i, k)):
+            return []
+        j = k + 1
+        while j < stop and j - k <= 30 and (is_phrase_char(sentence[j]) or sentence[j] in "·“”#"):
+            j += 1
+        head = _PROJECT_HEAD.match(sentence[k + 1 : j])
+        names = names_in(head.group() if head else "", lex)
+        if names:
+            return names
+        i = k + 1
 
 
 def _named_earlier(sentence: str, clause: int, lex: Lexicon) -> list[str]:

@@ -171,9 +171,23 @@ def names_in(phrase: str, lex: Lexicon, *, closed: bool = False) -> list[str]:
     out = []
     for part in phrase.split("、"):
         name = name_of(part, lex, closed=closed)
-        if name is not None:
+        pair = _pair(part, lex)
+        if pair:
+            out.extend(pair)
+        elif name is not None:
             out.append(name)
     return out
+
+
+def _pair(part: str, lex: Lexicon) -> list[str]:
+    """江门站和江门东站: two names joined by 和/与, each with its own suffix (X站及配套工程 stays one)."""
+    for joiner in ("和", "与"):
+        left, sep, right = part.partition(joiner)
+        if sep and lex.project_suffix_re.search(left) and lex.project_suffix_re.search(right):
+            first, second = name_of(left, lex), name_of(right, lex)
+            if first is not None and second is not None:
+                return [first, second]
+    return []
 
 
 def list_before(pre: str, lex: Lexicon) -> list[str] | None:
