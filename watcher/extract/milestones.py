@@ -18,11 +18,13 @@ Only what happened counts: a future, planned or negated stage (将于年底竣�
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from datetime import date
+from typing import Any
 
 from watcher.extract.lexicon import Lexicon, alternation
 from watcher.extract.periods import find_times
-from watcher.extract.phrases import is_phrase_char, strip_words
+from watcher.extract.phrases import is_phrase_char
 from watcher.extract.projects import (
     ALIAS,
     is_counted_before,
@@ -34,10 +36,13 @@ from watcher.extract.projects import (
     object_list,
     owner_of,
     project_start,
+    strip_ends,
 )
 from watcher.models import STAGE_ORDER, Milestone
 
 _CLAUSE_END = "，,；;：:。!?！？"
+_CLAUSE_MARKS = "，,；;。:："
+_CLAUSE_MARK = re.compile("[" + _CLAUSE_MARKS + "]")
 _TRAILERS = ("建设", "仪式", "了", "运营", "投用", "使用", "并", "投产", "以来", "活动")
 _TAKES_OBJECT = ("开通",)
 _JOINERS = ("", "并", "并正式", "并顺利", "并已", "并全面", "并成功", "及", "暨")
@@ -62,6 +67,8 @@ _TAKES_PLACE = re.compile(
 _TAKES_LAND = re.compile(
     r"(?:拍下|竞得|摘得|拿下|购得|摘牌|拍得)[^，,。；;]{0,20}?(?:用地|地块|土地|宗地)(?=$|[，,。；;])"
 )
+_TAIL_MAX = 40  # characters: no time or place between a project and its verb is longer
+_TAIL_ENDS = frozenset("月日旬初底末份午晚年周前期天区市县镇园地城场已经于在自")  # how a _TAIL ends
 # Between a project and its verb: dates, places and adverbs (…项目于今年4月在蓬江区正式…).
 _TAIL = re.compile(
     r"(?:(?:已|已经|于|在|自|从)?(?:(?:今年|去年|明年|上年|\d{4}年)?"
@@ -84,6 +91,28 @@ _ANAPHORA = ("该项目", "该工程", "项目方", "这个项目", "此项目",
 _BARE_ANAPHORA = ("项目", "工程", "其", "项目工程", "项目一期", "一期项目", "一期工程", "其一期")
 _OWN_TIME = ("目前", "如今", "现已", "至今")
 _NAMED, _ELLIPSIS, _ANAPHOR = 0, 1, 2
+
+
+def trie(words: list[str] | tuple[str, ...]) -> str:
+    """A regex matching the same words as `alternation` (the longest at a position), written as a trie:
+    将(?:于)?|计划|… is tried one character at a time instead of one word at a time."""
+    tree: dict[str, Any] = {}
+    for word in words:
+        node = tree
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+    return _trie_pattern(tree)
+
+
+def _trie_pattern(node: dict[str, Any]) -> str:
+    branches = [re.escape(ch) + _trie_pattern(child) for ch, child in sorted(node.items()) if ch]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if "" in node:
+        return "(?:" + body + ")?"
+    return body
 
 
 class ProjectMemory:
@@ -111,25 +140,29 @@ class MilestoneReader:
 
     def __init__(self, lex: Lexicon) -> None:
         self.lex = lex
-        self.not_reached = re.compile(r"(?<![主重需只紧必])(?:" + alternation(lex.not_reached) + ")")
+        # 要 wants, 重要/主要/需要 do not: the look-behind only on it keeps the scan fast for the rest
+        words = [w for w in lex.not_reached if w != "要"]
+        wants = "|(?<![主重需只紧必])要" if "要" in lex.not_reached else ""
+        self.not_reached = re.compile((trie(words) or "(?!)") + wants)
         self.unless_past = re.compile(alternation(lex.unless_past) or "(?!)")
         self.past = re.compile(alternation(lex.past) or "(?!)")
+        self.partial = re.compile(alternation(lex.partial) or "(?!)")
         self.mention_re = re.compile(lex.project_suffix_re.pattern.removesuffix("$"))
 
-    def is_reached(self, pre: str, earlier: str) -> bool:
+    def is_reached(self, pre: str, sentence: str, clause: int) -> bool:
         """No word of the verb's clause says it is planned, wanted or denied; 推动 only in a review (a
         past word in the clause or the sentence before it: 过去一年，我们推动…开工)."""
         if self.not_reached.search(pre):
             return False
         if self.unless_past.search(pre) is None:
             return True
-        return self.past.search(pre) is not None or self.past.search(earlier) is not None
+        return self.past.search(pre) is not None or self.past.search(sentence, 0, clause) is not None
 
-    def _is_background(self, pre: str, text: str, published: date | None) -> bool:
+    def _is_background(self, pre: str, before: str, sentence: str, published: date | None) -> bool:
         """近年来…A、B等项目相继落户: projects arriving one after another, with no date in the paragraph."""
         if not any(w in pre for w in self.lex.successive):
             return False
-        return not any(t.date and not t.comparison for t in find_times(text, published))
+        return not any(t.date and not t.comparison for t in find_times(before + sentence, published))
 
     def read(
         self,
@@ -145,36 +178,30 @@ class MilestoneReader:
         found: list[Milestone] = []
         last: list[str] = []  # the projects of the sentence's previous stage verb
         last_end = 0
+        starts = [0] + [m.end() for m in _CLAUSE_MARK.finditer(sentence)]
         for verb_start, verb_end, stage in _stage_verbs(sentence, lex):
-            clause = _clause_start(sentence, verb_start)
+            clause = starts[bisect_right(starts, verb_start) - 1]
             pre = sentence[clause:verb_start]
-            if not self.is_reached(pre, sentence[:clause]) or self._is_background(
-                pre, before + sentence[:verb_start], published
+            if not self.is_reached(pre, sentence, clause) or self._is_background(
+                pre, before, sentence[:verb_start], published
             ):
                 continue
             projects, start, reference = self._subjects(sentence, clause, verb_start, verb_end)
             inherited = reference != _NAMED
             if inherited:
                 projects = last or self._antecedent(sentence, clause, reference, before, memory.recent)
+            if not projects:
+                continue
             projects = memory.canonical(projects)
-            when = _date_before(sentence, clause, verb_start, published, lex)
             between = sentence[last_end:verb_start]
             if inherited and last and _is_one_event(found, last, stage, between, published):
                 _advance(found, projects, stage)  # 先后签约,正式落户X区: one event, its latest stage
             else:
-                for project in projects:
-                    found.append(
-                        Milestone(
-                            project=project,
-                            stage=stage,  # type: ignore[arg-type]
-                            date=when,
-                            sentence=original.strip(),
-                            raw=original[clause + start : verb_end],
-                        )
-                    )
-            if projects:
-                memory.recent.extend(projects)
-                last, last_end = projects, verb_end
+                when = _date_before(sentence, clause, verb_start, published, lex)
+                quoted, raw = original.strip(), original[clause + start : verb_end]
+                found.extend(Milestone(p, stage, when, quoted, raw) for p in projects)  # type: ignore[arg-type]
+            memory.recent.extend(projects)
+            last, last_end = projects, verb_end
         return found
 
     def _subjects(
@@ -195,18 +222,20 @@ class MilestoneReader:
         if not _is_reached_verb(sentence, verb_start, verb_end):
             return _named_after(sentence, verb_end, lex), 0, _NAMED
         raw_pre = sentence[clause:verb_start]
-        pre = _trim(ALIAS.sub("", raw_pre), lex)
+        pre = _trim(ALIAS.sub("", raw_pre) if "简称" in raw_pre else raw_pre, lex)
         if pre.endswith("、"):
             pre = ""  # 1月签约、3月动工的XX项目: one of a list of verbs before the project
         group = list_before(pre, lex)
         if group is not None:
             return group, 0, _NAMED
-        if any(w in raw_pre for w in lex.partial):
+        if self.partial.search(raw_pre):
             return [], 0, _NAMED
         start = project_start(pre)
         if is_counted_before(pre, start):
             return [], 0, _NAMED  # 155个欧资项目落户: a count of projects, not a project
-        phrase = _AT_PLACE.sub("", pre[start:])  # X项目在广州 / 于江门: the place is not the name
+        phrase = pre[start:]
+        if "在" in phrase or "于" in phrase:
+            phrase = _AT_PLACE.sub("", phrase)  # X项目在广州 / 于江门: the place is not the name
         projects = names_in(phrase, lex) or _named_after(sentence, verb_end, lex)
         if projects:
             return projects, start, _NAMED
@@ -271,8 +300,8 @@ def _is_reached_verb(sentence: str, start: int, end: int) -> bool:
 def _trim(pre: str, lex: Lexicon) -> str:
     """Strip adverbs, dates and places between the project and its verb."""
     while True:
-        shorter = strip_words(pre, lex.adverbs, lead=False, allow_empty=True)
-        m = _TAIL.search(shorter)
+        shorter = strip_ends(pre, lex.adverbs, lead=False)
+        m = _TAIL.search(shorter, max(0, len(shorter) - _TAIL_MAX)) if shorter[-1:] in _TAIL_ENDS else None
         if m and m.end() > m.start():
             shorter = shorter[: m.start()]
         if shorter == pre:
@@ -295,7 +324,7 @@ def _stage_verbs(sentence: str, lex: Lexicon) -> list[tuple[int, int, str]]:
 
 
 def _clause_start(sentence: str, pos: int) -> int:
-    return max(sentence.rfind(ch, 0, pos) for ch in "，,；;。:：") + 1
+    return max(sentence.rfind(ch, 0, pos) for ch in _CLAUSE_MARKS) + 1
 
 
 def _named_after(sentence: str, end: int, lex: Lexicon) -> list[str]:

@@ -12,10 +12,11 @@ Pure and typed, like the rest of `extract`.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from watcher.extract.lexicon import Lexicon
 from watcher.extract.numbers import parse_chinese
-from watcher.extract.phrases import is_phrase_char, strip_words
+from watcher.extract.phrases import is_phrase_char
 
 _NUM = r"(?:\d+|[零一二两三四五六七八九十百千万余多]+)"
 _COUNTER = "个项宗家批所座条栋"
@@ -54,10 +55,8 @@ _NAMELESS = (
     "相关",
 )
 # X的主厂房, X首批产品: a part of project X, or what it made first.
-_COMPONENT = re.compile(
-    r"(.+?)的?(?:所有|全部|首条|首批|首台|首辆|第一批)?"
-    r"(?:主厂房|主体结构|主体工程|主体|生产线|厂房|产品|整车|设备|样机|车辆)$"
-)
+_PARTS = ("主厂房", "主体结构", "主体工程", "主体", "生产线", "厂房", "产品", "整车", "设备", "样机", "车辆")
+_COMPONENT = re.compile(r"(.+?)的?(?:所有|全部|首条|首批|首台|首辆|第一批)?(?:" + "|".join(_PARTS) + ")$")
 _BUILDING_PART = re.compile(r"的(?:所有|全部)?(?:主厂房|厂房|主体结构|主体工程|主体)$")
 _LEAD_VERBS = re.compile(
     r".*(?:引进|吸引|位于|随着|其中|目前|如今|已有|共有|推动|带动|促成|包括|分别是|分别为|推进|加快|全年|当天|其后|举行|举办|见证|迎来|标志着)"
@@ -72,6 +71,28 @@ ALIAS = re.compile(r"[(（](?:以下)?简称[:：]?[“\"]?(?P<alias>[^()（）�
 # Digits followed by these belong to a name: 2号, 10万吨, 3月10日 (a leading date is cut later).
 _IN_NAME_AFTER = frozenset("号#万千亿吨兆瓦期米辆台套片年月日")
 _CN_NUMERAL = frozenset("0123456789零一二两三四五六七八九十百千万多余")
+
+
+@lru_cache(maxsize=16)
+def _word_set(words: tuple[str, ...]) -> tuple[frozenset[str], int]:
+    return frozenset(words), max((len(w) for w in words), default=0)
+
+
+def strip_ends(text: str, words: tuple[str, ...], *, lead: bool = True) -> str:
+    """`text` without any of `words` at its end (and start), repeatedly, possibly to nothing: a set
+    lookup per length, not a scan of the list (it runs on every stage verb)."""
+    found, longest = _word_set(words)
+    changed = True
+    while changed and text:
+        changed = False
+        for size in range(min(longest, len(text)), 0, -1):
+            if text[-size:] in found:
+                text, changed = text[:-size], True
+                break
+            if lead and text[:size] in found:
+                text, changed = text[size:], True
+                break
+    return text
 
 
 def project_start(pre: str) -> int:
@@ -140,12 +161,21 @@ def is_generic(name: str, suffix_start: int, lex: Lexicon) -> bool:
     if ends:
         body = body[ends[-1] :]  # 江门首个…: the determiner starts a description
     body = body.lstrip("0123456789.")
-    return not strip_words(body, lex.generic_names, allow_empty=True)
+    return not strip_ends(body, lex.generic_names)
+
+
+_SUFFIX_MAX = 24  # characters: the longest suffix with its 一期, 工程 and (…) after it
+
+
+def suffix_of(name: str, lex: Lexicon) -> re.Match[str] | None:
+    """The project suffix that ends `name` (项目, 大桥一期工程, 学院(江门校区)), if any; only the end
+    is searched: the pattern is anchored there."""
+    return lex.project_suffix_re.search(name, max(0, len(name) - _SUFFIX_MAX))
 
 
 def owner_of(phrase: str) -> str:
     """The whole a part belongs to: 其主体结构 → 其, X项目首批产品 → X项目."""
-    m = _COMPONENT.match(phrase)
+    m = _COMPONENT.match(phrase) if phrase.endswith(_PARTS) else None
     return m.group(1) if m else phrase
 
 
@@ -155,10 +185,10 @@ def name_of(part: str, lex: Lexicon, *, closed: bool = False) -> str | None:
     part = clean_name(part)
     if len(part) < 2 or _COUNTED.search(part) or part.startswith(_NAMELESS):
         return None
-    m = _COMPONENT.match(part)
-    if m and lex.project_suffix_re.search(m.group(1)):
+    m = _COMPONENT.match(part) if part.endswith(_PARTS) else None
+    if m and suffix_of(m.group(1), lex):
         part = m.group(1)  # 中创新航项目一期所有主厂房 → 中创新航项目一期
-    suffix = lex.project_suffix_re.search(part)
+    suffix = suffix_of(part, lex)
     if suffix is None:
         return part if closed and not is_generic(part, len(part), lex) else None
     if suffix.start() < 2 or is_generic(part, suffix.start(), lex):
@@ -183,7 +213,7 @@ def _pair(part: str, lex: Lexicon) -> list[str]:
     """江门站和江门东站: two names joined by 和/与, each with its own suffix (X站及配套工程 stays one)."""
     for joiner in ("和", "与"):
         left, sep, right = part.partition(joiner)
-        if sep and lex.project_suffix_re.search(left) and lex.project_suffix_re.search(right):
+        if sep and suffix_of(left, lex) and suffix_of(right, lex):
             first, second = name_of(left, lex), name_of(right, lex)
             if first is not None and second is not None:
                 return [first, second]
@@ -201,11 +231,11 @@ def list_before(pre: str, lex: Lexicon) -> list[str] | None:
 
 def object_list(after: str, lex: Lexicon) -> list[str]:
     """开工建设A、B、C等164个项目: the items of a closed list right after the verb."""
-    m = _OBJECT_LIST.match(after)
+    m = _OBJECT_LIST.match(after) if "等" in after else None
     if m is None:
         return []
     items = m.group("items").removeprefix("了")
-    if "、" not in items and lex.project_suffix_re.search(items) is None:
+    if "、" not in items and suffix_of(items, lex) is None:
         return []  # 开工改造老旧小区等: a verb with an object, not a list of projects
     return names_in(items, lex, closed=True)
 
