@@ -178,8 +178,9 @@ class MilestoneReader:
         found: list[Milestone] = []
         last: list[str] = []  # the projects of the sentence's previous stage verb
         last_end = 0
-        starts = [0] + [m.end() for m in _CLAUSE_MARK.finditer(sentence)]
-        for verb_start, verb_end, stage in _stage_verbs(sentence, lex):
+        verbs = _stage_verbs(sentence, lex)
+        starts = [0] + [m.end() for m in _CLAUSE_MARK.finditer(sentence, 0, verbs[-1][0] if verbs else 0)]
+        for verb_start, verb_end, stage in verbs:
             clause = starts[bisect_right(starts, verb_start) - 1]
             pre = sentence[clause:verb_start]
             if not self.is_reached(pre, sentence, clause) or self._is_background(

@@ -61,6 +61,7 @@ _BUILDING_PART = re.compile(r"的(?:所有|全部)?(?:主厂房|厂房|主体结
 _LEAD_VERBS = re.compile(
     r".*(?:引进|吸引|位于|随着|其中|目前|如今|已有|共有|推动|带动|促成|包括|分别是|分别为|推进|加快|全年|当天|其后|举行|举办|见证|迎来|标志着)"
 )
+_BYLINE = re.compile(r"讯\(|记者|通讯员|报道\)|摄\)")
 _LEAD_WORDS = ("包括", "以及", "及", "和", "与", "如", "有", "在", "于")
 _LEADING_TIME = re.compile(
     r"^(?:(?:今年|去年|明年|上年|前年|当前|目前|近日|日前|近期|\d{4}年)(?:\d{1,2}月)?(?:\d{1,2}日)?|\d{1,2}月(?:\d{1,2}日)?)"
@@ -139,18 +140,20 @@ def is_counted_before(pre: str, start: int) -> bool:
 
 
 def clean_name(part: str) -> str:
-    """Quotes, a byline's closing bracket (…彭银湖)惠州…项目) and list words off the edges of a name."""
+    """Quotes, a byline (…讯(记者…), …彭银湖)惠州…项目) and list words off the edges of a name."""
     part = part.strip('“”"「」 ')
-    for left, right in (("(", ")"), ("（", "）")):
-        close = part.find(right)
-        if close >= 0 and left not in part[:close]:
+    if ")" in part:
+        close = part.rfind(")")
+        if "(" not in part[:close] or _BYLINE.search(part, 0, close):
             part = part[close + 1 :]  # (记者… 通讯员…)X项目: the name starts after the byline
     m = _LEADING_TIME.match(part)
     if m and len(part) - m.end() >= 2:
         part = part[m.end() :]  # 去年宝钢湛江钢铁基地一号高炉
-    for word in _LEAD_WORDS:
-        if part.startswith(word) and len(part) > len(word) + 1:
-            part = part[len(word) :]
+    if part.startswith(_LEAD_WORDS):
+        for word in _LEAD_WORDS:
+            if part.startswith(word) and len(part) > len(word) + 1:
+                part = part[len(word) :]
+                break
     return part.strip('“”"「」 ')
 
 
