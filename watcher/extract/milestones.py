@@ -34,6 +34,7 @@ from watcher.extract.projects import (
     name_of,
     names_in,
     object_list,
+    object_names,
     owner_of,
     project_start,
     strip_ends,
@@ -43,8 +44,29 @@ from watcher.models import STAGE_ORDER, Milestone
 _CLAUSE_END = "，,；;：:。!?！？"
 _CLAUSE_MARKS = "，,；;。:："
 _CLAUSE_MARK = re.compile("[" + _CLAUSE_MARKS + "]")
-_TRAILERS = ("建设", "仪式", "了", "运营", "投用", "使用", "并", "投产", "以来", "活动")
+_TRAILERS = (
+    "建设",
+    "仪式",
+    "了",
+    "运营",
+    "投用",
+    "使用",
+    "并",
+    "投产",
+    "以来",
+    "活动",
+    "发电",
+    "运行",
+    "生产",
+)
 _TAKES_OBJECT = ("开通",)
+_NO_OBJECT = (
+    "建成",
+    "完成",
+    "落成",
+    "贯通",
+    "开放",
+)  # their object is a goal (建成国际消费中心), not a project
 _JOINERS = ("", "并", "并正式", "并顺利", "并已", "并全面", "并成功", "及", "暨")
 # 开工仪式在X项目现场举行: the project named where the ceremony is held.
 _CEREMONY_AT = re.compile(
@@ -88,7 +110,8 @@ _PROJECT_HEAD = re.compile(
 )
 _LEADING_TIME = re.compile(r"^(?:今年|去年|目前|近日|日前)?(?:\d{1,2}月(?:\d{1,2}日)?)?(?:上午|下午)?")
 _ANAPHORA = ("该项目", "该工程", "项目方", "这个项目", "此项目", "该基地", "该园区", "该线路", "该路段")
-_BARE_ANAPHORA = ("项目", "工程", "其", "项目工程", "项目一期", "一期项目", "一期工程", "其一期")
+_BARE_ANAPHORA = ("项目", "工程", "其", "项目工程", "项目一期", "其一期")
+_PHASE = re.compile(r"(?:其|该项目|项目)?[一二三四五六七八九首]期(?:工程|项目)?")
 _OWN_TIME = ("目前", "如今", "现已", "至今")
 _NAMED, _ELLIPSIS, _ANAPHOR = 0, 1, 2
 
@@ -221,7 +244,11 @@ class MilestoneReader:
         if listed:
             return listed, 0, _NAMED
         if not _is_reached_verb(sentence, verb_start, verb_end):
-            return _named_after(sentence, verb_end, lex), 0, _NAMED
+            named = _named_after(sentence, verb_end, lex)
+            verb = sentence[verb_start:verb_end]
+            if not named and verb not in _NO_OBJECT and lex.stage_of.get(verb) != "under_construction":
+                named = object_names(after, lex)  # 建成投用X、Y (not 在建设中谋划项目, 建成…中心城市)
+            return named, 0, _NAMED
         raw_pre = sentence[clause:verb_start]
         pre = _trim(ALIAS.sub("", raw_pre) if "简称" in raw_pre else raw_pre, lex)
         if pre.endswith("、"):
@@ -243,7 +270,7 @@ class MilestoneReader:
         if not phrase:
             return [], start, _ELLIPSIS
         owner = owner_of(phrase)
-        if owner.endswith(_ANAPHORA) or owner in _BARE_ANAPHORA:
+        if owner.endswith(_ANAPHORA) or owner in _BARE_ANAPHORA or _PHASE.fullmatch(owner):
             return [], start, _ANAPHOR
         return [], start, _NAMED
 

@@ -61,6 +61,7 @@ _BUILDING_PART = re.compile(r"的(?:所有|全部)?(?:主厂房|厂房|主体结
 _LEAD_VERBS = re.compile(
     r".*(?:引进|吸引|位于|随着|其中|目前|如今|已有|共有|推动|带动|促成|包括|分别是|分别为|推进|加快|全年|当天|其后|举行|举办|见证|迎来|标志着)"
 )
+_PHASE = re.compile(r"^(?:其|该项目|项目)?[一二三四五六七八九首]期(?:工程|项目)?$")
 _BYLINE = re.compile(r"讯\(|记者|通讯员|报道\)|摄\)")
 _LEAD_WORDS = ("包括", "以及", "及", "和", "与", "如", "有", "在", "于")
 _LEADING_TIME = re.compile(
@@ -191,6 +192,8 @@ def name_of(part: str, lex: Lexicon, *, closed: bool = False) -> str | None:
     m = _COMPONENT.match(part) if part.endswith(_PARTS) else None
     if m and suffix_of(m.group(1), lex):
         part = m.group(1)  # 中创新航项目一期所有主厂房 → 中创新航项目一期
+    if _PHASE.match(part):
+        return None  # 二期工程: a part of the project named before, not a name
     suffix = suffix_of(part, lex)
     if suffix is None:
         return part if closed and not is_generic(part, len(part), lex) else None
@@ -241,6 +244,22 @@ def object_list(after: str, lex: Lexicon) -> list[str]:
     if "、" not in items and suffix_of(items, lex) is None:
         return []  # 开工改造老旧小区等: a verb with an object, not a list of projects
     return names_in(items, lex, closed=True)
+
+
+def object_names(after: str, lex: Lexicon) -> list[str]:
+    """建成投用江门站综合枢纽、江门大道北延线: projects named as the verb's object, to the clause's end,
+    each with its own suffix (开工改造老旧小区65个 names none)."""
+    end = len(after)
+    for ch in "，,；;。:：":
+        i = after.find(ch, 0, end)
+        if i >= 0:
+            end = i
+    text = after[:end].removesuffix("等").removeprefix("了")
+    if not text or end > 80 or text.startswith(("后", "以后")) or "的" in text or "将" in text:
+        return []  # 建成后将是…的基地: what follows the stage, not its object
+    parts = text.split("、")
+    names = [n for n in (name_of(p, lex) for p in parts) if n is not None]
+    return names if len(names) == len(parts) else []
 
 
 def list_after(after: str, lex: Lexicon) -> list[str]:
