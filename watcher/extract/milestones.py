@@ -112,7 +112,8 @@ _LEADING_TIME = re.compile(r"^(?:今年|去年|目前|近日|日前)?(?:\d{1,2}�
 _ANAPHORA = ("该项目", "该工程", "项目方", "这个项目", "此项目", "该基地", "该园区", "该线路", "该路段")
 _BARE_ANAPHORA = ("项目", "工程", "其", "项目工程", "项目一期", "其一期")
 _PHASE = re.compile(r"(?:其|该项目|项目)?[一二三四五六七八九首]期(?:工程|项目)?")
-_OWN_TIME = ("目前", "如今", "现已", "至今")
+_OWN_TIME = ("目前", "如今", "现已", "至今", "近日", "日前", "近期", "前不久", "不久前")
+_REPORTED = re.compile("获悉|了解到|据悉|获知|得知|采访|透露")
 _NAMED, _ELLIPSIS, _ANAPHOR = 0, 1, 2
 
 
@@ -279,8 +280,8 @@ class MilestoneReader:
     ) -> list[str]:
         """What a subjectless clause or 该项目 refers to: the sentence's earlier clause, else (for an
         anaphor) the last project named before in the paragraph, else the document's last one."""
-        earlier = _named_earlier(sentence, clause, self.lex)
-        if earlier or reference != _ANAPHOR:
+        earlier, refers = _named_earlier(sentence, clause, self.lex)
+        if earlier or (reference != _ANAPHOR and not refers):
             return earlier
         named = last_mention(before + sentence[:clause], self.lex, self.mention_re)
         return [named] if named else recent[-1:]
@@ -378,8 +379,9 @@ def _named_after(sentence: str, end: int, lex: Lexicon) -> list[str]:
         i = k + 1
 
 
-def _named_earlier(sentence: str, clause: int, lex: Lexicon) -> list[str]:
-    """华立学院江门校区迎来首批新生，正式开学: the project leads an earlier clause of the sentence."""
+def _named_earlier(sentence: str, clause: int, lex: Lexicon) -> tuple[list[str], bool]:
+    """华立学院江门校区迎来首批新生，正式开学: the project that leads an earlier clause of the sentence;
+    or, when that clause starts with 该项目 / 项目, that it refers back (the flag)."""
     end = clause - 1
     while end > 0:
         start = _clause_start(sentence, end)
@@ -388,18 +390,23 @@ def _named_earlier(sentence: str, clause: int, lex: Lexicon) -> list[str]:
         if head:
             projects = names_in(head.group().rsplit("的", 1)[-1], lex)
             if projects:
-                return projects
+                return projects, False
+        if text.startswith(_ANAPHORA) or text.startswith(("项目", "其")):
+            return [], True  # 该项目由…投资建设，…去年11月动工
         end = start - 1
-    return []
+    return [], False
 
 
 def _date_before(sentence: str, clause: int, pos: int, published: date | None, lex: Lexicon) -> str | None:
-    """The last date before the verb with no other stage verb between (1月签约、3月动工: 3月 is 动工's),
-    unless the verb's own clause says 目前 (then it is undated)."""
+    """The last date before the verb with no other stage verb between (1月签约、3月动工: 3月 is 动工's)
+    and not the date of a report (记者昨日从…获悉); none when the verb's clause says 目前 or 近日."""
     best = None
     for t in find_times(sentence[:pos], published):
-        other = lex.stage_re.search(sentence, t.end, pos)
-        if t.date and not t.comparison and other is None:
+        if not t.date or t.comparison or lex.stage_re.search(sentence, t.end, pos) is not None:
+            continue
+        start = _clause_start(sentence, t.start)
+        end = _CLAUSE_MARK.search(sentence, t.end)
+        if _REPORTED.search(sentence, start, end.start() if end else len(sentence)) is None:
             best = t.date
     if best is not None and any(w in sentence[clause:pos] for w in _OWN_TIME):
         return (

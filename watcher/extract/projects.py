@@ -61,6 +61,7 @@ _BUILDING_PART = re.compile(r"的(?:所有|全部)?(?:主厂房|厂房|主体结
 _LEAD_VERBS = re.compile(
     r".*(?:引进|吸引|位于|随着|其中|目前|如今|已有|共有|推动|带动|促成|包括|分别是|分别为|推进|加快|全年|当天|其后|举行|举办|见证|迎来|标志着)"
 )
+_PARTY = re.compile(r"(?:管委会|政府|集团|公司|企业|银行|委员会|局|办)与")
 _PHASE = re.compile(r"^(?:其|该项目|项目)?[一二三四五六七八九首]期(?:工程|项目)?$")
 _BYLINE = re.compile(r"讯\(|记者|通讯员|报道\)|摄\)")
 _LEAD_WORDS = ("包括", "以及", "及", "和", "与", "如", "有", "在", "于")
@@ -192,6 +193,8 @@ def name_of(part: str, lex: Lexicon, *, closed: bool = False) -> str | None:
     m = _COMPONENT.match(part) if part.endswith(_PARTS) else None
     if m and suffix_of(m.group(1), lex):
         part = m.group(1)  # 中创新航项目一期所有主厂房 → 中创新航项目一期
+    if "与" in part and _PARTY.search(part):
+        return None  # 管委会与某公司: the parties to a deal, not a project
     if _PHASE.match(part):
         return None  # 二期工程: a part of the project named before, not a name
     suffix = suffix_of(part, lex)
