@@ -60,6 +60,7 @@ _TRAILERS = (
     "生产",
 )
 _TAKES_OBJECT = ("开通",)
+_GROUPED = re.compile("项目|工程")  # 一批项目集中开工: the clause speaks of projects
 _NO_OBJECT = (
     "建成",
     "完成",
@@ -238,7 +239,7 @@ class MilestoneReader:
         lex = self.lex
         after = sentence[verb_end:]
         listed = (
-            list_after(after, lex)
+            list_after(after, lex, grouped=_GROUPED.search(sentence, clause, verb_start) is not None)
             or object_list(after, lex)
             or _named_in_object(sentence, verb_start, after, lex)
         )

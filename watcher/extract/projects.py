@@ -32,6 +32,8 @@ _LIST_AFTER = re.compile(
     rf"的?(?:(?P<n1>{_NUM})[{_COUNTER}])?[^，,；;。:：、]{{0,10}}?(?:项目|工程)(?:(?P<n2>{_NUM})[{_COUNTER}])?"
     r"[,，]?(?:分别是|分别为|分别有|包括|主要有|主要包括|具体是|具体为|即|有)[:：]?"
 )
+# 一批项目集中开工：A、B、C / 集中签约，包括A、B: the list right after the verb.
+_LIST_AFTER_BARE = re.compile(r"[,，]?(?:分别是|分别为|包括|主要包括|主要有)[:：]?|[:：]")
 _LIST_END = "；;。"
 # After one of these the rest of a name is a description (江门首个…项目, 2024年一季度重大项目).
 _DETERMINER = re.compile(
@@ -265,26 +267,36 @@ def object_names(after: str, lex: Lexicon) -> list[str]:
     return names if len(names) == len(parts) else []
 
 
-def list_after(after: str, lex: Lexicon) -> list[str]:
-    """已开工项目5个,分别是:A、B、C: the items announced after the verb, as many as the count says."""
+def list_after(after: str, lex: Lexicon, *, grouped: bool = False) -> list[str]:
+    """已开工项目5个,分别是:A、B、C / 一批项目集中开工：A、B: the items announced after the verb, as
+    many as the count says. Items need no suffix when the announcement (or, `grouped`, the clause
+    before the verb) speaks of projects."""
     m = _LIST_AFTER.match(after)
+    closed = m is not None
     if m is None:
-        return []
+        m = _LIST_AFTER_BARE.match(after)
+        if m is None:
+            return []
+        closed = grouped
     end = len(after)
     for ch in _LIST_END:
         i = after.find(ch, m.end())
         if 0 <= i < end:
             end = i
-    count = _count(m.group("n1") or m.group("n2"))
+    count = _count(m.groupdict().get("n1") or m.groupdict().get("n2"))
     out: list[str] = []
     for group_no, group in enumerate(re.split(r"[,，]", after[m.end() : end])):
         for item in group.split("、"):
             if count is not None and len(out) >= count:
                 return out
-            name = name_of(item, lex, closed=group_no == 0 or count is not None)
+            name = name_of(
+                item.removesuffix("等"), lex, closed=closed and (group_no == 0 or count is not None)
+            )
             if name is None:
                 return out
             out.append(name)
+    if m.re is _LIST_AFTER_BARE and not any(suffix_of(n, lex) for n in out):
+        return []  # 开工：道路、桥梁同步推进: a bare list needs one item that looks like a project
     return out
 
 
