@@ -15,7 +15,8 @@ from functools import lru_cache
 from watcher.extract.framing import compile_cues
 from watcher.extract.lexicon import Lexicon
 from watcher.extract.lexicon_files import load_lexicon
-from watcher.extract.milestones import MilestoneReader, ProjectMemory
+from watcher.extract.milestones import MilestoneReader
+from watcher.extract.projects import ProjectMemory
 from watcher.extract.quantities import compile_quantity_re
 from watcher.extract.subjects import SubjectMemory
 from watcher.extract.text import has_digit, normalize, split_sentences

@@ -27,11 +27,11 @@ from watcher.extract.periods import find_times
 from watcher.extract.phrases import is_phrase_char
 from watcher.extract.projects import (
     ALIAS,
+    ProjectMemory,
     is_counted_before,
     last_mention,
     list_after,
     list_before,
-    name_of,
     names_in,
     object_list,
     object_names,
@@ -138,26 +138,6 @@ def _trie_pattern(node: dict[str, Any]) -> str:
     if "" in node:
         return "(?:" + body + ")?"
     return body
-
-
-class ProjectMemory:
-    """What one document has said about its projects so far: the milestone projects (latest last) and
-    the short names it gave them (简称)."""
-
-    def __init__(self) -> None:
-        self.recent: list[str] = []
-        self.aliases: dict[str, str] = {}
-
-    def note_aliases(self, sentence: str, lex: Lexicon) -> None:
-        """X(简称:Y): later mentions of Y are X."""
-        for m in ALIAS.finditer(sentence):
-            head = sentence[: m.start()]
-            name = name_of(head[project_start(head) :], lex)
-            if name is not None:
-                self.aliases[m.group("alias")] = name
-
-    def canonical(self, names: list[str]) -> list[str]:
-        return [self.aliases.get(n, n) for n in names] if self.aliases else names
 
 
 class MilestoneReader:

@@ -319,3 +319,23 @@ def last_mention(text: str, lex: Lexicon, mention_re: re.Pattern[str]) -> str | 
         if name is not None and not is_counted_before(head, start):
             best = name
     return best
+
+
+class ProjectMemory:
+    """What one document has said about its projects so far: the milestone projects (latest last) and
+    the short names it gave them (简称)."""
+
+    def __init__(self) -> None:
+        self.recent: list[str] = []
+        self.aliases: dict[str, str] = {}
+
+    def note_aliases(self, sentence: str, lex: Lexicon) -> None:
+        """X(简称:Y): later mentions of Y are X."""
+        for m in ALIAS.finditer(sentence):
+            head = sentence[: m.start()]
+            name = name_of(head[project_start(head) :], lex)
+            if name is not None:
+                self.aliases[m.group("alias")] = name
+
+    def canonical(self, names: list[str]) -> list[str]:
+        return [self.aliases.get(n, n) for n in names] if self.aliases else names
