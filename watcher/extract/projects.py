@@ -30,7 +30,7 @@ _OBJECT_LIST = re.compile(
 # 开工项目5个,分别是:A、B、C / 签约的3个项目包括A、B: the list follows its count.
 _LIST_AFTER = re.compile(
     rf"的?(?:(?P<n1>{_NUM})[{_COUNTER}])?[^，,；;。:：、]{{0,10}}?(?:项目|工程)(?:(?P<n2>{_NUM})[{_COUNTER}])?"
-    r"[,，]?(?:分别是|分别为|分别有|包括|主要有|主要包括|具体是|具体为|即|有)[:：]?"
+    r"(?:[,，]?(?:分别是|分别为|分别有|包括|主要有|主要包括|具体是|具体为|即|有)[:：]?|[:：])"
 )
 # 一批项目集中开工：A、B、C / 集中签约，包括A、B: the list right after the verb.
 _LIST_AFTER_BARE = re.compile(r"[,，]?(?:分别是|分别为|包括|主要包括|主要有)[:：]?|[:：]")
