@@ -217,6 +217,8 @@ class MilestoneReader:
                 _advance(found, projects, stage)  # 先后签约,正式落户X区: one event, its latest stage
             else:
                 when = _date_before(sentence, clause, verb_start, published, lex)
+                if _is_future(when, published):
+                    continue  # 明年6月建成: a date after the article's is a plan
                 quoted, raw = original.strip(), original[clause + start : verb_end]
                 found.extend(Milestone(p, stage, when, quoted, raw) for p in projects)  # type: ignore[arg-type]
             memory.recent.extend(projects)
@@ -279,6 +281,11 @@ class MilestoneReader:
             return earlier
         named = last_mention(before + sentence[:clause], self.lex, self.mention_re)
         return [named] if named else recent[-1:]
+
+
+def _is_future(when: str | None, published: date | None) -> bool:
+    """Is the date (2025, 2024-06, 2024-06-01) later than the publication, at its own precision?"""
+    return when is not None and published is not None and when > published.isoformat()[: len(when)]
 
 
 def _advance(found: list[Milestone], projects: list[str], stage: str) -> None:
