@@ -32,6 +32,7 @@ from watcher.extract.projects import (
     last_mention,
     list_after,
     list_before,
+    name_of,
     names_in,
     object_list,
     object_names,
@@ -82,7 +83,7 @@ _SIGNING = ("签订", "签署", "签约")
 _TAKES_PLACE = re.compile(
     r"(?:(?:签约)?(?:落户|落地|签约|入驻|进驻|落子)(?:在|于|到)?"
     r"(?:[\u4e00-\u9fff()]{1,12}?(?:区|市|县|镇|省|州|园|园区|基地|新城|工业城|智慧区|湾|岛)"
-    r"|[\u4e00-\u9fff]{2,3}(?<![企业项目家人户个]))"
+    r"|[\u4e00-\u9fff]{2,3}(?<![企业项目家人户个址点面]))"
     r"|(?:开工|投产)(?:在|于|到)?[\u4e00-\u9fff]{1,10}?"
     r"(?:区|市|县|镇|园|园区|基地|合作区|开发区|新城|工业城|智慧区))(?=$|[，,。；;、!！])"
 )
@@ -91,7 +92,7 @@ _TAKES_LAND = re.compile(
     r"(?:拍下|竞得|摘得|拿下|购得|摘牌|拍得)[^，,。；;]{0,20}?(?:用地|地块|土地|宗地)(?=$|[，,。；;])"
 )
 _TAIL_MAX = 40  # characters: no time or place between a project and its verb is longer
-_TAIL_ENDS = frozenset("月日旬初底末份午晚年周前期天区市县镇园地城场已经于在自")  # how a _TAIL ends
+_TAIL_ENDS = frozenset("月日旬初底末份午晚年周前期天区市县镇园地城场已经于在自元")  # how a _TAIL ends
 # Between a project and its verb: dates, places and adverbs (…项目于今年4月在蓬江区正式…).
 _TAIL = re.compile(
     r"(?:(?:已|已经|于|在|自|从)?(?:(?:今年|去年|明年|上年|\d{4}年)?"
@@ -99,7 +100,7 @@ _TAIL = re.compile(
     r"(?:\d{1,2}日|上旬|中旬|下旬|初|底|末|份)?(?:上午|下午|晚)?|\d{1,2}日(?:上午|下午|晚)?|"
     r"今年|去年|上月|本月|上周|日前|近日|近期|昨日|昨天|今日|年初|年底|年末|月初|月底|目前)"
     r"|(?:在|于)[\u4e00-\u9fff()（）]{1,10}?(?:区|市|县|镇|园|园区|基地|合作区|开发区|新城|工业城|现场)"
-    r"|已|已经|于|在|自)$"
+    r"|以[0-9.]+[万亿]*(?:元|美元)|已|已经|于|在|自)$"
 )
 _AT_PLACE = re.compile(r"(?<=[\u4e00-\u9fff)）])(?:在|于)[\u4e00-\u9fff]{2,12}$")
 # Between a verb and the 的 of the project it modifies: more verbs (、3月动工) or a size (投资达100亿元级).
@@ -129,6 +130,7 @@ _PHASE = re.compile(r"(?:其|该项目|项目)?[一二三四五六七八九首]�
 _OWN_TIME = ("目前", "如今", "现已", "至今", "近日", "日前", "近期", "前不久", "不久前")
 _REPORTED = re.compile("获悉|了解到|据悉|获知|得知|采访|透露")
 _NAMED, _ELLIPSIS, _ANAPHOR = 0, 1, 2
+_BREAK = re.compile(r"[是为由的于在已将和与及、0-9]|位于|总投资|占地")  # where a leading name stops
 
 
 def trie(words: list[str] | tuple[str, ...]) -> str:
@@ -241,12 +243,10 @@ class MilestoneReader:
         if listed:
             return listed, 0, _NAMED
         if not _is_reached_verb(sentence, verb_start, verb_end):
-            named = _named_after(sentence, verb_end, lex)
-            verb = sentence[verb_start:verb_end]
-            if not named and verb not in _NO_OBJECT and lex.stage_of.get(verb) != "under_construction":
-                named = object_names(after, lex)  # 建成投用X、Y (not 在建设中谋划项目, 建成…中心城市)
-            return named, 0, _NAMED
+            return self._object(sentence, verb_start, verb_end), 0, _NAMED
         raw_pre = sentence[clause:verb_start]
+        if raw_pre.endswith("的"):
+            return [], 0, _NAMED  # 项目的落地, 随着…的开通: the stage as a noun, not an event
         pre = _trim(ALIAS.sub("", raw_pre) if "简称" in raw_pre else raw_pre, lex)
         if pre.endswith("、"):
             pre = ""  # 1月签约、3月动工的XX项目: one of a list of verbs before the project
@@ -271,12 +271,21 @@ class MilestoneReader:
             return [], start, _ANAPHOR
         return [], start, _NAMED
 
+    def _object(self, sentence: str, verb_start: int, verb_end: int) -> list[str]:
+        """A verb that does not end its clause: 动工的X项目, or 建成投用X、Y (not 在建设中谋划项目,
+        建成…中心城市)."""
+        named = _named_after(sentence, verb_end, self.lex)
+        verb = sentence[verb_start:verb_end]
+        if not named and verb not in _NO_OBJECT and self.lex.stage_of.get(verb) != "under_construction":
+            named = object_names(sentence[verb_end:], self.lex)
+        return named
+
     def _antecedent(
         self, sentence: str, clause: int, reference: int, before: str, recent: list[str]
     ) -> list[str]:
         """What a subjectless clause or 该项目 refers to: the sentence's earlier clause, else (for an
         anaphor) the last project named before in the paragraph, else the document's last one."""
-        earlier, refers = _named_earlier(sentence, clause, self.lex)
+        earlier, refers = _named_earlier(sentence, clause, self.lex, self.mention_re)
         if earlier or (reference != _ANAPHOR and not refers):
             return earlier
         named = last_mention(before + sentence[:clause], self.lex, self.mention_re)
@@ -380,13 +389,19 @@ def _named_after(sentence: str, end: int, lex: Lexicon) -> list[str]:
         i = k + 1
 
 
-def _named_earlier(sentence: str, clause: int, lex: Lexicon) -> tuple[list[str], bool]:
-    """华立学院江门校区迎来首批新生，正式开学: the project that leads an earlier clause of the sentence;
-    or, when that clause starts with 该项目 / 项目, that it refers back (the flag)."""
+def _named_earlier(
+    sentence: str, clause: int, lex: Lexicon, mention_re: re.Pattern[str]
+) -> tuple[list[str], bool]:
+    """华立学院江门校区迎来首批新生，正式开学: the project that leads an earlier clause of the sentence
+    (its shortest name from the clause start: X项目是…的重点项目 → X项目); or, when that clause starts
+    with 该项目 / 项目, that it refers back (the flag)."""
     end = clause - 1
     while end > 0:
         start = _clause_start(sentence, end)
         text = _LEADING_TIME.sub("", sentence[start:end])
+        name = _leading_name(text, lex, mention_re)
+        if name is not None:
+            return [name], False
         head = _PROJECT_HEAD.match(text)
         if head:
             projects = names_in(head.group().rsplit("的", 1)[-1], lex)
@@ -396,6 +411,21 @@ def _named_earlier(sentence: str, clause: int, lex: Lexicon) -> tuple[list[str],
             return [], True  # 该项目由…投资建设，…去年11月动工
         end = start - 1
     return [], False
+
+
+def _leading_name(text: str, lex: Lexicon, mention_re: re.Pattern[str]) -> str | None:
+    """The name that starts `text`, as long as it runs on (江门北站改造工程 in 江门北站改造工程总投资…,
+    X项目 in X项目是省重点项目)."""
+    best = None
+    gap_from = 0
+    for m in mention_re.finditer(text):
+        if best is not None and _BREAK.search(text, gap_from, m.start()):
+            break
+        name = name_of(text[: m.end()], lex)
+        if name is not None:
+            best = name
+        gap_from = m.end()
+    return best
 
 
 def _date_before(sentence: str, clause: int, pos: int, published: date | None, lex: Lexicon) -> str | None:
