@@ -2,8 +2,8 @@
 
 A case lists facts that must be found (only the fields it names are checked: indicator, subject and
 project by containment, as the scorer does; everything else exactly), and may say `exact` (no other
-value facts), `exact_milestones` (no other milestones) or `none` (nothing at all). `xfail: reason`
-marks a known limitation (strict: it must fail).
+value facts), `exact_milestones` (no other milestones) or `none` (nothing at all); `title` gives the
+article a headline. `xfail: reason` marks a known limitation (strict: it must fail).
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def _describe(facts) -> str:
 @pytest.mark.parametrize("case", list(_cases()))
 def test_case(case, extractor):
     published = case.get("published", date(2023, 6, 30))
-    article = Article(url="case", text=case["text"], published=published)
+    article = Article(url="case", text=case["text"], title=case.get("title", ""), published=published)
     facts = extractor.extract(article, region=case.get("region", "江门"))
     values = [f for f in facts if isinstance(f, ValueFact)]
     milestones = [f for f in facts if isinstance(f, Milestone)]

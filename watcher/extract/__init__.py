@@ -45,6 +45,7 @@ class Extractor:
         ctx = Context(published=article.published, region=region, memory=SubjectMemory())
         facts: list[Fact] = []
         projects = ProjectMemory()
+        self._milestones.note_title(normalize(article.title), projects)
         for s in split_sentences(text):
             if s.paragraph != ctx.paragraph:
                 ctx.paragraph, ctx.period = s.paragraph, ctx.section

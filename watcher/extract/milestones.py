@@ -169,6 +169,12 @@ class MilestoneReader:
         self.partial = re.compile(alternation(lex.partial) or "(?!)")
         self.mention_re = re.compile(lex.project_suffix_re.pattern.removesuffix("$"))
 
+    def note_title(self, title: str, memory: ProjectMemory) -> None:
+        """The project a headline names is what 该项目 means until the text names another."""
+        named = last_mention(title, self.lex, self.mention_re) if title else None
+        if named is not None:
+            memory.recent.append(named)
+
     def is_reached(self, pre: str, sentence: str, clause: int) -> bool:
         """No word of the verb's clause says it is planned, wanted or denied; 推动 only in a review (a
         past word in the clause or the sentence before it: 过去一年，我们推动…开工)."""
