@@ -56,8 +56,9 @@ class Extractor:
             if has_digit(s.text):
                 facts.extend(to_facts(quoted, read_sentence(s.text, ctx, self.lexicon, self._cues)))
             if self.lexicon.stage_re.search(s.text):
-                before = text[text.rfind("\n", 0, s.start) + 1 : s.start]  # the paragraph so far
-                facts.extend(self._milestones.read(s.text, quoted, article.published, before, projects))
+                facts.extend(
+                    self._milestones.read(s.text, quoted, article.published, text, s.start, projects)
+                )
         return dedupe(facts, self.lexicon)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from watcher.errors import ConfigError
-from watcher.extract.lexicon import Lexicon, alternation, longest_first
+from watcher.extract.lexicon import Lexicon, alternation, longest_first, trie
 from watcher.models import STAGE_ORDER
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
@@ -155,9 +155,9 @@ def load_lexicon(directory: Path) -> Lexicon:
         family_of={s: fam[0] for fam in subj.families for s in fam},
         not_subjects=frozenset(subj.not_subjects),
         stage_of=stage_of,
-        stage_re=re.compile(alternation(list(stage_of))),
+        stage_re=re.compile(trie(list(stage_of))),
         project_suffix_re=re.compile(
-            r"(?:" + alternation(stages.project_suffixes) + r")(?:[一二三四五六七八九]期)?(?:工程)?"
+            r"(?:" + trie(stages.project_suffixes) + r")(?:[一二三四五六七八九]期)?(?:工程)?"
             r"(?:[(（][^()（）]{1,10}[)）])?$"
         ),
         not_reached=longest_first(stages.not_reached),

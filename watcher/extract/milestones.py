@@ -20,9 +20,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from datetime import date
-from typing import Any
 
-from watcher.extract.lexicon import Lexicon, alternation
+from watcher.extract.lexicon import Lexicon, alternation, trie
 from watcher.extract.periods import find_times
 from watcher.extract.phrases import is_phrase_char
 from watcher.extract.projects import (
@@ -133,28 +132,6 @@ _NAMED, _ELLIPSIS, _ANAPHOR = 0, 1, 2
 _BREAK = re.compile(r"[是为由的于在已将和与及、0-9]|位于|总投资|占地")  # where a leading name stops
 
 
-def trie(words: list[str] | tuple[str, ...]) -> str:
-    """A regex matching the same words as `alternation` (the longest at a position), written as a trie:
-    将(?:于)?|计划|… is tried one character at a time instead of one word at a time."""
-    tree: dict[str, Any] = {}
-    for word in words:
-        node = tree
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-    return _trie_pattern(tree)
-
-
-def _trie_pattern(node: dict[str, Any]) -> str:
-    branches = [re.escape(ch) + _trie_pattern(child) for ch, child in sorted(node.items()) if ch]
-    if not branches:
-        return ""
-    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-    if "" in node:
-        return "(?:" + body + ")?"
-    return body
-
-
 class MilestoneReader:
     """The lexicon's stage vocabulary, compiled once; `read` is pure and thread-safe."""
 
@@ -167,6 +144,7 @@ class MilestoneReader:
         self.unless_past = re.compile(alternation(lex.unless_past) or "(?!)")
         self.past = re.compile(alternation(lex.past) or "(?!)")
         self.partial = re.compile(alternation(lex.partial) or "(?!)")
+        self.successive = re.compile(alternation(lex.successive) or "(?!)")
         self.mention_re = re.compile(lex.project_suffix_re.pattern.removesuffix("$"))
 
     def note_title(self, title: str, memory: ProjectMemory) -> None:
@@ -184,22 +162,24 @@ class MilestoneReader:
             return True
         return self.past.search(pre) is not None or self.past.search(sentence, 0, clause) is not None
 
-    def _is_background(self, pre: str, before: str, sentence: str, published: date | None) -> bool:
+    def _is_background(self, pre: str, document: str, offset: int, head: str, published: date | None) -> bool:
         """近年来…A、B等项目相继落户: projects arriving one after another, with no date in the paragraph."""
-        if not any(w in pre for w in self.lex.successive):
+        if self.successive.search(pre) is None:
             return False
-        return not any(t.date and not t.comparison for t in find_times(before + sentence, published))
+        text = _paragraph_before(document, offset) + head
+        return not any(t.date and not t.comparison for t in find_times(text, published))
 
     def read(
         self,
         sentence: str,
         original: str,
         published: date | None,
-        before: str,
+        document: str,
+        offset: int,
         memory: ProjectMemory,
     ) -> list[Milestone]:
-        """Milestones of one normalised sentence, quoting the original. `before` is the paragraph's text
-        before the sentence; `memory` what the document said of its projects before it."""
+        """Milestones of one normalised sentence, found at `offset` in the normalised `document`,
+        quoting the original; `memory` holds what the document said of its projects before it."""
         lex = self.lex
         found: list[Milestone] = []
         last: list[str] = []  # the projects of the sentence's previous stage verb
@@ -210,12 +190,13 @@ class MilestoneReader:
             clause = starts[bisect_right(starts, verb_start) - 1]
             pre = sentence[clause:verb_start]
             if not self.is_reached(pre, sentence, clause) or self._is_background(
-                pre, before, sentence[:verb_start], published
+                pre, document, offset, sentence[:verb_start], published
             ):
                 continue
             projects, start, reference = self._subjects(sentence, clause, verb_start, verb_end)
             inherited = reference != _NAMED
             if inherited:
+                before = _paragraph_before(document, offset)
                 projects = last or self._antecedent(sentence, clause, reference, before, memory.recent)
             if not projects:
                 continue
@@ -296,6 +277,11 @@ class MilestoneReader:
             return earlier
         named = last_mention(before + sentence[:clause], self.lex, self.mention_re)
         return [named] if named else recent[-1:]
+
+
+def _paragraph_before(document: str, offset: int) -> str:
+    """The paragraph's text before `offset` (only read when a reference or a date needs it)."""
+    return document[document.rfind("\n", 0, offset) + 1 : offset]
 
 
 def _is_future(when: str | None, published: date | None) -> bool:
