@@ -90,7 +90,7 @@ _TAKES_PLACE = re.compile(
 _TAKES_LAND = re.compile(
     r"(?:拍下|竞得|摘得|拿下|购得|摘牌|拍得)[^，,。；;]{0,20}?(?:用地|地块|土地|宗地)(?=$|[，,。；;])"
 )
-_TAIL_MAX = 40  # characters: no time or place between a project and its verb is longer
+_TAIL_MAX = 48  # characters: no time or place between a project and its verb is longer
 _TAIL_ENDS = frozenset("月日旬初底末份午晚年周前期天区市县镇园地城场已经于在自元")  # how a _TAIL ends
 # Between a project and its verb: dates, places and adverbs (…项目于今年4月在蓬江区正式…).
 _TAIL = re.compile(
@@ -98,7 +98,7 @@ _TAIL = re.compile(
     r"(?:(?:\d{1,2}|[一二三四五六七八九十]{1,2})月(?:\d{1,2}日)?[、和])*(?:\d{1,2}|[一二三四五六七八九十]{1,2})月"
     r"(?:\d{1,2}日|上旬|中旬|下旬|初|底|末|份)?(?:上午|下午|晚)?|\d{1,2}日(?:上午|下午|晚)?|"
     r"今年|去年|上月|本月|上周|日前|近日|近期|昨日|昨天|今日|年初|年底|年末|月初|月底|目前)"
-    r"|(?:在|于)[\u4e00-\u9fff()（）]{1,10}?(?:区|市|县|镇|园|园区|基地|合作区|开发区|新城|工业城|现场)"
+    r"|(?:在|于)[\u4e00-\u9fff()（）]{1,24}?(?:区|市|县|镇|园|园区|基地|合作区|开发区|新城|工业城|现场)"
     r"|以[0-9.]+[万亿]*(?:元|美元)|已|已经|于|在|自)$"
 )
 _AT_PLACE = re.compile(r"(?<=[\u4e00-\u9fff)）])(?:在|于)[\u4e00-\u9fff]{2,12}$")
@@ -129,6 +129,7 @@ _PHASE = re.compile(r"(?:其|该项目|项目)?[一二三四五六七八九首]�
 _OWN_TIME = ("目前", "如今", "现已", "至今", "近日", "日前", "近期", "前不久", "不久前")
 _REPORTED = re.compile("获悉|了解到|据悉|获知|得知|采访|透露")
 _NAMED, _ELLIPSIS, _ANAPHOR = 0, 1, 2
+_AS_FIRST = re.compile(r"作为(?:首批|首家|第一批|第一家|首个|首批次)?$")
 _BREAK = re.compile(r"[是为由的于在已将和与及、0-9]|位于|总投资|占地")  # where a leading name stops
 
 
@@ -261,11 +262,23 @@ class MilestoneReader:
     def _object(self, sentence: str, verb_start: int, verb_end: int) -> list[str]:
         """A verb that does not end its clause: 动工的X项目, or 建成投用X、Y (not 在建设中谋划项目,
         建成…中心城市)."""
-        named = _named_after(sentence, verb_end, self.lex)
+        named = _named_after(sentence, verb_end, self.lex) or self._first_of_kind(
+            sentence, verb_start, verb_end
+        )
         verb = sentence[verb_start:verb_end]
         if not named and verb not in _NO_OBJECT and self.lex.stage_of.get(verb) != "under_construction":
             named = object_names(sentence[verb_end:], self.lex)
         return named
+
+    def _first_of_kind(self, sentence: str, verb_start: int, verb_end: int) -> list[str]:
+        """X公司作为首批进驻企业: X is among those that reached the stage."""
+        if not sentence.startswith(("企业", "项目", "单位"), verb_end):
+            return []
+        m = _AS_FIRST.search(sentence, _clause_start(sentence, verb_start), verb_start)
+        if m is None:
+            return []
+        head = sentence[_clause_start(sentence, verb_start) : m.start()]
+        return names_in(head[project_start(head) :], self.lex)
 
     def _antecedent(
         self, sentence: str, clause: int, reference: int, before: str, recent: list[str]

@@ -40,12 +40,14 @@ _DETERMINER = re.compile(
     r"首个|首批|一批|一大批|大批|多个|多项|这些|上述|系列|这样的?|这类"
     r"|\d{4}年度?|第?[一二三四1-4]季度|[上下]半年|\d{1,2}月份?"
 )
+# Words a name never starts with: references, determiners, 项目 itself (项目已于…在…产业园).
 _NAMELESS = (
     "已",
     "该",
     "这",
     "此",
     "其",
+    "项目",
     "一批",
     "一个",
     "多个",
