@@ -444,6 +444,8 @@ def _date_before(sentence: str, clause: int, pos: int, published: date | None, l
         end = _CLAUSE_MARK.search(sentence, t.end)
         if _REPORTED.search(sentence, start, end.start() if end else len(sentence)) is None:
             best = t.date
+            if len(best) == 4 and sentence[t.start : t.end].endswith(("年底", "年末")):
+                best += "-12"  # 去年底: December, as precise as the text says
     if best is not None and any(w in sentence[clause:pos] for w in _OWN_TIME):
         return (
             None
