@@ -77,6 +77,7 @@ _CEREMONY_AT = re.compile(
 # 签订X项目投资协议: the project named in the agreement.
 _AGREEMENT = re.compile(r"了?(?P<name>[^，,。；;]{2,40}?)(?:投资|合作|框架|战略合作|招商)?(?:协议书?|合同)")
 _SIGNING = ("签订", "签署", "签约")
+_DEAL = re.compile(r"了?(?:正式|投资|合作|框架|战略|招商|项目)*(?:协议书?|合同)(?:$|[，,。；;])")
 # 落户江门, 签约落地鹤山工业城, 开工于蓬江区: a place after the verb ends the clause (入驻企业 is no
 # place: a bare object is a short name that is not a kind of thing).
 _TAKES_PLACE = re.compile(
@@ -338,6 +339,8 @@ def _is_reached_verb(sentence: str, start: int, end: int) -> bool:
         return True
     if sentence[start:end] in _TAKES_OBJECT:
         return True
+    if sentence.startswith(_SIGNING, start) and _DEAL.match(sentence, end):
+        return True  # 就X项目签订投资合作协议: the agreement completes the verb
     return _TAKES_PLACE.match(sentence, start) is not None or _TAKES_LAND.match(sentence, start) is not None
 
 
