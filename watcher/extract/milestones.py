@@ -421,6 +421,13 @@ def _named_earlier(
     return [], False
 
 
+def _other_stage_between(sentence: str, start: int, pos: int, lex: Lexicon) -> bool:
+    """Is there a verb of another stage between a date and the verb at `pos` (1月签约、3月动工)? One of
+    the same stage is the same event (昨日举行开工活动，…16个项目集中开工)."""
+    stage = lex.stage_of.get(m.group()) if (m := lex.stage_re.match(sentence, pos)) else None
+    return any(lex.stage_of[o.group()] != stage for o in lex.stage_re.finditer(sentence, start, pos))
+
+
 def _leading_name(text: str, lex: Lexicon, mention_re: re.Pattern[str]) -> str | None:
     """The name that starts `text`, as long as it runs on (江门北站改造工程 in 江门北站改造工程总投资…,
     X项目 in X项目是省重点项目)."""
@@ -441,7 +448,7 @@ def _date_before(sentence: str, clause: int, pos: int, published: date | None, l
     and not the date of a report (记者昨日从…获悉); none when the verb's clause says 目前 or 近日."""
     best = None
     for t in find_times(sentence[:pos], published):
-        if not t.date or t.comparison or lex.stage_re.search(sentence, t.end, pos) is not None:
+        if not t.date or t.comparison or _other_stage_between(sentence, t.end, pos, lex):
             continue
         start = _clause_start(sentence, t.start)
         end = _CLAUSE_MARK.search(sentence, t.end)
