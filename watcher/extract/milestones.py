@@ -424,7 +424,8 @@ def _named_earlier(
 def _other_stage_between(sentence: str, start: int, pos: int, lex: Lexicon) -> bool:
     """Is there a verb of another stage between a date and the verb at `pos` (1月签约、3月动工)? One of
     the same stage is the same event (昨日举行开工活动，…16个项目集中开工)."""
-    stage = lex.stage_of.get(m.group()) if (m := lex.stage_re.match(sentence, pos)) else None
+    verb = lex.stage_re.match(sentence, pos)
+    stage = lex.stage_of.get(verb.group()) if verb else None
     return any(lex.stage_of[o.group()] != stage for o in lex.stage_re.finditer(sentence, start, pos))
 
 
