@@ -273,7 +273,7 @@ class MilestoneReader:
 
     def _first_of_kind(self, sentence: str, verb_start: int, verb_end: int) -> list[str]:
         """X公司作为首批进驻企业: X is among those that reached the stage."""
-        if not sentence.startswith(("企业", "项目", "单位"), verb_end):
+        if "作为" not in sentence or not sentence.startswith(("企业", "项目", "单位"), verb_end):
             return []
         m = _AS_FIRST.search(sentence, _clause_start(sentence, verb_start), verb_start)
         if m is None:
@@ -371,7 +371,12 @@ def _stage_verbs(sentence: str, lex: Lexicon) -> list[tuple[int, int, str]]:
 
 
 def _clause_start(sentence: str, pos: int) -> int:
-    return max(sentence.rfind(ch, 0, pos) for ch in _CLAUSE_MARKS) + 1
+    last = -1
+    for ch in _CLAUSE_MARKS:
+        i = sentence.rfind(ch, 0, pos)
+        if i > last:
+            last = i
+    return last + 1
 
 
 def _named_after(sentence: str, end: int, lex: Lexicon) -> list[str]:

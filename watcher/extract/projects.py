@@ -256,6 +256,8 @@ def object_list(after: str, lex: Lexicon) -> list[str]:
 def object_names(after: str, lex: Lexicon) -> list[str]:
     """建成投用江门站综合枢纽、江门大道北延线: projects named as the verb's object, to the clause's end,
     each with its own suffix (开工改造老旧小区65个 names none)."""
+    if not after or after.startswith(_NAMELESS) or not is_phrase_char(after[0]):
+        return []  # 开工项目, 开工率, 建成后: no object named
     end = len(after)
     for ch in "，,；;。:：":
         i = after.find(ch, 0, end)
