@@ -251,14 +251,7 @@ class MilestoneReader:
         if "在" in phrase or "于" in phrase:
             phrase = _AT_PLACE.sub("", phrase)  # X项目在广州 / 于江门: the place is not the name
         projects = names_in(phrase, lex) or _named_after(sentence, verb_end, lex)
-        if projects:
-            return projects, start, _NAMED
-        if not phrase:
-            return [], start, _ELLIPSIS
-        owner = owner_of(phrase)
-        if owner.endswith(_ANAPHORA) or owner in _BARE_ANAPHORA or _PHASE.fullmatch(owner):
-            return [], start, _ANAPHOR
-        return [], start, _NAMED
+        return projects, start, _NAMED if projects else _reference(phrase)
 
     def _object(self, sentence: str, verb_start: int, verb_end: int) -> list[str]:
         """A verb that does not end its clause: 动工的X项目, or 建成投用X、Y (not 在建设中谋划项目,
@@ -291,6 +284,17 @@ class MilestoneReader:
             return earlier
         named = last_mention(before + sentence[:clause], self.lex, self.mention_re)
         return [named] if named else recent[-1:]
+
+
+def _reference(phrase: str) -> int:
+    """A phrase that names no project: nothing (or a part: 主体结构已封顶) leaves the subject unsaid,
+    该项目 / 项目 / 其 / 二期 refer back; anything else is no project at all."""
+    owner = owner_of(phrase)
+    if not owner:
+        return _ELLIPSIS
+    if owner.endswith(_ANAPHORA) or owner in _BARE_ANAPHORA or _PHASE.fullmatch(owner):
+        return _ANAPHOR
+    return _NAMED
 
 
 def _paragraph_before(document: str, offset: int) -> str:

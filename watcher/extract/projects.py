@@ -67,6 +67,9 @@ _LEAD_VERBS = re.compile(
 )
 _PARTY = re.compile(r"(?:管委会|政府|集团|公司|企业|银行|委员会|局|办|区|市|县|镇|省)与")
 _PHASE = re.compile(r"^(?:其|该项目|项目)?[一二三四五六七八九首]期(?:工程|项目)?$")
+_NUMBERING = re.compile(
+    r"^(?:[(（][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}、|\d{1,3}[.、．])"
+)
 _BYLINE = re.compile(r"讯\(|记者|通讯员|报道\)|摄\)")
 _LEAD_WORDS = ("包括", "以及", "及", "和", "与", "如", "有", "在", "于")
 _LEADING_TIME = re.compile(
@@ -147,7 +150,7 @@ def is_counted_before(pre: str, start: int) -> bool:
 
 def clean_name(part: str) -> str:
     """Quotes, a byline (…讯(记者…), …彭银湖)惠州…项目) and list words off the edges of a name."""
-    part = part.strip('“”"「」 ')
+    part = _NUMBERING.sub("", part.strip('“”"「」 '))
     if ")" in part:
         close = part.rfind(")")
         if "(" not in part[:close] or _BYLINE.search(part, 0, close):
@@ -183,7 +186,9 @@ def suffix_of(name: str, lex: Lexicon) -> re.Match[str] | None:
 
 
 def owner_of(phrase: str) -> str:
-    """The whole a part belongs to: 其主体结构 → 其, X项目首批产品 → X项目."""
+    """The whole a part belongs to: 其主体结构 → 其, X项目首批产品 → X项目, 主体结构 → "" (unsaid)."""
+    if phrase in _PARTS:
+        return ""
     m = _COMPONENT.match(phrase) if phrase.endswith(_PARTS) else None
     return m.group(1) if m else phrase
 
@@ -195,6 +200,8 @@ def name_of(part: str, lex: Lexicon, *, closed: bool = False) -> str | None:
     if len(part) < 2 or _COUNTED.search(part) or part.startswith(_NAMELESS):
         return None
     m = _COMPONENT.match(part) if part.endswith(_PARTS) else None
+    if m and _PHASE.match(m.group(1)):
+        return None  # 一期厂房: a part of the project named before
     if m and suffix_of(m.group(1), lex):
         part = m.group(1)  # 中创新航项目一期所有主厂房 → 中创新航项目一期
     if "与" in part and _PARTY.search(part):
