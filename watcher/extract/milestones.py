@@ -21,6 +21,17 @@ import re
 from bisect import bisect_right
 from datetime import date
 
+from watcher.extract.clauses import (
+    CLAUSE_MARK,
+    SIGNING,
+    clause_start,
+    date_before,
+    is_future,
+    is_reached_verb,
+    paragraph_before,
+    stage_verbs,
+    trim,
+)
 from watcher.extract.lexicon import Lexicon, alternation, trie
 from watcher.extract.periods import find_times
 from watcher.extract.phrases import is_phrase_char
@@ -37,29 +48,9 @@ from watcher.extract.projects import (
     object_names,
     owner_of,
     project_start,
-    strip_ends,
 )
 from watcher.models import STAGE_ORDER, Milestone
 
-_CLAUSE_END = "，,；;：:。!?！？"
-_CLAUSE_MARKS = "，,；;。:："
-_CLAUSE_MARK = re.compile("[" + _CLAUSE_MARKS + "]")
-_TRAILERS = (
-    "建设",
-    "仪式",
-    "了",
-    "运营",
-    "投用",
-    "使用",
-    "并",
-    "投产",
-    "以来",
-    "活动",
-    "发电",
-    "运行",
-    "生产",
-)
-_TAKES_OBJECT = ("开通",)
 _GROUPED = re.compile("项目|工程")  # 一批项目集中开工: the clause speaks of projects
 _NO_OBJECT = (
     "建成",
@@ -68,7 +59,6 @@ _NO_OBJECT = (
     "贯通",
     "开放",
 )  # their object is a goal (建成国际消费中心), not a project
-_JOINERS = ("", "并", "并正式", "并顺利", "并已", "并全面", "并成功", "及", "暨")
 # 开工仪式在X项目现场举行: the project named where the ceremony is held.
 _CEREMONY_AT = re.compile(
     r"(?:仪式|活动|典礼)(?:主会场)?(?:设|暨[^，,。；;]{0,12})?在(?P<name>[^，,。；;在]{2,40}?)"
@@ -76,32 +66,6 @@ _CEREMONY_AT = re.compile(
 )
 # 签订X项目投资协议: the project named in the agreement.
 _AGREEMENT = re.compile(r"了?(?P<name>[^，,。；;]{2,40}?)(?:投资|合作|框架|战略合作|招商)?(?:协议书?|合同)")
-_SIGNING = ("签订", "签署", "签约")
-_DEAL = re.compile(r"了?(?:正式|投资|合作|框架|战略|招商|项目)*(?:协议书?|合同)(?:$|[，,。；;])")
-# 落户江门, 签约落地鹤山工业城, 开工于蓬江区: a place after the verb ends the clause (入驻企业 is no
-# place: a bare object is a short name that is not a kind of thing).
-_TAKES_PLACE = re.compile(
-    r"(?:(?:签约)?(?:落户|落地|签约|入驻|进驻|落子)(?:在|于|到)?"
-    r"(?:[\u4e00-\u9fff()]{1,12}?(?:区|市|县|镇|省|州|园|园区|基地|新城|工业城|智慧区|湾|岛)"
-    r"|[\u4e00-\u9fff]{2,3}(?<![企业项目家人户个址点面]))"
-    r"|(?:开工|投产)(?:在|于|到)?[\u4e00-\u9fff]{1,10}?"
-    r"(?:区|市|县|镇|园|园区|基地|合作区|开发区|新城|工业城|智慧区))(?=$|[，,。；;、!！])"
-)
-# 竞得滨海新区238亩工业用地: buying land takes the plot as its object.
-_TAKES_LAND = re.compile(
-    r"(?:拍下|竞得|摘得|拿下|购得|摘牌|拍得)[^，,。；;]{0,20}?(?:用地|地块|土地|宗地)(?=$|[，,。；;])"
-)
-_TAIL_MAX = 48  # characters: no time or place between a project and its verb is longer
-_TAIL_ENDS = frozenset("月日旬初底末份午晚年周前期天区市县镇园地城场已经于在自元")  # how a _TAIL ends
-# Between a project and its verb: dates, places and adverbs (…项目于今年4月在蓬江区正式…).
-_TAIL = re.compile(
-    r"(?:(?:已|已经|于|在|自|从)?(?:(?:今年|去年|明年|上年|\d{4}年)?"
-    r"(?:(?:\d{1,2}|[一二三四五六七八九十]{1,2})月(?:\d{1,2}日)?[、和])*(?:\d{1,2}|[一二三四五六七八九十]{1,2})月"
-    r"(?:\d{1,2}日|上旬|中旬|下旬|初|底|末|份)?(?:上午|下午|晚)?|\d{1,2}日(?:上午|下午|晚)?|"
-    r"(?:今年|去年|上年|\d{4}年)年?(?:底|末|初)|今年|去年|上月|本月|上周|日前|近日|近期|昨日|昨天|今日|年初|年底|年末|月初|月底|目前)"
-    r"|(?:在|于)[\u4e00-\u9fff()（）]{1,24}?(?:区|市|县|镇|园|园区|基地|合作区|开发区|新城|工业城|现场)"
-    r"|以[0-9.]+[万亿]*(?:元|美元)|已|已经|于|在|自)$"
-)
 _AT_PLACE = re.compile(r"(?<=[\u4e00-\u9fff)）])(?:在|于)[\u4e00-\u9fff]{2,12}$")
 # Between a verb and the 的 of the project it modifies: more verbs (、3月动工) or a size (投资达100亿元级).
 _MODIFIER = re.compile(
@@ -127,8 +91,6 @@ _ANAPHORA = (
 )
 _BARE_ANAPHORA = ("项目", "工程", "其", "项目工程", "项目一期", "其一期")
 _PHASE = re.compile(r"(?:其|该项目|项目)?[一二三四五六七八九首]期(?:工程|项目)?")
-_OWN_TIME = ("目前", "如今", "现已", "至今", "近日", "日前", "近期", "前不久", "不久前")
-_REPORTED = re.compile("获悉|了解到|据悉|获知|得知|采访|透露")
 _NAMED, _ELLIPSIS, _ANAPHOR = 0, 1, 2
 _AS_FIRST = re.compile(r"作为(?:首批|首家|第一批|第一家|首个|首批次)?$")
 _BREAK = re.compile(r"[是为由的于在已将和与及、0-9]|位于|总投资|占地")  # where a leading name stops
@@ -168,7 +130,7 @@ class MilestoneReader:
         """近年来…A、B等项目相继落户: projects arriving one after another, with no date in the paragraph."""
         if self.successive.search(pre) is None:
             return False
-        text = _paragraph_before(document, offset) + head
+        text = paragraph_before(document, offset) + head
         return not any(t.date and not t.comparison for t in find_times(text, published))
 
     def read(
@@ -186,8 +148,8 @@ class MilestoneReader:
         found: list[Milestone] = []
         last: list[str] = []  # the projects of the sentence's previous stage verb
         last_end = 0
-        verbs = _stage_verbs(sentence, lex)
-        starts = [0] + [m.end() for m in _CLAUSE_MARK.finditer(sentence, 0, verbs[-1][0] if verbs else 0)]
+        verbs = stage_verbs(sentence, lex)
+        starts = [0] + [m.end() for m in CLAUSE_MARK.finditer(sentence, 0, verbs[-1][0] if verbs else 0)]
         for verb_start, verb_end, stage in verbs:
             clause = starts[bisect_right(starts, verb_start) - 1]
             pre = sentence[clause:verb_start]
@@ -198,7 +160,7 @@ class MilestoneReader:
             projects, start, reference = self._subjects(sentence, clause, verb_start, verb_end)
             inherited = reference != _NAMED
             if inherited:
-                before = _paragraph_before(document, offset)
+                before = paragraph_before(document, offset)
                 projects = last or self._antecedent(sentence, clause, reference, before, memory.recent)
             if not projects:
                 continue
@@ -207,8 +169,8 @@ class MilestoneReader:
             if inherited and last and _is_one_event(found, last, stage, between, published):
                 _advance(found, projects, stage)  # 先后签约,正式落户X区: one event, its latest stage
             else:
-                when = _date_before(sentence, clause, verb_start, published, lex)
-                if _is_future(when, published):
+                when = date_before(sentence, clause, verb_start, published, lex)
+                if is_future(when, published):
                     continue  # 明年6月建成: a date after the article's is a plan
                 quoted, raw = original.strip(), original[clause + start : verb_end]
                 found.extend(Milestone(p, stage, when, quoted, raw) for p in projects)  # type: ignore[arg-type]
@@ -231,12 +193,12 @@ class MilestoneReader:
         )
         if listed:
             return listed, 0, _NAMED
-        if not _is_reached_verb(sentence, verb_start, verb_end):
+        if not is_reached_verb(sentence, verb_start, verb_end):
             return self._object(sentence, verb_start, verb_end), 0, _NAMED
         raw_pre = sentence[clause:verb_start]
         if raw_pre.endswith("的"):
             return [], 0, _NAMED  # 项目的落地, 随着…的开通: the stage as a noun, not an event
-        pre = _trim(ALIAS.sub("", raw_pre) if "简称" in raw_pre else raw_pre, lex)
+        pre = trim(ALIAS.sub("", raw_pre) if "简称" in raw_pre else raw_pre, lex)
         if pre.endswith("、"):
             pre = ""  # 1月签约、3月动工的XX项目: one of a list of verbs before the project
         group = list_before(pre, lex)
@@ -268,10 +230,10 @@ class MilestoneReader:
         """X公司作为首批进驻企业: X is among those that reached the stage."""
         if "作为" not in sentence or not sentence.startswith(("企业", "项目", "单位"), verb_end):
             return []
-        m = _AS_FIRST.search(sentence, _clause_start(sentence, verb_start), verb_start)
+        m = _AS_FIRST.search(sentence, clause_start(sentence, verb_start), verb_start)
         if m is None:
             return []
-        head = sentence[_clause_start(sentence, verb_start) : m.start()]
+        head = sentence[clause_start(sentence, verb_start) : m.start()]
         return names_in(head[project_start(head) :], self.lex)
 
     def _antecedent(
@@ -297,16 +259,6 @@ def _reference(phrase: str) -> int:
     return _NAMED
 
 
-def _paragraph_before(document: str, offset: int) -> str:
-    """The paragraph's text before `offset` (only read when a reference or a date needs it)."""
-    return document[document.rfind("\n", 0, offset) + 1 : offset]
-
-
-def _is_future(when: str | None, published: date | None) -> bool:
-    """Is the date (2025, 2024-06, 2024-06-01) later than the publication, at its own precision?"""
-    return when is not None and published is not None and when > published.isoformat()[: len(when)]
-
-
 def _advance(found: list[Milestone], projects: list[str], stage: str) -> None:
     """The sentence's milestones of `projects` move on to `stage` when it is later."""
     for i, m in enumerate(found):
@@ -327,60 +279,11 @@ def _is_one_event(
 def _named_in_object(sentence: str, verb_start: int, after: str, lex: Lexicon) -> list[str]:
     """开工仪式在X项目现场举行, 签订X项目投资协议: the project named after the verb."""
     m = _CEREMONY_AT.match(after)
-    if m is None and sentence.startswith(_SIGNING, verb_start):
+    if m is None and sentence.startswith(SIGNING, verb_start):
         m = _AGREEMENT.match(after)
     if m is None:
         return []
     return names_in(m.group("name"), lex)
-
-
-def _is_reached_verb(sentence: str, start: int, end: int) -> bool:
-    """The verb ends its clause (or is followed by an allowed trailer, or is 开通 + service)."""
-    after = sentence[end : end + 2]
-    if not after or after[0] in _CLAUSE_END or after[0] in "、”)）\n 的":
-        return True
-    if after.startswith(_TRAILERS):
-        return True
-    if sentence[start:end] in _TAKES_OBJECT:
-        return True
-    if sentence.startswith(_SIGNING, start) and _DEAL.match(sentence, end):
-        return True  # 就X项目签订投资合作协议: the agreement completes the verb
-    return _TAKES_PLACE.match(sentence, start) is not None or _TAKES_LAND.match(sentence, start) is not None
-
-
-def _trim(pre: str, lex: Lexicon) -> str:
-    """Strip adverbs, dates and places between the project and its verb."""
-    while True:
-        shorter = strip_ends(pre, lex.adverbs, lead=False)
-        m = _TAIL.search(shorter, max(0, len(shorter) - _TAIL_MAX)) if shorter[-1:] in _TAIL_ENDS else None
-        if m and m.end() > m.start():
-            shorter = shorter[: m.start()]
-        if shorter == pre:
-            return pre
-        pre = shorter
-
-
-def _stage_verbs(sentence: str, lex: Lexicon) -> list[tuple[int, int, str]]:
-    """(start, end, stage) of each stage verb; a cluster (摘牌进驻, 建成投用, 建成并投产) counts once,
-    at its latest stage."""
-    out: list[tuple[int, int, str]] = []
-    for m in lex.stage_re.finditer(sentence):
-        if out and sentence[out[-1][1] : m.start()] in _JOINERS:
-            start, _, stage = out[-1]
-            later = max(stage, lex.stage_of[m.group()], key=STAGE_ORDER.index)
-            out[-1] = (start, m.end(), later)
-        else:
-            out.append((m.start(), m.end(), lex.stage_of[m.group()]))
-    return out
-
-
-def _clause_start(sentence: str, pos: int) -> int:
-    last = -1
-    for ch in _CLAUSE_MARKS:
-        i = sentence.rfind(ch, 0, pos)
-        if i > last:
-            last = i
-    return last + 1
 
 
 def _named_after(sentence: str, end: int, lex: Lexicon) -> list[str]:
@@ -414,7 +317,7 @@ def _named_earlier(
     with 该项目 / 项目, that it refers back (the flag)."""
     end = clause - 1
     while end > 0:
-        start = _clause_start(sentence, end)
+        start = clause_start(sentence, end)
         text = _LEADING_TIME.sub("", sentence[start:end])
         name = _leading_name(text, lex, mention_re)
         if name is not None:
@@ -430,14 +333,6 @@ def _named_earlier(
     return [], False
 
 
-def _other_stage_between(sentence: str, start: int, pos: int, lex: Lexicon) -> bool:
-    """Is there a verb of another stage between a date and the verb at `pos` (1月签约、3月动工)? One of
-    the same stage is the same event (昨日举行开工活动，…16个项目集中开工)."""
-    verb = lex.stage_re.match(sentence, pos)
-    stage = lex.stage_of.get(verb.group()) if verb else None
-    return any(lex.stage_of[o.group()] != stage for o in lex.stage_re.finditer(sentence, start, pos))
-
-
 def _leading_name(text: str, lex: Lexicon, mention_re: re.Pattern[str]) -> str | None:
     """The name that starts `text`, as long as it runs on (江门北站改造工程 in 江门北站改造工程总投资…,
     X项目 in X项目是省重点项目)."""
@@ -450,26 +345,4 @@ def _leading_name(text: str, lex: Lexicon, mention_re: re.Pattern[str]) -> str |
         if name is not None:
             best = name
         gap_from = m.end()
-    return best
-
-
-def _date_before(sentence: str, clause: int, pos: int, published: date | None, lex: Lexicon) -> str | None:
-    """The last date before the verb with no other stage verb between (1月签约、3月动工: 3月 is 动工's)
-    and not the date of a report (记者昨日从…获悉); none when the verb's clause says 目前 or 近日."""
-    best = None
-    for t in find_times(sentence[:pos], published):
-        if not t.date or t.comparison or _other_stage_between(sentence, t.end, pos, lex):
-            continue
-        start = _clause_start(sentence, t.start)
-        end = _CLAUSE_MARK.search(sentence, t.end)
-        if _REPORTED.search(sentence, start, end.start() if end else len(sentence)) is None:
-            best = t.date
-            if len(best) == 4 and sentence[t.start : t.end].endswith(("年底", "年末")):
-                best += "-12"  # 去年底: December, as precise as the text says
-    if best is not None and any(w in sentence[clause:pos] for w in _OWN_TIME):
-        return (
-            None
-            if not any(t.start >= clause and t.date for t in find_times(sentence[clause:pos], published))
-            else best
-        )
     return best
