@@ -52,6 +52,7 @@ from watcher.extract.projects import (
 from watcher.models import STAGE_ORDER, Milestone
 
 _GROUPED = re.compile("项目|工程")  # 一批项目集中开工: the clause speaks of projects
+_BUILDING = "under_construction"  # 加快建设A、B等项目 is a task in a plan as often as a report: no objects
 _NO_OBJECT = (
     "建成",
     "完成",
@@ -188,7 +189,11 @@ class MilestoneReader:
         after = sentence[verb_end:]
         listed = (
             list_after(after, lex, grouped=_GROUPED.search(sentence, clause, verb_start) is not None)
-            or object_list(after, lex)
+            or (
+                object_list(after, lex)
+                if lex.stage_of.get(sentence[verb_start:verb_end]) != _BUILDING
+                else []
+            )
             or _named_in_object(sentence, verb_start, after, lex)
         )
         if listed:
@@ -222,7 +227,7 @@ class MilestoneReader:
             sentence, verb_start, verb_end
         )
         verb = sentence[verb_start:verb_end]
-        if not named and verb not in _NO_OBJECT and self.lex.stage_of.get(verb) != "under_construction":
+        if not named and verb not in _NO_OBJECT and self.lex.stage_of.get(verb) != _BUILDING:
             named = object_names(sentence[verb_end:], self.lex)
         return named
 
