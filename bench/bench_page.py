@@ -1,9 +1,10 @@
 """HTML page → article: watcher's `parse_article` against `trafilatura.extract`, same pages, same run.
 
-    .venv/bin/python bench/bench_page.py [--repeat N]
+    .venv/bin/python bench/bench_page.py [--repeat N] [--rounds N] [--pages GLOB]
 
-Pages: the fixtures in tests/data/pages/ and ~40 kB variants of each (article paragraphs
-repeated, a sidebar of links added), decoded to str once so that only extraction is timed.
+Pages: the fixtures in tests/data/pages/ (the saved-page shapes of sites.yaml among them) and
+~40 kB variants of each (article paragraphs repeated, a sidebar of links added), decoded to str
+once so that only extraction is timed.
 trafilatura runs twice: text only (its default, less work than ours) and with metadata (title,
 date, like ours). Needs the `bench` extra: pip install -e '.[bench]'.
 """
@@ -21,6 +22,7 @@ from pathlib import Path
 import trafilatura
 
 from watcher.fetch.decode import decode_body
+from watcher.page import html as page_html
 from watcher.page import parse_article
 
 PAGES = Path(__file__).resolve().parent.parent / "tests" / "data" / "pages"
@@ -58,65 +60,83 @@ def inflate(html: str, target_bytes: int = TARGET_BYTES) -> str:
     return html.replace("</body>", block + "</body>", 1) if "</body>" in html else html + block
 
 
-def load_pages() -> dict[str, str]:
+def load_pages(pattern: str = "**/*.html") -> dict[str, str]:
     pages: dict[str, str] = {}
-    for path in sorted(PAGES.glob("*.html")):
-        html = decode_body(path.read_bytes())
-        pages[path.stem] = html
-        pages[f"{path.stem}@40k"] = inflate(html)
+    for path in sorted(PAGES.glob(pattern)):
+        html, name = decode_body(path.read_bytes()), str(path.relative_to(PAGES).with_suffix(""))
+        pages[name] = html
+        pages[f"{name}@40k"] = inflate(html)
     return pages
 
 
-def time_ms(
-    contenders: dict[str, Callable[[str], object]], html: str, repeat: int, rounds: int = 3
-) -> dict[str, float]:
-    """Median wall time of one call per contender, in milliseconds.
+def time_rounds(
+    contenders: dict[str, Callable[[str], object]], pages: dict[str, str], repeat: int, rounds: int
+) -> tuple[dict[str, dict[str, float]], dict[str, list[float]]]:
+    """Per page, the median wall time of one call (ms); per round, each contender's total over all pages.
 
-    Each contender runs `repeat` calls in a row (warm caches, as in a crawl), in turns over a few
-    rounds so that a busy moment of the machine hits all alike. As timeit does, the garbage
-    collector is off while timing: no one's garbage is collected on another's clock.
+    Each round visits every page and runs each contender `repeat` times in a row on it (warm caches, as
+    in a crawl), one contender after the other, so a busy moment of the machine hits all alike. A
+    round's total sums each page's median call, so that one call stalled by the shared machine does
+    not count for the page. As timeit does, the garbage collector is off while timing: no one's
+    garbage is collected on another's clock.
     """
-    samples: dict[str, list[float]] = {name: [] for name in contenders}
+    samples: dict[str, dict[str, list[float]]] = {who: {page: [] for page in pages} for who in contenders}
+    totals: dict[str, list[float]] = {who: [] for who in contenders}
     for _ in range(rounds):
-        for name, function in contenders.items():
-            function(html)  # warm-up
-            gc.collect()
-            gc.disable()
-            try:
-                for _ in range(repeat):
-                    start = time.perf_counter()
-                    function(html)
-                    samples[name].append(time.perf_counter() - start)
-            finally:
-                gc.enable()
-    return {name: statistics.median(values) * 1000 for name, values in samples.items()}
+        spent = dict.fromkeys(contenders, 0.0)
+        for page, html in pages.items():
+            for who, function in contenders.items():
+                function(html)  # warm-up
+                gc.collect()
+                gc.disable()
+                calls: list[float] = []
+                try:
+                    for _ in range(repeat):
+                        start = time.perf_counter()
+                        function(html)
+                        calls.append(time.perf_counter() - start)
+                finally:
+                    gc.enable()
+                samples[who][page].extend(calls)
+                spent[who] += statistics.median(calls)
+        for who in contenders:
+            totals[who].append(spent[who] * 1000)
+    medians = {
+        page: {who: statistics.median(samples[who][page]) * 1000 for who in contenders} for page in pages
+    }
+    return medians, totals
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=10, help="calls in a row, per round")
-    repeat = parser.parse_args().repeat
+    parser.add_argument("--repeat", type=int, default=5, help="calls in a row, per page and round")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds over all pages")
+    parser.add_argument("--pages", default="**/*.html", help="which pages of tests/data/pages (a glob)")
+    options = parser.parse_args()
 
     contenders: dict[str, Callable[[str], object]] = {
         "watcher": lambda html: parse_article(html, URL),
         "trafilatura": lambda html: trafilatura.extract(html, url=URL),
         "trafilatura+meta": lambda html: trafilatura.extract(html, url=URL, with_metadata=True),
     }
-    pages = load_pages()
-    print(f"{'page':24} {'kB':>5} " + " ".join(f"{name:>17}" for name in contenders) + "  ratio   (ms/page)")
-    rows: dict[str, dict[str, float]] = {}
-    for name, html in pages.items():
-        row = rows[name] = time_ms(contenders, html, repeat)
+    pages = load_pages(options.pages)
+    build = "pure Python (from source)" if page_html.__file__.endswith(".py") else "compiled with mypyc"
+    print(f"watcher.page: {build}, {page_html.__file__}")
+    rows, totals = time_rounds(contenders, pages, options.repeat, options.rounds)
+    print(f"{'page':34} {'kB':>5} " + " ".join(f"{name:>17}" for name in contenders) + "  ratio   (ms/page)")
+    for name, row in rows.items():
         cells = " ".join(f"{row[who]:17.3f}" for who in contenders)
         ratio = row["trafilatura"] / row["watcher"]
-        print(f"{name:24} {len(html.encode()) / 1000:5.1f} {cells} {ratio:6.1f}x")
+        print(f"{name:34} {len(pages[name].encode()) / 1000:5.1f} {cells} {ratio:6.1f}x")
     means = {who: statistics.mean(row[who] for row in rows.values()) for who in contenders}
     print()
-    print("mean ms/page: " + ", ".join(f"{who} {value:.3f}" for who, value in means.items()))
+    print(f"{len(pages)} pages; mean ms/page: " + ", ".join(f"{who} {ms:.3f}" for who, ms in means.items()))
     for who in ("trafilatura", "trafilatura+meta"):
+        ratios = [peer / ours for peer, ours in zip(totals[who], totals["watcher"], strict=True)]
         per_page = statistics.geometric_mean(row[who] / row["watcher"] for row in rows.values())
         print(
-            f"watcher vs {who}: {means[who] / means['watcher']:.1f}x faster on the mean time, "
+            f"watcher vs {who}: {statistics.median(ratios):.1f}x faster (median of {len(ratios)} per-round "
+            f"ratios of the time over all pages, {min(ratios):.1f}-{max(ratios):.1f}x); "
             f"{per_page:.1f}x per page (geometric mean)"
         )
     big = statistics.mean(row["watcher"] for name, row in rows.items() if name.endswith("@40k"))

@@ -727,6 +727,33 @@ def write_corpus(path: Path = OUT, mb: float = 2.5, seed: int = 7) -> Tally:
     return tally
 
 
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+
+
+def real_texts(shared: Path = SHARED) -> list[tuple[str, str, str]]:
+    """(name, text, publication date or "") of the real articles beside this checkout: the five seeds and
+    the dev set's texts of `shared/eval/dev` (its dates from dates.tsv). Read at run time, never copied."""
+    dev = shared / "eval" / "dev"
+    dates: dict[str, str] = {}
+    if (dev / "dates.tsv").exists():
+        for line in (dev / "dates.tsv").read_text(encoding="utf-8").splitlines():
+            stem, _, day = line.partition("\t")
+            dates[stem] = day.strip()
+    paths = sorted((shared / "seeds").glob("*.txt")) + sorted((dev / "texts").glob("*.txt"))
+    return [(p.stem, p.read_text(encoding="utf-8"), dates.get(p.stem, "")) for p in paths]
+
+
+def repeat_to(texts: list[tuple[str, str, str]], mb: float) -> list[tuple[str, str, str]]:
+    """The texts in order, again and again, until they hold at least `mb` million UTF-8 bytes."""
+    out: list[tuple[str, str, str]] = []
+    size = 0
+    while texts and size < mb * 1_000_000:
+        for text in texts:
+            out.append(text)
+            size += len(text[1].encode())
+    return out
+
+
 def split_articles(text: str) -> list[str]:
     """The articles of a corpus file, as written by `generate`."""
     return [part.strip("\n") for part in text.split(SEPARATOR) if part.strip()]

@@ -106,4 +106,4 @@ class App:
 
 
 def build_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> App:
-    return App(settings=settings, extractor=Extractor(load_lexicon(settings.lexicon_path)), clock=clock)
+    return App(settings=settings, extractor=Extractor(load_lexicon(*settings.lexicon_paths)), clock=clock)

@@ -2,8 +2,9 @@
 
 A case lists facts that must be found (only the fields it names are checked: indicator, subject and
 project by containment, as the scorer does; everything else exactly), and may say `exact` (no other
-value facts), `exact_milestones` (no other milestones) or `none` (nothing at all); `title` gives the
-article a headline. `xfail: reason` marks a known limitation (strict: it must fail).
+value facts), `exact_milestones` (no other milestones) or `none` (nothing at all). `xfail: reason`
+marks a known limitation (strict: it must fail). A case may give the article's `title`: the document
+frame reads it with the first lines, and 该项目 refers to the project it names.
 """
 
 from __future__ import annotations

@@ -274,6 +274,70 @@ PARAGRAPHS = (
             "产业集聚区建设提速",
             id="og-title-that-is-the-site-name",
         ),
+        pytest.param(
+            page(
+                f"<h1>江门出台“十条措施”支持民营经济</h1><div>{PARAGRAPHS}</div>",
+                '<meta property="og:title" content="江门出台"十条措施"支持民营经济_江门市人民政府门户网站">',
+            ),
+            "江门出台“十条措施”支持民营经济",
+            id="og-title-cut-by-quotes",
+        ),
+        pytest.param(
+            page(
+                f"<h1>江门“五大产业集群”加速成型</h1><div>{PARAGRAPHS}</div>",
+                '<meta property="og:title" content="江门"五大产业集群"加速成型">'
+                '<meta name="apub:time" content="2025-10-21 19:06:33">'
+                "<title>江门“五大产业集群”加速成型</title>",
+            ),
+            "江门“五大产业集群”加速成型",
+            id="og-title-cut-on-a-dated-page",
+        ),
+        pytest.param(
+            page(
+                f"<h1>国产碳化硅模块实现批量装车</h1><div>{PARAGRAPHS}</div>",
+                '<meta property="og:title" content="国产碳化硅模块实现批量装车-EDN 电子技术设计">',
+            ),
+            "国产碳化硅模块实现批量装车",
+            id="og-title-latin-site-suffix",
+        ),
+        pytest.param(
+            page(
+                '<h2 class="column-title">工作动态</h2>'
+                f"<h1>市发展改革局召开项目推进会</h1><div>{PARAGRAPHS}</div>",
+                '<title>工作动态_江门市发展和改革局</title><meta name="ColumnName" content="工作动态">',
+            ),
+            "市发展改革局召开项目推进会",
+            id="title-is-the-column-meta",
+        ),
+        pytest.param(
+            page(
+                '<div class="menu"><a href="/gzdt/">工作动态</a><a href="/zcfg/">政策法规</a></div>'
+                f'<div class="lm-title">工作动态</div><div class="bt-title">市发展改革局召开项目推进会</div>'
+                f"<div>{PARAGRAPHS}</div>",
+                "<title>工作动态_江门市发展和改革局</title>",
+            ),
+            "市发展改革局召开项目推进会",
+            id="title-is-the-column-linked-in-the-menu",
+        ),
+        pytest.param(
+            page(
+                '<h1><a href="/">台山市融媒体中心</a></h1>'
+                '<h2><a href="/news/1.html">台山端午假期接待游客逾40万人次</a></h2>'
+                '<ul><li><a href="/news/2.html">台山上半年新增市场主体超六千户</a></li></ul>'
+                f'<h2 class="detail-tit">台山端午假期接待游客逾40万人次</h2><div>{PARAGRAPHS}</div>',
+                "<title>台山市融媒体中心</title>",
+            ),
+            "台山端午假期接待游客逾40万人次",
+            id="headline-list-and-logo-links-skipped",
+        ),
+        pytest.param(
+            page(
+                f"<h1>从“制造”到“智造”<br>江门家电产业加速转型升级</h1><div>{PARAGRAPHS}</div>",
+                "<title>从“制造”到“智造” 江门家电产业加速转型升级_江门新闻网</title>",
+            ),
+            "从“制造”到“智造” 江门家电产业加速转型升级",
+            id="headline-broken-by-br",
+        ),
         pytest.param(page(f"<div>{PARAGRAPHS}</div>"), "", id="no-title"),
     ],
 )
@@ -349,6 +413,158 @@ def test_title(html: str, title: str) -> None:
             "",
             None,
             id="other-labels-ignored",
+        ),
+        pytest.param(
+            page(PARAGRAPHS, '<meta name="apub:time" content="2025-10-21 19:06:33">'),
+            "",
+            date(2025, 10, 21),
+            id="meta-apub-time",
+        ),
+        pytest.param(
+            page(PARAGRAPHS, '<meta itemprop="datePublished" content="2025-05-12 10:31">'),
+            "",
+            date(2025, 5, 12),
+            id="meta-itemprop-date-published",
+        ),
+        pytest.param(
+            page(PARAGRAPHS, '<meta name="publishdate" content="20250305">'),
+            "",
+            date(2025, 3, 5),
+            id="meta-compact-date",
+        ),
+        pytest.param(
+            page(
+                PARAGRAPHS,
+                '<script type="application/ld+json">{"@type":"NewsArticle",'
+                '"datePublished":"2025-01-08T09:12:40+08:00"}</script>',
+            ),
+            "",
+            date(2025, 1, 8),
+            id="json-ld-date-published",
+        ),
+        pytest.param(
+            page(f"<h1>集聚区建设提速</h1><div><span>2019</span><span>09/07</span> 08:15</div>{PARAGRAPHS}"),
+            "",
+            date(2019, 9, 7),
+            id="split-year-and-month-day",
+        ),
+        pytest.param(
+            page(
+                f"<h1>集聚区建设提速</h1><div>发布日期：<span>2019</span>-<span>09</span>-<span>07</span></div>{PARAGRAPHS}"
+            ),
+            "",
+            date(2019, 9, 7),
+            id="date-in-pieces",
+        ),
+        pytest.param(
+            page(
+                '<div class="header"><div class="time"><span class="year"><em>2025</em></span>'
+                '<span class="day"><em>09</em>/<em>26</em></span></div>'
+                '<div class="head-line"><h1>集聚区建设提速</h1></div></div>'
+                f'<div class="body">{PARAGRAPHS}</div>'
+            ),
+            "",
+            date(2025, 9, 26),
+            id="date-above-the-headline",
+        ),
+        pytest.param(
+            page(
+                "<h1>集聚区建设提速</h1><h2>预计今年产值超千亿元</h2><div>分享到：<a>微信</a><a>微博</a></div>"
+                "<div>字号：<a>大</a> <a>中</a> <a>小</a></div><div>\n\n\n</div><div>\n</div>"
+                "<div><span>江门市融媒体中心</span><span>记者 冯志坚</span>"
+                "<span>2025-11-06 18:40</span></div>"
+                f"{PARAGRAPHS}"
+            ),
+            "",
+            date(2025, 11, 6),
+            id="date-below-widgets-and-blank-lines",
+        ),
+        pytest.param(
+            page(
+                f"<h1>集聚区建设提速</h1><div>{PARAGRAPHS}</div>"
+                "<div>发布时间：2025-02-19 来源：应急管理局</div>"
+            ),
+            "",
+            date(2025, 2, 19),
+            id="labelled-date-after-the-text",
+        ),
+        pytest.param(
+            page(
+                '<div class="top"><ul><li><a href="/1.html">江门新闻标题其一</a><span>2024-01-09</span></li>'
+                '<li><a href="/2.html">江门新闻标题其二</a><span>2024-01-08</span></li></ul>'
+                f"<h1>集聚区建设提速</h1></div><div>{PARAGRAPHS}</div>"
+                '<ul><li><a href="/3.html">相关报道标题</a><span>发布时间：2024-01-07</span></li></ul>'
+                "<div>Copyright © 2018-2025 江门新闻网 版权所有</div>"
+            ),
+            "",
+            None,
+            id="no-date-from-lists-or-copyright",
+        ),
+        pytest.param(
+            page(
+                '<h2><a href="/a.html">集聚区建设提速</a></h2><ul><li><a href="/b.html">另一条新闻的标题</a>'
+                f"<span>2025-06-10</span></li></ul><h2>集聚区建设提速</h2><div><span>2025-06-03 17:25</span>"
+                f"<span>来源：台山市融媒体中心</span></div>{PARAGRAPHS}"
+            ),
+            "",
+            date(2025, 6, 3),
+            id="headline-first-in-a-dated-list",
+        ),
+        pytest.param(
+            page(
+                "<table><tr><td>成文日期：</td><td>2025年05月20日</td></tr>"
+                "<tr><td>发布日期：</td><td>2025年06月03日</td></tr></table>"
+                f"<h1>关于加快推进县域商业体系建设的意见</h1>{PARAGRAPHS}"
+            ),
+            "",
+            date(2025, 6, 3),
+            id="publication-not-written-date",
+        ),
+        pytest.param(
+            page(
+                '<table><tr><td class="paper">台山侨报</td><td class="date">2025年9月10日</td></tr></table>'
+                f'<div class="art-title">台山海上风电项目全容量并网</div><div id="ozoom">{PARAGRAPHS}</div>'
+            ),
+            "",
+            date(2025, 9, 10),
+            id="epaper-date-cell-without-weekday",
+        ),
+        pytest.param(
+            page(f'<time datetime="2025-03-09T10:00:00+08:00"></time><h1>集聚区建设提速</h1>{PARAGRAPHS}'),
+            "",
+            date(2025, 3, 9),
+            id="time-element",
+        ),
+        pytest.param(
+            page(
+                '<div class="item"><a href="/1.html">另一篇文章的标题</a>'
+                '<span class="time">2024-01-09</span></div><ul><li class="date">2024-01-07</li></ul>'
+                f"<h1>集聚区建设提速</h1><div>{PARAGRAPHS}</div>"
+                '<div class="side"><span class="date">2024-01-06</span></div>'
+            ),
+            "",
+            None,
+            id="dated-elements-in-lists-skipped",
+        ),
+        pytest.param(
+            page(
+                '<div class="top"><span class="date">今天是：2025年12月5日 星期五</span></div>'
+                f"<h1>新会陈皮产业园介绍</h1><div>{PARAGRAPHS}</div>"
+            ),
+            "",
+            None,
+            id="not-the-header-clock",
+        ),
+        pytest.param(
+            page(
+                '<h3>政务动态</h3><h2>江门要闻</h2><ul><li><a href="/1.html">江门加快建设产业集聚区</a>'
+                '<span>2023-08-21</span></li><li><a href="/2.html">江门基地二期项目主厂房封顶</a>'
+                "<span>2023-08-18</span></li></ul>",
+                "<title>江门要闻_江门市人民政府门户网站</title>",
+            ),
+            "",
+            None,
+            id="listing-page-has-no-date",
         ),
         pytest.param(
             page(PARAGRAPHS, '<meta name="PubDate" content="2023-02-30">'), "", None, id="impossible-date"

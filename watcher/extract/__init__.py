@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from watcher.extract.document import is_heading, read_frame, refine
 from watcher.extract.framing import compile_cues
 from watcher.extract.lexicon import Lexicon
 from watcher.extract.lexicon_files import load_lexicon
@@ -20,7 +21,7 @@ from watcher.extract.projects import ProjectMemory
 from watcher.extract.quantities import compile_quantity_re
 from watcher.extract.subjects import SubjectMemory
 from watcher.extract.text import has_digit, normalize, split_sentences
-from watcher.extract.values import Context, note_heading, read_sentence, to_facts
+from watcher.extract.values import Context, read_sentence, to_facts
 from watcher.models import Article, Fact, Milestone, ValueFact
 
 __all__ = ["COMPILED", "Extractor", "Lexicon", "load_lexicon"]
@@ -42,15 +43,18 @@ class Extractor:
         original = article.text
         text = normalize(original)
         region = infer_region(article, region, self.lexicon)
-        ctx = Context(published=article.published, region=region, memory=SubjectMemory())
+        frame = read_frame(normalize(article.title), text, article.published, self.lexicon)
+        published = article.published
+        ctx = Context(published=published, region=region, memory=SubjectMemory(), section=frame)
         facts: list[Fact] = []
         projects = ProjectMemory()
         self._milestones.note_title(normalize(article.title), projects)
         for s in split_sentences(text):
+            if is_heading(s.text, self.lexicon):
+                ctx.section = refine(ctx.section, s.text, published, self.lexicon)
             if s.paragraph != ctx.paragraph:
-                ctx.paragraph, ctx.period = s.paragraph, ctx.section
+                ctx.paragraph, ctx.period = s.paragraph, ctx.section.period
             quoted = original[s.start : s.start + len(s.text)]
-            note_heading(s.text, ctx, article.published)
             if "简称" in s.text:
                 projects.note_aliases(s.text, self.lexicon)
             if has_digit(s.text):
@@ -85,8 +89,20 @@ def canonical_indicator(name: str, lex: Lexicon) -> str:
 def _key(fact: Fact, lex: Lexicon) -> tuple[object, ...]:
     if isinstance(fact, Milestone):
         return ("m", fact.project, fact.stage)
+    if _is_distinctive(fact):  # 4828亿元 stated twice is one fact, however its indicator was worded
+        return ("v", fact.measure, fact.kind, round(fact.value, 6), fact.unit)
     indicator = canonical_indicator(fact.indicator, lex)  # already normalised: read from normalised text
-    return ("v", indicator, fact.subject, fact.measure, fact.kind, round(fact.value, 6), fact.unit)
+    subject = fact.subject.removesuffix("省").removesuffix("市")  # 广东省 = 广东
+    return ("v", indicator, subject, fact.measure, fact.kind, round(fact.value, 6), fact.unit)
+
+
+def _is_distinctive(fact: ValueFact) -> bool:
+    """An amount with four significant digits or more (1,850个, 4828亿元): two of them in one article are
+    the same figure. Percentages and round numbers repeat by chance."""
+    if fact.unit in ("%", "‰", "位"):
+        return False
+    mantissa = f"{abs(fact.value):.6e}".split("e")[0].replace(".", "").rstrip("0")
+    return len(mantissa) >= 4
 
 
 def dedupe(facts: list[Fact], lex: Lexicon) -> list[Fact]:

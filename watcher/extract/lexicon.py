@@ -89,4 +89,8 @@ class Lexicon:
     after_stop: frozenset[str]
     keep_re: re.Pattern[str]
     vague: frozenset[str]
+    threshold_nouns: frozenset[str]
     time_words: tuple[str, ...]
+    genre_cues: tuple[tuple[str, tuple[str, ...]], ...]  # (genre, cues), in the order they are tried
+    review_section_cues: tuple[str, ...]
+    plan_section_cues: tuple[str, ...]

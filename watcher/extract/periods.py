@@ -23,7 +23,8 @@ _TIME = re.compile(
     r"(?P<fyp>[“\"]?十[一二三四五六]五[”\"]?)(?P<fyp_tail>期间|时期|以来|末|前[两二三四]年)?"
     r"|(?P<y1>(?:19|20)\d\d)\s*[—–\-~至到]\s*(?P<y2>(?:19|20)\d\d)\s*年"
     r"|(?P<n>\d{1,2}|[一二三四五六七八九十])\s*年内"
-    r"|(?P<vague>近年来|近年|近[两二三四五六七八九十]年|过去[两二三四五六七八九十]年|这些年|多年来|历年)"
+    r"|(?P<span>(?:过去|近)(?P<sn>[两二三四五六七八九十])年(?:来|间|里)?|(?P<sn2>[两二三四五六七八九十])年来)"
+    r"|(?P<vague>近年来|近年|这些年|多年来|历年)"
     r"|(?:(?P<y>(?:19|20)\d\d)\s*年|(?P<rel>今年|去年|上年|前年|明年|本年|过去一年|上一年))(?P<sub>\s*(?:"
     r"(?P<half>上半年|下半年)|(?P<q>前三季度|前两季度|首三季|首季|[一1][至—\-~到][二三2-3]季度|第?[一二三四1-4]季度)"
     r"|前(?P<nm>\d{1,2}|[一二两三四五六七八九十]{1,2})个月"
@@ -38,6 +39,8 @@ _TIME = re.compile(
     r"|(?P<full2>全年)"
     r")"
 )
+_CLAUSE_START = '，,；;：:。 “"在'
+_CHANGE_VERBS = ("增加", "增长", "提高", "提升", "上升", "扩大", "跃升", "下降", "减少", "降低", "发展")
 _COMPARE_BEFORE = ("与", "比", "较", "同", "和", "跟", "同比")
 _COMPARE_AFTER = ("相比", "同期", "比较", "水平", "相较")
 _PLAN_NAME_AFTER = re.compile(r"[”\"]?(?:规划|发展规划|时期规划|规划纲要|计划)")
@@ -155,6 +158,15 @@ def _five_year_plan(m: re.Match[str], sentence: str) -> TimeRef | None:
     return TimeRef(m.start(), m.end(), period=period, deadline=str(first + 4))
 
 
+def _span(m: re.Match[str], published: date | None) -> TimeRef:
+    """过去五年, 五年来, 近三年: the years up to the last full one (a 2021 report's 五年来 is 2016/2020)."""
+    years = _int(m.group("sn") or m.group("sn2")) or 1
+    if published is None:
+        return TimeRef(m.start(), m.end(), vague=True)
+    last = published.year - 1
+    return TimeRef(m.start(), m.end(), period=f"{last - years + 1}/{last}")
+
+
 def _dated(m: re.Match[str], published: date | None) -> TimeRef:
     """Expressions with a year or a relative year (2023年…, 今年…, 去年11月)."""
     start, end = m.start(), m.end()
@@ -214,10 +226,10 @@ def _undated(m: re.Match[str], published: date | None) -> TimeRef:
         if day:
             return TimeRef(start, end, date=f"{year}-{month:02d}-{day:02d}")
         return TimeRef(start, end, period=f"{year}-{month:02d}", date=f"{year}-{month:02d}")
-    if m.group("full2"):  # 全年 in a January report of results is the year just ended; in a plan, this year
-        this = str(published.year)
+    if m.group("full2"):  # 全年 of results is a year that has ended (in a bulletin of March, the last); in a
+        this = str(published.year)  # plan, this year
         return TimeRef(
-            start, end, period=str(published.year - 1) if published.month <= 2 else this, plan_period=this
+            start, end, period=str(published.year - 1) if published.month <= 6 else this, plan_period=this
         )
     if m.group("day"):
         return _day_word(start, end, m.group("day"), published)
@@ -228,6 +240,8 @@ def _undated(m: re.Match[str], published: date | None) -> TimeRef:
     half, q = m.group("half2"), m.group("q2")
     first, last = ((1, 6) if half == "上半年" else (7, 12)) if half else _quarter_months(q or "一季度")
     year = published.year - 1 if last > published.month else published.year
+    if q and last - first == 2 and first < published.month <= last:
+        year = published.year  # 一季度…集中开工 in February: the quarter under way
     return TimeRef(start, end, period=_months(year, first, last))
 
 
@@ -264,17 +278,38 @@ def _classify(m: re.Match[str], sentence: str, published: date | None) -> TimeRe
         return _five_year_plan(m, sentence)
     if m.group("vague"):
         return TimeRef(start, end, vague=True)
+    if m.group("span"):
+        if start > 0 and sentence[start - 1] not in _CLAUSE_START:
+            return None  # 增幅创两年来新高: a record, not the period of what follows
+        return _span(m, published)
     if m.group("y1"):
         return TimeRef(start, end, period=f"{m.group('y1')}/{m.group('y2')}")
     if m.group("n"):
         years = _int(m.group("n")) or 1
         return TimeRef(start, end, deadline=str(published.year + years) if published else None)
+    if m.group("day") == "当月" and sentence[start - 1 : start] == "月":
+        return None  # 5月当月: the month just named
     if _is_comparison(sentence, start + len(prefix), end):
         return TimeRef(start, end, comparison=True)
     ref = _dated(m, published) if (m.group("y") or m.group("rel")) else _undated(m, published)
+    if _is_since_long_ago(sentence, end, ref, published):
+        return TimeRef(start, end, vague=True)  # 2016年一季度以来 in 2018: a span up to now, not that quarter
+    if prefix in ("到", "至") and sentence[max(0, start - 2) : start].endswith(_CHANGE_VERBS):
+        return ref  # 从2015年的A增加到2020年的B: where a change ended, not a deadline
     if prefix in ("到", "至", "力争到", "力争在", "争取到") and ref.period and m.group("y"):
         return TimeRef(start, end, period=ref.period, deadline=ref.period[:4])
     return ref
+
+
+def _is_since_long_ago(sentence: str, end: int, ref: TimeRef, published: date | None) -> bool:
+    if not sentence.startswith("以来", end) or ref.period is None or published is None:
+        return False
+    return int(ref.period[:4]) < published.year - 1
+
+
+def end_year(period: str) -> str:
+    """The year a period ends in: 2021/2025 → 2025, 2023-01/2023-06 → 2023, 2024 → 2024."""
+    return period.rsplit("/", 1)[-1][:4]
 
 
 def resolve_period(expression: str, published: date | None) -> str | None:

@@ -7,6 +7,8 @@ reporting (规上工业增加值, 江门大型产业集聚区, 保障性租赁�
 
 from __future__ import annotations
 
+import re
+
 from watcher.extract.lexicon import Lexicon
 
 BOUNDARY = frozenset("，,；;。！？!?：:、\"'‘’《》<>【】[]\n\t ·…—-~～|/")
@@ -128,9 +130,14 @@ def last_clean_phrase(text: str, lex: Lexicon) -> str:
     return text[start:end]
 
 
+_ENUMERATION = re.compile(r"^[(（][一二三四五六七八九十\d]{1,3}[)）]")
+
+
 def tidy(name: str) -> str:
     """Drop unpaired quotes and brackets left at the edges of a phrase (“小巨人”企业 stays whole)."""
-    name = name.strip(" ，,、")
+    name = name.strip(" ，,、").lstrip("和及与")
+    if name[:1] in "(（":
+        name = _ENUMERATION.sub("", name)  # （三）高端装备工程 → 高端装备工程
     for left, right in (("“", "”"), ("(", ")"), ("（", "）"), ("「", "」")):
         if name.count(left) != name.count(right):
             name = name.replace(left, "").replace(right, "")

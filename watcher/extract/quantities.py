@@ -22,7 +22,7 @@ _RANK = re.compile(
     r"(?:全省|全国|全市|全球|全区|全省地级市|珠三角|大湾区|同类城市)(?:排名|排行)?第"
     r"|排名第|排第|位列第|位居第|居第|列第|跃居第|(?<=[和、])第)"
     + _RANK_NUM
-    + r"(?P<rsuffix>位|名)?(?!(?![和及与])[\u4e00-\u9fff])"
+    + r"(?P<rsuffix>位|名)?(?!(?![和及与])[\u4e00-\u9fff])(?![、和及与][一二三四五六七八九十])"
 )
 _PERCENT_WORDS = re.compile(r"(?P<qb>超过|超|近|约|不到|不足)?百分之(?P<pct>[零一二两三四五六七八九十百点]+)")
 _VAGUE_BEFORE = ("数", "几", "上", "好", "若干")  # 数十家, 几十个, 上百家: no figure
@@ -106,9 +106,20 @@ def _reject(m: re.Match[str], g: dict[str, str | None], sentence: str, lex: Lexi
             return True
         if unit in lex.arabic_only or before in '“‘"' or sentence[max(0, start - 2) : start].endswith("“"):
             return True
-    if g["bare"] and not g["qb"]:
-        return True  # 千亿级, 百亿元: a class, not a figure, unless 超/近 … says how much
+    if g["bare"] and (not g["qb"] or unit in lex.counters):
+        return True  # 千亿级, 百亿元, 超百亿项目: a class, not a figure, unless 超/近 … says how much
+    if unit == "个" and after == "月":
+        return True  # 连续42个月: a streak, not a count
     return after == "级"  # 百亿元级, 千亿级
+
+
+def _loose_qualifier(m: re.Match[str], g: dict[str, str | None], sentence: str, lex: Lexicon) -> bool:
+    """签约81个, 节约3万吨: the qualifier word is the end of a compound, not 约 (about)."""
+    qb = g["qb"]
+    if not qb or m.start() == 0:
+        return False
+    compounds = lex.keep_re.finditer(sentence, m.start() - 1, m.start() + len(qb))
+    return any(k.start() < m.start() < k.end() for k in compounds)
 
 
 def _value(g: dict[str, str | None]) -> float | None:
@@ -192,9 +203,12 @@ def find_quantities(sentence: str, lex: Lexicon, pattern: re.Pattern[str]) -> li
         qa = g["qa"]
         end = m.end() if qa else m.end("unit") if g["unit"] else m.end("mag") if g["mag"] else m.end()
         num_start = m.start("num") if g["num"] else m.start("cn") if g["cn"] else m.start("bare")
+        start = m.start()
+        if _loose_qualifier(m, g, sentence, lex):
+            g["qb"], start = None, num_start
         found.append(
             Quantity(
-                start=m.start(),
+                start=start,
                 num_start=num_start,
                 end=end,
                 value=value * factor,

@@ -31,6 +31,15 @@ _NOT_SUBJECT_AFTER = (
     "至",
     "赴",
     "从",
+    "高于",
+    "低于",
+    "快于",
+    "慢于",
+    "高出",
+    "领先",
+    "居",
+    "列",
+    "排",
 )
 
 
@@ -91,6 +100,8 @@ def find_subjects(sentence: str, region: str, lex: Lexicon, memory: SubjectMemor
         start, end = m.start(), m.end()
         if any(a < end and start < b for a, b in indicators) or sentence[end : end + 1] == "化":
             continue  # 地区 of 地区生产总值, 镇 of 城镇化: part of another word
+        if word in lex.region_words and found and found[-1].end == start:
+            continue  # 蓬江区全区: the place just named, as a whole
         if word in lex.region_words:
             name: str | None = region
         elif word in lex.places and not _suffix_of(word, lex):

@@ -29,6 +29,9 @@ FURNITURE_SENTENCES: tuple[re.Pattern[str], ...] = tuple(
         # snapshot notices of aggregators: 以上内容为资讯信息快照…, 快照生成时间:
         r"快照",
         r"不代表本站",
+        # portals' notes after a repost: （本文来自澎湃新闻，…）, 返回搜狐，查看更多
+        r"[(（]本文来自",
+        r"返回搜狐",
         r"如有侵[权權]",
         # paywall cuts: ……(新文秘网…省略1145字,正式会员可完整阅读)……
         r"省略\s*\d+\s*字",
@@ -101,8 +104,11 @@ FURNITURE_LINES: tuple[re.Pattern[str], ...] = tuple(
         r"|作者|本文[转轉]自|[类類][别別])\s*[:：]",
         r"[发發][布佈](?:[时時][间間]|日期)\s*[:：]\s*\d{4}",
         r"[来來]源\s*[:：]",
-        # date lines, bare URLs, menu bullets
+        # a paper's print note: 《 人民日报 》（ 2025年07月14日 18 版）
+        r"^《[^》]{2,12}》\s*[(（][^)）]{0,24}版\s*[)）]$",
+        # date lines, info lines that end in a date and time, bare URLs, menu bullets
         DATE_ONLY_LINE.pattern,
+        r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\s*\d{1,2}:\d{2}(?::\d{2})?$",
         r"^(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*星期",
         r"^(?:https?://|\.{1,2}/)\S*$",
         r"^[•·●▪◆]\s*\S{1,8}$",

@@ -19,12 +19,16 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from watcher.models import Article
 from watcher.page.dates import (
-    date_from_url,
-    find_labelled_date,
-    find_weekday_date,
-    parse_date,
+    TODAY,
+    date_from_metas,
+    date_from_page,
+    date_from_scripts,
+    find_block_date,
+    is_article_text,
+    text_start,
 )
-from watcher.page.furniture import clean_lines, find_outlet, is_prose, split_lines
+from watcher.page.furniture import clean_lines, find_outlet, split_lines
+from watcher.page.titles import find_title, headline_block, squash
 
 logger = logging.getLogger(__name__)
 
@@ -43,32 +47,16 @@ _LINK_LIST_TAGS = frozenset({"ul", "ol", "dl", "table", "div"})
 _MAX_LINK_DENSITY = 0.5
 _TOP_BLOCKS = 5
 _MIN_PARAGRAPH_CJK = 8
-_HEADLINE_SELECTOR = "h1, h2, h3, [class*=title i], [id*=title i]"
-_TITLE_META = ("og:title", "articletitle", "twitter:title")
-_DATE_META = (
-    "article:published_time",
-    "publishdate",
-    "pubdate",
-    "publish_date",
-    "publishtime",
-    "datepublished",
-    "og:release_date",
-    "dc.date.issued",
-    "dc.date",
-    "firstpublishedtime",
-)
 _OUTLET_META = ("contentsource", "source", "article:source")
 # Links to documents: .pdf, .doc(x), .xls(x), .wps, .et, .ofd, .zip, .rar, .7z (a query string may follow).
 _ATTACHMENT_HREF = re.compile(r"\.(?:pdf|docx?|xlsx?|wps|et|ofd|zip|rar|7z)(?:[?#]|$)", re.IGNORECASE)
 _ATTACHMENT_ANYWHERE = re.compile(r"\.(?:pdf|docx?|xlsx?|wps|et|ofd|zip|rar|7z)\b", re.IGNORECASE)
-# 标题_江门市人民政府门户网站, 标题 | 江门新闻网, 标题 - 南方网
-_SITE_SEPARATOR = re.compile(r"\s*(?:_|\||｜|\s[-–—]\s|-{2,}|(?<=[\u4e00-\u9fff])-(?=[\u4e00-\u9fff]))\s*")
-# How the name of a site ends: 江门市人民政府门户网站, 江门日报数字报, 江门新闻网 …
-_SITE_NAME = re.compile(
-    r"(?:[网網]站|门户|門戶|新[闻聞][网網]|[数數]字[报報]|[电電]子[报報]|日[报報]|晚[报報]|人民政府|政府[网網]"
-    r"|客[户戶]端|官[网網]|[频頻]道)$"
-)
 _SEARCH_WINDOW = 3000
+_DATE_ELEMENTS = (
+    "time, [itemprop=datePublished i], [class*=date i], [id*=date i], [class*=time i], [id*=time i]"
+)
+_MAX_DATE_ELEMENT_CHARS = 40
+_MIN_HEADLINE_LINK_CHARS = 6
 
 
 def parse_article(html: str, url: str = "", content_selector: str | None = None) -> Article:
@@ -76,22 +64,32 @@ def parse_article(html: str, url: str = "", content_selector: str | None = None)
     tree = LexborHTMLParser(html)
     tree.strip_tags(_NOT_TEXT_TAGS, recursive=True)
     metas = _meta_values(tree)
-    title = _find_title(tree, metas)
-    published, outlet = _date_from_meta(metas), _outlet_from_meta(metas)
+    published = date_from_metas(metas) or date_from_scripts(html)
+    title, headline = find_title(tree, metas, published is None)
+    outlet = _outlet_from_meta(metas)
+    # The page text and the headline's block, read before the tree loses its <header>s.
+    page_text = ""
     if (published is None or outlet is None) and tree.body is not None:
-        # The page text, read before the tree loses its <header>s: info bars and date lines.
         page_text = tree.body.text(separator="\n")
-        anchor = _title_position(page_text, title)
-        if anchor >= 0:  # near the title first
-            window, head = page_text[anchor : anchor + _SEARCH_WINDOW], page_text[: anchor + _SEARCH_WINDOW]
-            published = published or find_labelled_date(window) or _date_under_title(window)
-        else:
-            window = head = page_text
-        published = published or _date_from_text(head, url)
-        outlet = outlet or find_outlet(window)
+    # The headline's block is read later, when needed, unless the tree is about to lose it.
+    early_block = ""
+    if published is None and headline is not None and _is_in_furniture(headline):
+        early_block = headline_block(headline)
     attachments = _find_attachments(tree, html, url)
     container = _find_container(tree, content_selector)
     lines = clean_lines(_drop_head(_render_lines(container), title)) if container is not None else []
+    if published is None and page_text:
+        node = headline
+
+        def read_block() -> str:
+            return early_block or (headline_block(node) if node is not None else "")
+
+        published = date_from_page(page_text, read_block, title, lines, url)
+        if published is None and is_article_text(lines):
+            published = _date_from_elements(tree, page_text[: text_start(page_text, lines)])
+    if outlet is None and page_text:
+        anchor = _title_position(page_text, title)
+        outlet = find_outlet(page_text[anchor : anchor + _SEARCH_WINDOW] if anchor >= 0 else page_text)
     return Article(
         url=url,
         text="\n".join(lines),
@@ -122,38 +120,6 @@ def _meta_values(tree: LexborHTMLParser) -> dict[str, str]:
         if key and content and content.strip():
             values.setdefault(key.strip().lower(), content.strip())
     return values
-
-
-def _find_title(tree: LexborHTMLParser, metas: dict[str, str]) -> str:
-    """og:title and friends, else the headline element that <title> repeats, else the first h1."""
-    for key in _TITLE_META:
-        value = _squash(metas.get(key, ""))
-        if value and value != metas.get("og:site_name"):
-            return _headline_part(_SITE_SEPARATOR.split(value))
-    title_node = tree.css_first("title")
-    page_title = _squash(title_node.text()) if title_node is not None else ""
-    parts = [part for part in _SITE_SEPARATOR.split(page_title) if part]
-    headline = _headline_part(parts)
-    site_names = {part for part in parts if part != headline}
-    best = first_h1 = ""
-    for node in tree.css(_HEADLINE_SELECTOR):
-        text = _squash(node.text())
-        if not 4 <= len(text) <= 100 or text in site_names:
-            continue
-        if node.tag == "h1" and not first_h1:
-            first_h1 = text
-        if text in page_title and len(text) > len(best):
-            best = text
-    return best or first_h1 or headline
-
-
-def _headline_part(parts: list[str]) -> str:
-    """The headline among the parts of a <title>: the first that is not a site's name."""
-    parts = [part for part in parts if part]
-    headlines = [part for part in parts if len(part) >= 4 and not _SITE_NAME.search(part)]
-    if headlines:
-        return headlines[0]
-    return max(parts, key=len) if parts else ""
 
 
 def _find_attachments(tree: LexborHTMLParser, html: str, url: str) -> tuple[str, ...]:
@@ -304,34 +270,57 @@ def _drop_head(lines: list[str], title: str, within: int = 8) -> list[str]:
     return lines
 
 
-def _date_from_meta(metas: dict[str, str]) -> date | None:
-    for key in _DATE_META:
-        if key in metas and (found := parse_date(metas[key])):
+def _is_in_furniture(node: LexborNode) -> bool:
+    """Whether a node is inside what _find_container removes (<header>, <nav>, <form> …)."""
+    parent = node.parent
+    while parent is not None:
+        if parent.tag in _FURNITURE_TAGS or parent.tag == "form":
+            return True
+        parent = parent.parent
+    return False
+
+
+def _date_from_elements(tree: LexborHTMLParser, head: str) -> date | None:
+    """A date in an element named for it (<time>, class="date") above the text, not in a list.
+
+    The last resort: an e-paper's date cell without its weekday, a date span above the headline.
+    Elements in lists, or beside a link that reads as a headline, are other articles' dates.
+    """
+    for node in tree.css(_DATE_ELEMENTS):
+        attrs = node.attributes
+        value = (attrs.get("datetime") or attrs.get("content") or "").strip()
+        if not value:  # the element's text, which must stand above the article's
+            value = node.text().strip()
+            if value not in head:
+                continue
+        if len(value) > _MAX_DATE_ELEMENT_CHARS or _is_in_list(node) or _is_today(node):
+            continue
+        if found := find_block_date(value):
             return found
     return None
 
 
-def _date_from_text(head: str, url: str) -> date | None:
-    """The date in the URL, else an e-paper's date line, else a labelled date before the article."""
-    return date_from_url(url) or find_weekday_date(head) or find_labelled_date(head)
+def _is_today(node: LexborNode) -> bool:
+    """A header's clock: 今天是 2025年12月5日 星期五."""
+    parent = node.parent
+    return TODAY.search((parent if parent is not None else node).text()[:_MAX_DATE_ELEMENT_CHARS]) is not None
 
 
-def _date_under_title(window: str, lines: int = 3) -> date | None:
-    """A date on the short lines between the title and the first paragraph (window starts at the title)."""
-    for line in window.split("\n", lines + 1)[1 : lines + 1]:
-        if is_prose(line):
-            break
-        if found := parse_date(line):
-            return found
-    return None
+def _is_in_list(node: LexborNode) -> bool:
+    parent = node.parent
+    for _ in range(3):
+        if parent is None:
+            return False
+        if parent.tag in ("li", "ul", "ol", "dl", "dd"):
+            return True
+        if any(len(link.text(strip=True)) >= _MIN_HEADLINE_LINK_CHARS for link in parent.css("a")):
+            return True
+        parent = parent.parent
+    return False
 
 
 def _outlet_from_meta(metas: dict[str, str]) -> str | None:
     for key in _OUTLET_META:
-        if value := _squash(metas.get(key, "")):
+        if value := squash(metas.get(key, "")):
             return value
     return None
-
-
-def _squash(text: str) -> str:
-    return " ".join(text.split())

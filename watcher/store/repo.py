@@ -250,7 +250,7 @@ class Store(TrackingStore, SubscriberStore, HealthStore, CoordStore):
             return _id(run.id)
 
     def finish_run(
-        self, run_id: int, *, finished_at: datetime, stats: dict[str, int], error: str | None
+        self, run_id: int, *, finished_at: datetime, stats: dict[str, int | list[str]], error: str | None
     ) -> None:
         with self._session() as s:
             run = s.get(CrawlRun, run_id)
