@@ -84,22 +84,29 @@ _CN_NUMERAL = frozenset("0123456789零一二两三四五六七八九十百千万
 
 
 @lru_cache(maxsize=16)
-def _word_set(words: tuple[str, ...]) -> tuple[frozenset[str], int]:
-    return frozenset(words), max((len(w) for w in words), default=0)
+def _word_set(words: tuple[str, ...]) -> tuple[frozenset[str], int, frozenset[str], frozenset[str]]:
+    """The words as a set, the longest length, and the characters they start and end with."""
+    found = frozenset(words)
+    longest = max((len(w) for w in words), default=0)
+    return found, longest, frozenset(w[0] for w in words if w), frozenset(w[-1] for w in words if w)
 
 
 def strip_ends(text: str, words: tuple[str, ...], *, lead: bool = True) -> str:
     """`text` without any of `words` at its end (and start), repeatedly, possibly to nothing: a set
     lookup per length, not a scan of the list (it runs on every stage verb)."""
-    found, longest = _word_set(words)
+    found, longest, firsts, lasts = _word_set(words)
     changed = True
     while changed and text:
         changed = False
+        at_end = text[-1] in lasts
+        at_start = lead and text[0] in firsts
+        if not at_end and not at_start:
+            break
         for size in range(min(longest, len(text)), 0, -1):
-            if text[-size:] in found:
+            if at_end and text[-size:] in found:
                 text, changed = text[:-size], True
                 break
-            if lead and text[:size] in found:
+            if at_start and text[:size] in found:
                 text, changed = text[size:], True
                 break
     return text
