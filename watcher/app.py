@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from watcher.config import Settings, SourceSpec
+from watcher.delivery import DeliveryStats, DigestStats, deliver_due, send_due_digests
 from watcher.extract import Extractor, load_lexicon
 from watcher.fetch.client import Fetcher
 from watcher.fetch.pacing import SharedPacer
 from watcher.fetch.robots import RobotsCache
 from watcher.notify import Channel, build_channel
-from watcher.notify.outbox import DeliveryStats, deliver_due
+from watcher.notify.digest import DigestFrequency
 from watcher.pipeline import Crawl, CrawlSummary, crawl_all
 from watcher.store import Store
 
@@ -93,16 +94,13 @@ class App:
             self._channels = {c.name: build_channel(c) for c in self.settings.channels}
         return self._channels
 
-    def deliver(self) -> DeliveryStats:
-        """Send the alerts that are due."""
-        return deliver_due(
-            self.store,
-            self.channels(),
-            self.clock(),
-            self.settings.alerts,
-            digests=self.settings.digests,
-            lease_s=self.settings.daemon.lease_s,
-        )
+    def deliver(self, only: list[str] | None = None) -> DeliveryStats:
+        """Send the alerts that are due (on the channels named in `only`, else on every channel)."""
+        return deliver_due(self.store, self.channels(), self.settings, self.clock(), only=only)
+
+    def send_digests(self, frequency: DigestFrequency | None = None) -> DigestStats:
+        """Send the digests that are due, missed or waiting for their retry."""
+        return send_due_digests(self.store, self.channels(), self.settings, self.clock(), frequency=frequency)
 
 
 def build_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> App:

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from watcher.errors import ConfigError
+from watcher.models import CHANGE_KINDS
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_CONFIG = ROOT / "config" / "watcher.toml"
@@ -201,12 +202,13 @@ class AlertSettings(BaseModel):
     max_attempts: int = Field(default=8, ge=1)
     retry_base_s: float = Field(default=60.0, ge=0)  # exponential backoff between delivery attempts
     retry_max_s: float = Field(default=6 * 3600.0, ge=0)
+    per_channel_concurrency: int = Field(
+        default=2, ge=1
+    )  # senders per channel; channels never wait on another
 
     @field_validator("immediate")
     @classmethod
     def _kinds(cls, kinds: list[str]) -> list[str]:
-        from watcher.track.changes import CHANGE_KINDS
-
         unknown = [k for k in kinds if k not in CHANGE_KINDS]
         if unknown:
             raise ValueError(f"unknown change kind {unknown[0]!r} (known: {', '.join(CHANGE_KINDS)})")

@@ -6,8 +6,11 @@
                       interval); never two runs of a source at once, late runs coalesced into one;
                       sources of one host take turns (each crawl has a fetcher, and so a pace, of its own)
     health            the source health check, at start, every HEALTH_EVERY_S, and after each crawl run
-    deliver           the alert outbox (`app.deliver()`), at start and every `daemon.deliver_every_s`
-    digest:daily      `send_due_digests(app, now, frequency=…)` at `digests.daily_at`, and on
+    deliver:<channel> the alert outbox of each channel (`app.deliver([channel])`), at start and every
+                      `daemon.deliver_every_s`: one job per channel, so a hanging channel delays only itself
+    digests           digests due, missed while the daemon was down, or waiting for a retry
+                      (`app.send_digests()`), at start and every `daemon.deliver_every_s`
+    digest:daily      `app.send_digests(frequency)` at `digests.daily_at`, and on
     digest:weekly     `digests.weekly_on` at `digests.weekly_at`, in `digests.timezone`
 
 One AsyncIOScheduler on one event loop. Crawls are coroutines, so they run side by side on that loop,
@@ -52,6 +55,7 @@ from watcher.config import SourceSpec, interval_seconds
 from watcher.errors import ConfigError, WatcherError
 from watcher.fetch.urls import host_of
 from watcher.health import alert_channels, check_sources
+from watcher.notify.digest import DigestFrequency
 from watcher.service import Service
 from watcher.store.db import safe_url
 from watcher.store.health import SourceState
@@ -142,17 +146,6 @@ async def in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await future
 
 
-@functools.cache
-def digest_sender() -> Callable[..., Any] | None:
-    """`watcher.notify.digest.send_due_digests`, or None (said once) when digests are not available."""
-    try:
-        from watcher.notify.digest import send_due_digests  # type: ignore[import-not-found,unused-ignore]
-    except ImportError as exc:
-        logger.warning("Digests not available: %s", exc)
-        return None
-    return send_due_digests  # type: ignore[no-any-return,unused-ignore]
-
-
 class Daemon:
     """The scheduler and its jobs around one App. `await Daemon(app).run()` until SIGTERM or stop()."""
 
@@ -188,10 +181,13 @@ class Daemon:
             scheduler.add_job(self.crawl_job, trigger, **job, **first, **_ONE_AT_A_TIME)
         every = {"next_run_time": now, "misfire_grace_time": max(1, int(daemon.deliver_every_s))}
         deliver = IntervalTrigger(seconds=daemon.deliver_every_s, timezone=zone)
-        scheduler.add_job(self.deliver_job, deliver, id="deliver", **every, **_ONE_AT_A_TIME)
+        for channel in self.app.channels():
+            job = {"id": f"deliver:{channel}", "args": [channel]}
+            scheduler.add_job(self.deliver_job, deliver, **job, **every, **_ONE_AT_A_TIME)
         health = IntervalTrigger(seconds=HEALTH_EVERY_S, timezone=zone)
         scheduler.add_job(self.health_job, health, id="health", **every, **_ONE_AT_A_TIME)
         if self.settings.digests.enabled:
+            scheduler.add_job(self.digest_job, deliver, id="digests", args=[None], **every, **_ONE_AT_A_TIME)
             self._add_digest_jobs(scheduler, zone)
         return scheduler
 
@@ -285,13 +281,13 @@ class Daemon:
     def _host_lock(self, spec: SourceSpec) -> asyncio.Lock:
         return self._host_locks.setdefault(host_of(spec.start_urls[0]), asyncio.Lock())
 
-    async def deliver_job(self) -> None:
+    async def deliver_job(self, channel: str) -> None:
         if self._stopping.is_set():
             return
-        with self._running("deliver"):
-            stats = await in_thread(self.app.deliver)
-            if stats.sent or stats.retrying or stats.failed:
-                logger.info("%s", stats.line())
+        with self._running(f"deliver {channel}"):
+            stats = await in_thread(self.app.deliver, [channel])
+            if stats.sent or stats.retrying or stats.failed or stats.cancelled:
+                logger.info("%s: %s", channel, stats.line(), extra={"channel": channel})
 
     async def health_job(self) -> None:
         if self._stopping.is_set():
@@ -299,13 +295,13 @@ class Daemon:
         with self._running("health"):
             await in_thread(check_sources, self.app)
 
-    async def digest_job(self, frequency: str) -> None:
-        send = digest_sender()
-        if send is None or self._stopping.is_set():
+    async def digest_job(self, frequency: DigestFrequency | None) -> None:
+        if self._stopping.is_set():
             return
-        with self._running(f"digest {frequency}"):
-            stats = await in_thread(send, self.app, self.app.clock(), frequency=frequency)
-            logger.info("%s digests: %s", frequency, stats.line())
+        with self._running(f"digest {frequency or 'due'}"):
+            stats = await in_thread(self.app.send_digests, frequency)
+            if frequency or stats.sent or stats.failed:
+                logger.info("%s", stats.line(), extra={"frequency": frequency})
 
     # --- start, run, stop ---
 
@@ -373,7 +369,7 @@ class Daemon:
         digests = self.settings.digests
         if not digests.enabled:
             logger.info("Digests: off")
-        elif digest_sender() is not None:
+        else:
             logger.info(
                 "Digests: daily at %s, weekly on %s at %s (%s)",
                 digests.daily_at,
@@ -407,10 +403,9 @@ def run_once(app: App) -> int:
     stats = app.deliver()
     logger.info("%s", stats.line())
     failed = any(s.error or s.errors for s in summaries)
-    send = digest_sender() if app.settings.digests.enabled else None
-    if send is not None:
+    if app.settings.digests.enabled:
         try:
-            logger.info("digests: %s", send(app, app.clock()).line())
+            logger.info("%s", app.send_digests().line())
         except WatcherError as exc:  # the crawl and the alerts are done: say so, and fail the run
             logger.error("digests: %s", exc)
             failed = True

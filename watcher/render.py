@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 from watcher.models import Fact, Milestone
-from watcher.track.wording import stage_zh
+from watcher.wording import stage_zh
 
 _QUAL = {"=": "", ">": ">", "<": "<", "~": "~"}
 

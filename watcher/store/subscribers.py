@@ -28,6 +28,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
 from watcher.errors import StoreError
+from watcher.models import Change, FailingSource, FoundChange
+from watcher.store.codec import change_from_record
 from watcher.store.tables import (
     ChangeRecord,
     CrawlRun,
@@ -36,8 +38,7 @@ from watcher.store.tables import (
     SourceRecord,
     SubscriberRecord,
 )
-from watcher.track import Change, Observation
-from watcher.track.codec import change_from_record
+from watcher.track.rules import Filters
 
 Frequency = Literal["daily", "weekly", "off"]
 FREQUENCIES: tuple[Frequency, ...] = ("daily", "weekly", "off")
@@ -70,22 +71,15 @@ class Subscriber:
     def channel(self) -> str:
         return f"{SUBSCRIBER_CHANNEL}{self.id}"
 
+    @property
+    def filters(self) -> Filters:
+        return Filters.of(
+            indicators=self.indicators, subjects=self.subjects, keywords=self.keywords, kinds=self.kinds
+        )
+
     def wants(self, change: Change) -> bool:
-        """Whether the change passes every filter (indicators and subjects also match project names)."""
-        if self.kinds and change.kind not in self.kinds:
-            return False
-        new = change.new
-        if isinstance(new, Observation):
-            if self.indicators and not any(i in new.key.indicator for i in self.indicators):
-                return False
-            if self.subjects and not any(s in new.key.subject for s in self.subjects):
-                return False
-        elif (self.indicators or self.subjects) and not any(
-            n in new.project for n in self.indicators + self.subjects
-        ):
-            return False
-        text = f"{change.subject} {change.summary_zh} {change.summary_en} {new.evidence.sentence}".casefold()
-        return not self.keywords or any(k.casefold() in text for k in self.keywords)
+        """Whether the change passes the subscriber's filters (`Filters.matches`)."""
+        return self.filters.matches(change)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,23 +108,6 @@ class DigestRow:
     updates: int
     sent_at: datetime | None
     last_error: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class FoundChange:
-    """A stored change with what a digest needs beside it."""
-
-    id: int
-    change: Change
-    immediate: bool
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class FailingSource:
-    name: str
-    error: str
-    finished_at: datetime
 
 
 def subscriber_id_of(channel: str) -> int | None:
