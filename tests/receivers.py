@@ -24,6 +24,7 @@ import shutil
 import ssl
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -199,6 +200,7 @@ class ReceivedRequest:
     path: str
     headers: dict[str, str]  # names in lower case
     body: bytes
+    at: float = field(default_factory=time.monotonic)  # when it arrived (time.monotonic)
 
     def json(self) -> Any:
         return json.loads(self.body)

@@ -96,11 +96,11 @@ class App:
 
     def deliver(self, only: list[str] | None = None) -> DeliveryStats:
         """Send the alerts that are due (on the channels named in `only`, else on every channel)."""
-        return deliver_due(self.store, self.channels(), self.settings, self.clock(), only=only)
+        return deliver_due(self.store, self.channels(), self.settings, self.clock, only=only)
 
     def send_digests(self, frequency: DigestFrequency | None = None) -> DigestStats:
         """Send the digests that are due, missed or waiting for their retry."""
-        return send_due_digests(self.store, self.channels(), self.settings, self.clock(), frequency=frequency)
+        return send_due_digests(self.store, self.channels(), self.settings, self.clock, frequency=frequency)
 
 
 def build_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> App:

@@ -4,7 +4,8 @@
     watcher [--config FILE] crawl [--source NAME] [--max-pages N] [--refresh]
     watcher [--config FILE] articles [--source NAME] [--since YYYY-MM-DD] [--format table|jsonl]
     watcher [--config FILE] facts [--source NAME] [--since YYYY-MM-DD] [--indicator I] [--format table|jsonl]
-    watcher [--config FILE] alerts [--since D] [--all] | deliver | series [I] [--subject S] | milestones [P]
+    watcher [--config FILE] alerts [--since D] [--all] | series [I] [--subject S] | milestones [P]
+    watcher [--config FILE] deliver [--retry-failed [--channel NAME] [--since YYYY-MM-DD]]
     watcher [--config FILE] subscribers add|list|remove|pause … | digest --preview EMAIL | --send
     watcher [--config FILE] run [--once]
     watcher [--config FILE] check-config
@@ -75,7 +76,14 @@ def build_parser() -> argparse.ArgumentParser:
     al.add_argument("--since", type=_date, help="found on or after this date")
     al.add_argument("--all", action="store_true", help="digest-only changes too")
     al.add_argument("--format", choices=("table", "jsonl"), default="table")
-    sub.add_parser("deliver", help="send the alerts that are due now")
+    de = sub.add_parser("deliver", help="send the alerts that are due now")
+    de.add_argument(
+        "--retry-failed", action="store_true", help="requeue the failed (dead-lettered) alerts first"
+    )
+    de.add_argument("--channel", help="with --retry-failed: only this channel's")
+    de.add_argument(
+        "--since", type=_date, help="with --retry-failed: only alerts found on or after this date"
+    )
     se = sub.add_parser(
         "series", help="a series with each observation and its sources, targets next to actuals"
     )
@@ -303,6 +311,7 @@ def cmd_alerts(args: argparse.Namespace, settings: Settings) -> int:
     app = build_app(settings)
     try:
         rows = app.store.change_rows(since=_since(args.since), immediate=None if args.all else True)
+        dead = app.store.failed_deliveries(since=_since(args.since))
     finally:
         app.close()
     if args.format == "jsonl":
@@ -320,6 +329,12 @@ def cmd_alerts(args: argparse.Namespace, settings: Settings) -> int:
     sys.stdout.write(
         aligned(["found", "kind", "delivery", "summary", "source"], body, last=60, empty="(no alerts)")
     )
+    failed = [
+        [f.created_at.strftime("%Y-%m-%d %H:%M"), f.channel, str(f.attempts), f.last_error] for f in dead
+    ]
+    if failed:
+        print(f"\nfailed deliveries ({len(failed)}; `watcher deliver --retry-failed` sends them again):")
+        sys.stdout.write(aligned(["found", "channel", "attempts", "last error"], failed, last=80))
     return 0
 
 
@@ -328,6 +343,9 @@ def cmd_deliver(args: argparse.Namespace, settings: Settings) -> int:
 
     app = build_app(settings)
     try:
+        if args.retry_failed:
+            requeued = app.store.requeue_failed(app.clock(), channel=args.channel, since=_since(args.since))
+            print(f"requeued {requeued} failed alerts")
         stats = app.deliver()
     finally:
         app.close()

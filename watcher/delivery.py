@@ -33,7 +33,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -87,13 +87,19 @@ def retry_delay_s(attempts: int, settings: AlertSettings) -> float:
     return min(settings.retry_max_s, settings.retry_base_s * 2 ** max(0, attempts - 1))
 
 
-class _Moment:
-    """`now` as given, moved on by the time spent since: the moment of each event of a batch."""
+Now = datetime | Callable[[], datetime]  # the batch's start (moved on by the time spent), or a clock
 
-    def __init__(self, now: datetime) -> None:
-        self.start, self._t0 = now, time.monotonic()
+
+class _Moment:
+    """The moment of each event of a batch: read from the clock, or `now` moved on by the time spent."""
+
+    def __init__(self, now: Now) -> None:
+        self._clock = now if callable(now) else None
+        self.start, self._t0 = (now() if callable(now) else now), time.monotonic()
 
     def __call__(self) -> datetime:
+        if self._clock is not None:
+            return self._clock()
         return self.start + timedelta(seconds=time.monotonic() - self._t0)
 
 
@@ -115,7 +121,7 @@ def deliver_due(
     store: Store,
     channels: Mapping[str, Channel],
     settings: Settings,
-    now: datetime,
+    now: Now,
     *,
     only: Iterable[str] | None = None,
 ) -> DeliveryStats:
@@ -258,7 +264,7 @@ def send_due_digests(
     store: Store,
     channels: Mapping[str, Channel],
     settings: Settings,
-    now: datetime,
+    now: Now,
     *,
     frequency: DigestFrequency | None = None,
 ) -> DigestStats:
@@ -273,7 +279,8 @@ def send_due_digests(
     }
     if not any(readers.values()):
         return stats  # nobody to send to: no channel needed either
-    sending = _DigestSending(store, digest_channel(settings, channels), settings, now, stats)
+    sending = _DigestSending(store, digest_channel(settings, channels), settings, _Moment(now), stats)
+    now = sending.moment.start
     for freq, subscribers in readers.items():
         due = due_period(now, settings.digests, freq)
         for subscriber in subscribers:
@@ -297,10 +304,10 @@ class _DigestSending:
     """One run of `send_due_digests`: the changes of each window are read once."""
 
     def __init__(
-        self, store: Store, channel: EmailSender, settings: Settings, now: datetime, stats: DigestStats
+        self, store: Store, channel: EmailSender, settings: Settings, moment: _Moment, stats: DigestStats
     ) -> None:
         self.store, self.channel, self.settings, self.stats = store, channel, settings, stats
-        self.moment = _Moment(now)
+        self.moment = moment
         self.failing = store.failing_sources()
         self._changes: dict[tuple[datetime, datetime], list[FoundChange]] = {}
 
