@@ -218,3 +218,93 @@ url = "{hook.url}"
     keys = [r.headers["idempotency-key"] for r in hook.requests[6:]]
     assert len(keys) == 3 and len(set(keys)) == 3, "each dead letter delivered once"
     assert {r["status"] for r in deliveries(db_url)} == {"sent"}
+
+
+# --- digests: retried on the delivery interval, caught up after a restart ---
+
+MINUTE_FACTOR = 60.0  # a real second is an app minute here
+DUE = datetime(2024, 10, 1, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai: the daily digest's time
+
+
+class MinuteClock(FastClock):
+    def __init__(self, start: datetime) -> None:
+        super().__init__()
+        self.start = start
+
+    def at(self, monotonic: float) -> datetime:
+        return self.start + timedelta(seconds=MINUTE_FACTOR * (monotonic - self.t0))
+
+
+def digest_app(db_url: str, tmp_path: Path, site: NewsSite, port: int, clock: FastClock) -> App:
+    channel = email_channel(SmtpServer("127.0.0.1", port)) | {"timeout_s": 1}
+    settings = make_settings(
+        db_url,
+        tmp_path,
+        site,
+        [channel],
+        digests={"enabled": True, "daily_at": "08:00"},
+    )
+    settings = settings.model_copy(
+        update={"daemon": settings.daemon.model_copy(update={"deliver_every_s": 0.5})}
+    )
+    app = build_app(settings, clock=clock)
+    app.store.add_subscriber("nia@example.test", now=DUE - timedelta(days=1))
+    publish_target(site, 0)
+    app.clock = lambda: DUE - timedelta(hours=1)  # a change for the digest, found before it is due
+    asyncio.run(app.crawl(app.settings.sources))
+    app.clock = clock
+    return app
+
+
+def digests_to_nia(smtp: SmtpServer) -> list[Any]:
+    return [m for m in smtp.messages if m["To"] == "nia@example.test"]
+
+
+def digest_rows(db_url: str) -> list[tuple[str, str, int]]:
+    engine = open_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT period_key, status, attempts FROM digests ORDER BY id"))
+            return [tuple(r) for r in rows]
+    finally:
+        engine.dispose()
+
+
+def test_a_digest_due_while_smtp_is_down_goes_out_once_when_it_returns(
+    db_url, tmp_path, site, smtp_server_factory
+):
+    from tests.notify import closed_port
+
+    port = closed_port()
+    clock = MinuteClock(DUE - timedelta(minutes=2))
+    app = digest_app(db_url, tmp_path, site, port, clock)
+    try:
+        with daemon_running(app):
+            wait_for("two failed attempts", lambda: any(r[2] >= 2 for r in digest_rows(db_url)))
+            returned = clock()
+            smtp = smtp_server_factory(port=port)
+            wait_for("the digest", lambda: len(digests_to_nia(smtp)) >= 1)
+            arrived = clock()
+            wait_for("two more delivery rounds", lambda: clock() > arrived + timedelta(seconds=60))
+    finally:
+        app.close()
+    assert (arrived - returned).total_seconds() <= 120
+    (mail,) = digests_to_nia(smtp)
+    assert "每日摘要 2024-10-01" in mail["Subject"]
+    ((key, status, attempts),) = digest_rows(db_url)
+    assert (key, status) == ("2024-10-01", "sent") and attempts >= 3
+
+
+def test_a_digest_missed_while_the_daemon_was_down_is_caught_up_at_start(db_url, tmp_path, site, smtp_server):
+    clock = MinuteClock(DUE + timedelta(hours=3))  # the daemon starts three hours late
+    app = digest_app(db_url, tmp_path, site, smtp_server.port, clock)
+    try:
+        with daemon_running(app):
+            wait_for("the digest", lambda: len(digests_to_nia(smtp_server)) >= 1)
+            sent = clock()
+            wait_for("two more delivery rounds", lambda: clock() > sent + timedelta(seconds=60))
+    finally:
+        app.close()
+    (mail,) = digests_to_nia(smtp_server)
+    assert "每日摘要 2024-10-01" in mail["Subject"]
+    assert digest_rows(db_url) == [("2024-10-01", "sent", 1)]

@@ -25,9 +25,9 @@ from tests.notify.test_digest import (
 )
 from watcher.app import App
 from watcher.cli_subscribers import COMMANDS, add_parsers
+from watcher.delivery import DeliveryStats, deliver_due
 from watcher.errors import WatcherError
 from watcher.notify.email import message_id
-from watcher.delivery import DeliveryStats, deliver_due
 from watcher.store import Store
 
 send_due_digests = test_digest.send_due_digests

@@ -19,11 +19,11 @@ from tests.notify import closed_port
 from tests.receivers import SmtpServer
 from tests.server import FixtureServer
 from tests.test_tracking import LEXICON, NewsSite
+from watcher import delivery
 from watcher.app import App, build_app
 from watcher.config import DigestSettings, EmailChannel, Settings
-from watcher.errors import ConfigError
-from watcher import delivery
 from watcher.delivery import DigestStats
+from watcher.errors import ConfigError
 from watcher.notify.digest import DigestFrequency, compose_digest, due_period
 from watcher.notify.email import EmailSender
 from watcher.store.subscribers import Subscriber
