@@ -1,7 +1,7 @@
 """Subscribers and their digests: who gets what by email, and which digest periods went out.
 
     add_subscriber(email, …) / subscriber(id) / subscriber_by_email / subscribers()
-    set_paused(email, paused) / unsubscribe(token) / remove_subscriber(email)
+    subscriber_by_token(token) / set_paused(email, paused) / unsubscribe(token) / remove_subscriber(email)
     claim_digest(subscriber, period_key, frequency, cutoff=…, now=…)   → DigestClaim | None
     digest_start(subscriber) / open_digest_periods(id) / digests(id)   where the next one starts, …
     digest_sent / digest_empty / digest_failed(id, now, …)              the outcome of a claim
@@ -176,6 +176,12 @@ class SubscriberStore:
     def subscriber(self, subscriber_id: int) -> Subscriber | None:
         with self._session() as s:
             return _subscriber(row) if (row := s.get(SubscriberRecord, subscriber_id)) else None
+
+    def subscriber_by_token(self, token: str) -> Subscriber | None:
+        """The subscriber an unsubscribe link names (None for an unknown token)."""
+        with self._session() as s:
+            row = s.exec(select(SubscriberRecord).where(SubscriberRecord.token == token)).first()
+            return _subscriber(row) if row is not None else None
 
     def subscriber_by_email(self, email: str) -> Subscriber | None:
         with self._session() as s:
