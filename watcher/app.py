@@ -13,6 +13,7 @@ from watcher.config import Settings, SourceSpec
 from watcher.delivery import DeliveryStats, DigestStats, deliver_due, send_due_digests
 from watcher.extract import Extractor, load_lexicon
 from watcher.fetch.client import Fetcher
+from watcher.fetch.guard import guard_for
 from watcher.fetch.pacing import SharedPacer
 from watcher.fetch.robots import RobotsCache
 from watcher.notify import Channel, build_channel
@@ -68,7 +69,8 @@ class App:
         """One run of each source, side by side, sharing one polite fetcher."""
         store = self.store
         pacer = SharedPacer(store.reserve_host_slot, store.defer_host) if self.is_shared else None
-        async with Fetcher(self.settings.fetch, robots=self.robots, pacer=pacer) as fetcher:
+        guard = guard_for(specs, self.settings.fetch)  # the sources' own hosts may be private; no other
+        async with Fetcher(self.settings.fetch, robots=self.robots, pacer=pacer, guard=guard) as fetcher:
             channels = self.settings.alerts.channels or [c.name for c in self.settings.channels]
             crawls = [
                 Crawl(

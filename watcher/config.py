@@ -50,6 +50,7 @@ class FetchSettings(BaseModel):
     backoff_base_s: float = Field(default=1.0, ge=0)  # exponential: base × 2^attempt, with jitter
     backoff_max_s: float = Field(default=60.0, ge=0)
     global_concurrency: int = Field(default=16, ge=1)
+    allow_hosts: list[str] = []  # non-public hosts, addresses or networks (CIDR) a crawl may reach
     politeness: Politeness = Politeness()
 
 
