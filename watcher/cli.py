@@ -292,16 +292,25 @@ def _safe_url(url: str) -> str:
 
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     from watcher.store import Store
+    from watcher.store.db import integrity_problems, sqlite_path
 
-    settings.storage_path.mkdir(parents=True, exist_ok=True)
     store = Store.open(settings.database)
     try:
-        print(
-            f"database {_safe_url(settings.database)}: reachable, schema {store.schema_version()}"
-            + (" (upgraded)" if args.action == "upgrade" else "")
-        )
+        version = store.schema_version()
     finally:
         store.close()
+    problems = integrity_problems(settings.database) if args.action == "check" else []
+    if problems:
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        print(
+            f"watcher: database {_safe_url(settings.database)}: corrupt: {problems[0]}{more}", file=sys.stderr
+        )
+        return 2
+    print(
+        f"database {_safe_url(settings.database)}: reachable, schema {version}"
+        + (" (upgraded)" if args.action == "upgrade" else "")
+        + (", integrity ok" if args.action == "check" and sqlite_path(settings.database) else "")
+    )
     return 0
 
 
