@@ -145,10 +145,17 @@ class WebhookChannel(BaseModel):
     model_config = _STRICT
     type: Literal["webhook"] = "webhook"
     name: str = "webhook"
-    url: str
+    url: str | None = None
+    url_env: str | None = None  # …or the URL (when it holds a token) read from this environment variable
     secret_env: str | None = None  # the HMAC key is read from this environment variable
     signature_header: str = "X-Watcher-Signature"
     timeout_s: float = Field(default=10.0, gt=0)
+
+    @model_validator(mode="after")
+    def _one_url(self) -> WebhookChannel:
+        if (self.url is None) == (self.url_env is None):
+            raise ValueError("a webhook channel needs `url` or `url_env` (one of them)")
+        return self
 
 
 class AppriseChannel(BaseModel):
@@ -157,8 +164,15 @@ class AppriseChannel(BaseModel):
     model_config = _STRICT
     type: Literal["apprise"] = "apprise"
     name: str = "chat"
-    urls: list[str] = Field(min_length=1)  # e.g. wecombot://KEY, dingtalk://TOKEN, feishu://TOKEN
+    urls: list[str] = []  # e.g. wecombot://KEY, dingtalk://TOKEN, feishu://TOKEN: tokens in the file…
+    urls_env: str | None = None  # …or kept out of it: the URLs read from this environment variable
     timeout_s: float = Field(default=10.0, gt=0)
+
+    @model_validator(mode="after")
+    def _some_urls(self) -> AppriseChannel:
+        if not self.urls and not self.urls_env:
+            raise ValueError("a chat channel needs `urls` or `urls_env`")
+        return self
 
 
 IMMEDIATE_KINDS = [
