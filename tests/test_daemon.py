@@ -31,10 +31,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from tests.conftest import DATA, ROOT
 from tests.server import FixtureServer, Request, Response
 from watcher.app import App, build_app
+from watcher.cli import main
 from watcher.cli_daemon import cmd_run
 from watcher.config import Settings, SourceSpec, load_settings
 from watcher.daemon import CRAWL_GRACE_S, Daemon, source_trigger
-from watcher.errors import ConfigError, WatcherError
+from watcher.errors import WatcherError
 from watcher.store import Store
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -135,9 +136,16 @@ def test_cron_schedules_read_weekdays_as_crontab_does(schedule, expected):
 
 
 @pytest.mark.parametrize("schedule", ["61 * * * *", "0 25 * * *", "0 9 * * 8", "0 9 * * mon-funday"])
-def test_a_cron_schedule_apscheduler_cannot_read_is_a_config_error(schedule):
-    with pytest.raises(ConfigError, match=r"sources s: schedule '"):
-        source_trigger(spec(schedule), jitter_s=0, timezone=SHANGHAI)
+def test_check_config_rejects_a_cron_line_apscheduler_cannot_read(schedule, tmp_path, capsys):
+    config = tmp_path / "watcher.toml"
+    config.write_text(
+        f'lexicon_dir = "{LEXICON}"\n[[sources]]\nname = "s"\nstart_urls = ["http://127.0.0.1:9/"]\n'
+        f'schedule = "{schedule}"\n',
+        encoding="utf-8",
+    )
+    assert main(["--config", str(config), "check-config"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"watcher: config error: {config}: line 5: sources[0].schedule: ")
 
 
 def test_interval_schedules_with_jitter_at_most_half_the_interval():

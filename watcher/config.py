@@ -15,17 +15,29 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from watcher.errors import ConfigError
 from watcher.models import CHANGE_KINDS
+from watcher.schedule import UTC_ZONE, Duration, is_interval, schedule_trigger
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_CONFIG = ROOT / "config" / "watcher.toml"
 ENV_CONFIG = "WATCHER_CONFIG"
 ENV_DATABASE_URL = "WATCHER_DATABASE_URL"
 _STRICT = ConfigDict(extra="forbid", frozen=True)
-_INTERVAL = re.compile(r"^(\d+)\s*(s|m|h|d)$")
+
+
+DurationSetting = Annotated[Duration, BeforeValidator(Duration.parse), PlainSerializer(str, return_type=str)]
 
 
 class Politeness(BaseModel):
@@ -76,7 +88,7 @@ class SourceSpec(BaseModel):
     feeds: list[str] = []  # RSS/Atom feeds to read article links from
     sitemaps: list[str] = []
     schedule: str = "6h"  # interval (30m, 6h, 1d) or a five-field cron expression
-    expected_period: str | None = None  # how often it publishes (2d, 14d): quieter than this is news
+    expected_period: DurationSetting | None = None  # how often it publishes (2d, 14d): quieter is news
     politeness: Politeness | None = None
     enabled: bool = True
 
@@ -101,24 +113,20 @@ class SourceSpec(BaseModel):
     @field_validator("schedule")
     @classmethod
     def _schedule(cls, value: str) -> str:
-        if not _INTERVAL.match(value.strip()) and len(value.split()) != 5:
+        """An interval, or a cron line APScheduler can read: its trigger is built now, so that
+        `check-config` rejects what `run` would."""
+        if not is_interval(value) and len(value.split()) != 5:
             raise ValueError(f"not an interval (30m, 6h, 1d) or a five-field cron expression: {value!r}")
-        return value
-
-    @field_validator("expected_period")
-    @classmethod
-    def _period(cls, value: str | None) -> str | None:
-        if value is not None and not _INTERVAL.match(value.strip()):
-            raise ValueError(f"not an interval (2d, 14d): {value!r}")
+        schedule_trigger(value, jitter_s=0, timezone=UTC_ZONE)
         return value
 
 
 def interval_seconds(text: str) -> float:
     """ "30m" → 1800.0."""
-    m = _INTERVAL.match(text.strip())
-    if not m:
+    parsed = Duration.parse(text)
+    if not isinstance(parsed, Duration):
         raise ValueError(f"not an interval: {text!r}")
-    return int(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
+    return parsed.seconds
 
 
 class EmailChannel(BaseModel):
@@ -275,15 +283,8 @@ class DaemonSettings(BaseModel):
     deliver_every_s: float = Field(default=60.0, gt=0)  # how often due alerts are sent
     shutdown_timeout_s: float = Field(default=30.0, gt=0)  # finish current writes, then stop
     failing_after_runs: int = Field(default=3, ge=1)  # consecutive failed runs that make a source "failing"
-    quiet_after: str = "14d"  # no new article this long makes a source "quiet" (or its expected_period)
+    quiet_after: DurationSetting = Duration(14, "d")  # nothing new this long: "quiet" (or expected_period)
     lease_s: float = Field(default=600.0, gt=0)  # a replica's claim on a source run, renewed while it runs
-
-    @field_validator("quiet_after")
-    @classmethod
-    def _period(cls, value: str) -> str:
-        if not _INTERVAL.match(value.strip()):
-            raise ValueError(f"not an interval (2d, 14d): {value!r}")
-        return value
 
 
 Channel = Annotated[EmailChannel | WebhookChannel | AppriseChannel, Field(discriminator="type")]

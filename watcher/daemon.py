@@ -56,6 +56,7 @@ from watcher.errors import ConfigError, WatcherError
 from watcher.fetch.urls import host_of
 from watcher.health import alert_channels, check_sources
 from watcher.notify.digest import DigestFrequency
+from watcher.schedule import schedule_trigger
 from watcher.service import Service
 from watcher.store.db import safe_url
 from watcher.store.health import SourceState
@@ -68,49 +69,13 @@ CRAWL_GRACE_S = 3600  # a run late by up to an hour (a suspended machine, a busy
 DIGEST_GRACE_S = 6 * 3600
 _ONE_AT_A_TIME: dict[str, Any] = {"max_instances": 1, "coalesce": True}  # and late runs coalesced
 SHUTDOWN_MARGIN_S = 1.0  # of shutdown_timeout_s, kept for cancelling and closing
-_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")  # crontab numbers, 7 = Sunday too
-
-
-def _crontab_weekdays(field: str) -> str:
-    """A crontab day-of-week field (0 or 7 = Sunday) as APScheduler names: 1-5 → mon,tue,wed,thu,fri."""
-    names: list[str] = []
-    for part in field.lower().split(","):
-        what, _, step_text = part.partition("/")
-        step = int(step_text) if step_text else 1
-        if what == "*":
-            first, last = 0, 6
-        elif what.replace("-", "").isdigit():
-            low, _, high = what.partition("-")
-            first, last = int(low), int(high or (low if not step_text else 7))
-        else:
-            names.append(part)  # names (mon-fri) mean the same to both
-            continue
-        if not 0 <= first <= last <= 7:
-            raise ValueError(f"day of week {what!r} is not within 0-7")
-        names.extend(_WEEKDAYS[d] for d in range(first, last + 1, step))
-    return ",".join(dict.fromkeys(names))
 
 
 def source_trigger(spec: SourceSpec, *, jitter_s: float, timezone: ZoneInfo) -> BaseTrigger:
-    """The trigger of a source's schedule: "30m" / "6h" → every so often; five fields → cron.
-    ConfigError naming the source when APScheduler cannot read the cron fields."""
-    text = spec.schedule.strip()
-    fields = text.split()
-    if len(fields) != 5:
-        every = interval_seconds(text)
-        return IntervalTrigger(seconds=every, timezone=timezone, jitter=min(jitter_s, every / 2) or None)
-    minute, hour, day, month, weekday = fields
+    """The trigger of a source's schedule (`watcher.schedule`), in the daemon's time zone and jitter.
+    ConfigError naming the source when APScheduler cannot read it (validation has already tried)."""
     try:
-        dow = None if weekday == "*" else _crontab_weekdays(weekday)
-        return CronTrigger(
-            minute=minute,
-            hour=hour,
-            day=day,
-            month=month,
-            day_of_week=dow,
-            timezone=timezone,
-            jitter=jitter_s or None,
-        )
+        return schedule_trigger(spec.schedule.strip(), jitter_s=jitter_s, timezone=timezone)
     except ValueError as exc:
         raise ConfigError(f"sources {spec.name}: schedule {spec.schedule!r}: {exc}") from exc
 

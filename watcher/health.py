@@ -28,7 +28,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from watcher.config import DaemonSettings, Settings, SourceSpec, interval_seconds
+from watcher.config import DaemonSettings, Settings, SourceSpec
+from watcher.schedule import Duration
 from watcher.store.health import HealthEventRow, SourceState
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ class SourceHealth:
 
     name: str
     url: str  # its first start URL
-    period: str  # how long it may stay quiet: expected_period, else daemon.quiet_after
+    period: Duration  # how long it may stay quiet: expected_period, else daemon.quiet_after
     last_run: datetime | None
     last_success: datetime | None
     last_error: str | None
@@ -98,7 +99,7 @@ class SourceEvent:
         }
 
 
-def quiet_period(spec: SourceSpec, settings: DaemonSettings) -> str:
+def quiet_period(spec: SourceSpec, settings: DaemonSettings) -> Duration:
     return spec.expected_period or settings.quiet_after
 
 
@@ -121,7 +122,7 @@ def assess(
         consecutive_failures=streak,
         failing=streak >= settings.failing_after_runs,
         failing_episode=str(state.failing_since_run) if streak and state.failing_since_run else None,
-        quiet=since is not None and quiet_s > interval_seconds(period),
+        quiet=since is not None and quiet_s > period.seconds,
         quiet_episode=since.isoformat() if since else None,
         quiet_days=round(quiet_s / 86400, 1),
     )
@@ -160,7 +161,7 @@ def _failing(h: SourceHealth, episode: str) -> SourceEvent:
 
 def _quiet(h: SourceHealth, episode: str) -> SourceEvent:
     days = f"{h.quiet_days:g}"
-    count, unit = int(h.period.strip()[:-1]), h.period.strip()[-1]
+    count, unit = h.period.count, h.period.unit
     return SourceEvent(
         "source_quiet",
         h.name,
