@@ -7,7 +7,10 @@ that never answers. The app's clock runs FACTOR times faster than real time, so 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
+import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -19,8 +22,10 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from tests.conftest import DATA
 from tests.receivers import SmtpServer, WebhookReceiver
 from tests.server import FixtureServer
+from tests.test_daemon import SENT, query, start_daemon, write_config
 from tests.test_tracking import LEXICON, NewsSite
 from watcher.app import App, build_app
 from watcher.cli import main
@@ -308,3 +313,47 @@ def test_a_digest_missed_while_the_daemon_was_down_is_caught_up_at_start(db_url,
     (mail,) = digests_to_nia(smtp_server)
     assert "每日摘要 2024-10-01" in mail["Subject"]
     assert digest_rows(db_url) == [("2024-10-01", "sent", 1)]
+
+
+# --- SIGKILL mid-delivery, on SQLite (tests/test_replicas.py kills a replica mid-delivery on PostgreSQL) ---
+
+
+def kill_config(tmp_path: Path, gov: FixtureServer, hook_url: str) -> Path:
+    config = write_config(tmp_path, gov, hook_url)
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("[daemon]\n", "[daemon]\nlease_s = 2\n"), encoding="utf-8")
+    return config
+
+
+def sending_keys(db: Path) -> set[str]:
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as conn:
+        return {key for (key,) in conn.execute("SELECT key FROM deliveries WHERE status = 'sending'")}
+
+
+def test_a_daemon_killed_mid_delivery_loses_no_alert_and_repeats_only_those_in_flight(
+    tmp_path, webhook_receiver
+):
+    stuck: WebhookReceiver = webhook_receiver(hang=True)
+    db, log = tmp_path / "watcher.db", tmp_path / "daemon.log"
+    with FixtureServer(root=DATA / "sites" / "gov") as gov:
+        proc = start_daemon(kill_config(tmp_path, gov, stuck.url), log)
+        try:
+            wait_for("a send in flight", lambda: len(stuck.requests) >= 1)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(5)
+            in_flight = sending_keys(db)
+            assert in_flight and in_flight <= {r.headers["idempotency-key"] for r in stuck.requests}
+            total = query(db, "SELECT count(*) FROM deliveries")
+
+            working: WebhookReceiver = webhook_receiver()
+            proc = start_daemon(kill_config(tmp_path, gov, working.url), log)
+            wait_for("every alert sent after the leases ran out", lambda: query(db, SENT) == total)
+            assert query(db, "SELECT count(*) FROM deliveries") == total, "no alert written twice"
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    keys = [r.headers["idempotency-key"] for r in working.requests]
+    assert len(keys) == len(set(keys)) == total, "every alert delivered, each once after the restart"
+    assert in_flight <= set(keys), "the alerts in flight at the kill went again, with their keys"
+    assert len(in_flight) <= 2, "at most one per sender of the channel (per_channel_concurrency = 2)"

@@ -130,19 +130,38 @@ def deliver_due(
     served = sending_channels(settings, channels)
     names = [n for n in served if only is None or n in set(only)]
     batch = _Batch(_Moment(now))
-    senders = [
-        _ChannelSender(store, channels[name], served[name], settings, batch)
-        for name in names
-        for _ in range(settings.alerts.per_channel_concurrency)
-    ]
-    if len(senders) == 1:
-        senders[0].run()
-    elif senders:
-        with ThreadPoolExecutor(len(senders), thread_name_prefix="watcher-deliver") as pool:
-            list(pool.map(_ChannelSender.run, senders))
+
+    def send(name: str) -> DeliveryStats:
+        return _send_channel(_ChannelSender(store, channels[name], served[name], settings, batch))
+
     stats = DeliveryStats()
-    for sender in senders:
-        stats.add(sender.stats)
+    if len(names) == 1:
+        stats.add(send(names[0]))
+    elif names:
+        with ThreadPoolExecutor(len(names), thread_name_prefix="watcher-deliver") as pool:
+            for channel_stats in pool.map(send, names):
+                stats.add(channel_stats)
+    return stats
+
+
+def _send_channel(first: _ChannelSender) -> DeliveryStats:
+    """One channel's share of a batch: one sender looks; only when it finds work do the others
+    (`per_channel_concurrency` in all) join it, so an idle channel costs one query a round."""
+    delivery = first.claim()
+    if delivery is None:
+        return first.stats
+    helpers = [
+        replace(first, stats=DeliveryStats())
+        for _ in range(first.settings.alerts.per_channel_concurrency - 1)
+    ]
+    with ThreadPoolExecutor(max(1, len(helpers)), thread_name_prefix="watcher-send") as pool:
+        running = [pool.submit(helper.run) for helper in helpers]
+        first.run(delivery)
+        for future in running:
+            future.result()
+    stats = first.stats
+    for helper in helpers:
+        stats.add(helper.stats)
     return stats
 
 
@@ -177,20 +196,24 @@ class _ChannelSender:
     def moment(self) -> datetime:
         return self.batch.moment()
 
-    def run(self) -> None:
-        """Until nothing due at the batch's start is left: only what was due then, none tried twice."""
-        while True:
-            delivery = self.store.claim_delivery(
-                self.batch.moment.start,
-                self.moment(),
-                channels=self.serves,
-                exclude=self.batch.excluded(),
-                lease_s=self.settings.daemon.lease_s,
-            )
-            if delivery is None:
-                return
+    def claim(self) -> Delivery | None:
+        """The next delivery of this channel due at the batch's start and not tried in it, leased."""
+        delivery = self.store.claim_delivery(
+            self.batch.moment.start,
+            self.moment(),
+            channels=self.serves,
+            exclude=self.batch.excluded(),
+            lease_s=self.settings.daemon.lease_s,
+        )
+        if delivery is not None:
             self.batch.mark(delivery.id)
+        return delivery
+
+    def run(self, delivery: Delivery | None = None) -> None:
+        """Send `delivery`, then claim and send until nothing due at the batch's start is left."""
+        while (delivery := delivery or self.claim()) is not None:
             self._deliver(delivery)
+            delivery = None
 
     def _deliver(self, delivery: Delivery) -> None:
         message = alert_message([delivery.change], idempotency_key=delivery.key)
