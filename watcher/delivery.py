@@ -110,7 +110,7 @@ def sending_channels(settings: Settings, channels: Mapping[str, Channel]) -> dic
     """Each sending channel with the outbox channels it serves: its own name; the digest email channel
     also every subscriber's alerts. (An outbox channel no longer configured is served by none: its
     alerts wait, and `watcher alerts` shows them pending.)"""
-    served = {name: (name,) for name in channels}
+    served: dict[str, tuple[str, ...]] = {name: (name,) for name in channels}
     digest_channel = settings.digests.channel
     if isinstance(channels.get(digest_channel), EmailSender):
         served[digest_channel] = (digest_channel, SUBSCRIBERS)

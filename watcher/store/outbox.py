@@ -21,7 +21,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import ColumnElement, or_, update
 from sqlmodel import Session, col, select
 
 from watcher.models import Change
@@ -57,10 +57,10 @@ class FailedDelivery:
     summary_zh: str
 
 
-def _channel_filter(channels: Collection[str]):  # type: ignore[no-untyped-def]
+def _channel_filter(channels: Collection[str]) -> ColumnElement[bool]:
     """SQL condition: the delivery's channel is one of `channels` (SUBSCRIBERS: any subscriber's)."""
     named = [c for c in channels if c != SUBSCRIBERS]
-    conditions = [col(DeliveryRecord.channel).in_(named)] if named else []
+    conditions: list[ColumnElement[bool]] = [col(DeliveryRecord.channel).in_(named)] if named else []
     if SUBSCRIBERS in channels:
         conditions.append(col(DeliveryRecord.channel).startswith("subscriber:"))
     return or_(*conditions) if conditions else col(DeliveryRecord.id).is_(None)
