@@ -297,30 +297,33 @@ def send_due_digests(
     if not settings.digests.enabled:
         logger.info("digests are disabled (digests.enabled = false)")
         return stats
-    readers = {
-        f: store.subscribers(active=True, digest=f) for f in ([frequency] if frequency else FREQUENCIES)
-    }
-    if not any(readers.values()):
-        return stats  # nobody to send to: no channel needed either
-    sending = _DigestSending(store, digest_channel(settings, channels), settings, _Moment(now), stats)
-    now = sending.moment.start
-    for freq, subscribers in readers.items():
-        due = due_period(now, settings.digests, freq)
+    moment = _Moment(now)
+    frequencies = [frequency] if frequency else list(FREQUENCIES)
+    dues = {f: due_period(moment.start, settings.digests, f) for f in frequencies}
+    work = {f: store.digest_work(f, due.key, due.due_at, moment.start) for f, due in dues.items()}
+    if not any(work.values()):
+        return stats  # nothing to claim: no channel needed either
+    sending = _DigestSending(store, digest_channel(settings, channels), settings, moment, stats)
+    for freq, subscribers in work.items():
         for subscriber in subscribers:
-            # earlier periods not sent yet (a crash, a retry) first, in order, then the one due now
-            periods = {
-                key: cutoff for key, f, cutoff in store.open_digest_periods(subscriber.id) if f == freq
-            }
-            periods.setdefault(due.key, due.due_at)
-            for key, cutoff in periods.items():
-                if cutoff <= subscriber.created_at:
-                    continue  # the period was due before they subscribed
-                claim = store.claim_digest(
-                    subscriber, key, freq, cutoff=cutoff, now=now, lease_s=settings.daemon.lease_s
-                )
-                if claim is not None:
-                    sending.send(subscriber, claim)
+            _send_periods(store, sending, subscriber, freq, dues[freq])
     return stats
+
+
+def _send_periods(
+    store: Store, sending: _DigestSending, subscriber: Subscriber, freq: DigestFrequency, due: Period
+) -> None:
+    now = sending.moment.start
+    # earlier periods not sent yet (a crash, a retry) first, in order, then the one due now
+    periods = {key: cutoff for key, f, cutoff in store.open_digest_periods(subscriber.id) if f == freq}
+    periods.setdefault(due.key, due.due_at)
+    for key, cutoff in periods.items():
+        if cutoff <= subscriber.created_at:
+            continue  # the period was due before they subscribed
+        lease_s = sending.settings.daemon.lease_s
+        claim = store.claim_digest(subscriber, key, freq, cutoff=cutoff, now=now, lease_s=lease_s)
+        if claim is not None:
+            sending.send(subscriber, claim)
 
 
 class _DigestSending:

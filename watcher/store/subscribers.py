@@ -2,6 +2,7 @@
 
     add_subscriber(email, …) / subscriber(id) / subscriber_by_email / subscribers()
     subscriber_by_token(token) / set_paused(email, paused) / unsubscribe(token) / remove_subscriber(email)
+    digest_work(frequency, period_key, due_at, now)                   who has a digest to claim now
     claim_digest(subscriber, period_key, frequency, cutoff=…, now=…)   → DigestClaim | None
     digest_start(subscriber) / open_digest_periods(id) / digests(id)   where the next one starts, …
     digest_sent / digest_empty / digest_failed(id, now, …)              the outcome of a claim
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal, TypeVar
 
-from sqlalchemy import func, update
+from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
@@ -43,7 +44,11 @@ from watcher.track.rules import Filters
 Frequency = Literal["daily", "weekly", "off"]
 FREQUENCIES: tuple[Frequency, ...] = ("daily", "weekly", "off")
 SUBSCRIBER_CHANNEL = "subscriber:"  # + id: the outbox channel of a subscriber's immediate alerts
-_COVERING = ("sending", "sent")  # digests whose window a new one starts after
+_COVERING = ("sending", "sent")
+_OPEN = (
+    "pending",
+    "sending",
+)  # digests not yet sent nor given up  # digests whose window a new one starts after
 _FILTERS = ("indicators", "subjects", "keywords", "kinds")
 _Row = TypeVar("_Row", "DigestClaim", "DigestRow")
 
@@ -281,6 +286,32 @@ class SubscriberStore:
         """Where the subscriber's next digest starts (what `claim_digest` would take as `since`)."""
         with self._session() as s:
             return _covered_until(s, subscriber)
+
+    def digest_work(
+        self, frequency: Frequency, period_key: str, due_at: datetime, now: datetime
+    ) -> list[Subscriber]:
+        """Active subscribers of `frequency` with a digest to claim at `now`: one whose period `period_key`
+        (due at `due_at`) has no row yet, or one with a period waiting whose retry or lease has run out.
+        Two queries, however many subscribers: the delivery interval asks it every round."""
+        with self._session() as s:
+            rows = s.exec(
+                select(DigestRecord)
+                .where(DigestRecord.frequency == frequency)
+                .where(or_(DigestRecord.period_key == period_key, col(DigestRecord.status).in_(_OPEN)))
+            ).all()
+            has_row = {r.subscriber_id for r in rows if r.period_key == period_key}
+            ready = {r.subscriber_id for r in rows if r.status in _OPEN and _is_claimable(r, now)}
+            found = s.exec(
+                select(SubscriberRecord)
+                .where(SubscriberRecord.digest == frequency, col(SubscriberRecord.paused).is_(False))
+                .where(col(SubscriberRecord.unsubscribed_at).is_(None))
+                .order_by(col(SubscriberRecord.id))
+            )
+            return [
+                _subscriber(r)
+                for r in found
+                if r.id in ready or (r.id not in has_row and r.created_at < due_at)
+            ]
 
     def open_digest_periods(self, subscriber_id: int) -> list[tuple[str, str, datetime]]:
         """(period_key, frequency, cutoff) of the subscriber's digests not yet sent nor given up."""
