@@ -95,7 +95,7 @@ def make_settings(
             "sources": [{"name": "新闻", "start_urls": [site.start], "schedule": "1s"}],
             "channels": channels,
             "fetch": {"timeout_s": 5, "retries": 0, "politeness": {"min_delay_s": 0}},
-            "daemon": {"jitter_s": 0, "deliver_every_s": 0.1, "shutdown_timeout_s": 2},
+            "daemon": {"jitter_s": 0, "deliver_every_s": 0.1, "shutdown_timeout_s": 7},
             "digests": {"enabled": False},
             **extra,
         }

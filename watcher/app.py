@@ -96,9 +96,14 @@ class App:
             self._channels = {c.name: build_channel(c) for c in self.settings.channels}
         return self._channels
 
-    def deliver(self, only: list[str] | None = None) -> DeliveryStats:
-        """Send the alerts that are due (on the channels named in `only`, else on every channel)."""
-        return deliver_due(self.store, self.channels(), self.settings, self.clock, only=only)
+    def deliver(
+        self, only: list[str] | None = None, stopping: Callable[[], bool] = lambda: False
+    ) -> DeliveryStats:
+        """Send the alerts that are due (on the channels named in `only`, else on every channel); stop
+        claiming more once `stopping()`."""
+        return deliver_due(
+            self.store, self.channels(), self.settings, self.clock, only=only, stopping=stopping
+        )
 
     def send_digests(self, frequency: DigestFrequency | None = None) -> DigestStats:
         """Send the digests that are due, missed or waiting for their retry."""

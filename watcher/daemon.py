@@ -250,7 +250,7 @@ class Daemon:
         if self._stopping.is_set():
             return
         with self._running(f"deliver {channel}"):
-            stats = await in_thread(self.app.deliver, [channel])
+            stats = await in_thread(self.app.deliver, [channel], self._stopping.is_set)
             if stats.sent or stats.retrying or stats.failed or stats.cancelled:
                 logger.info("%s: %s", channel, stats.line(), extra={"channel": channel})
 

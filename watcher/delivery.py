@@ -124,12 +124,14 @@ def deliver_due(
     now: Now,
     *,
     only: Iterable[str] | None = None,
+    stopping: Callable[[], bool] = lambda: False,
 ) -> DeliveryStats:
     """Send the alerts due at `now` on every channel (or the channels named in `only`), each channel on
-    its own threads; never raises for a channel's failure."""
+        its own threads; never raises for a channel's failure. Once `stopping()` says so (a shutdown), no
+    sender claims another delivery: each finishes the send it is in and returns."""
     served = sending_channels(settings, channels)
     names = [n for n in served if only is None or n in set(only)]
-    batch = _Batch(_Moment(now))
+    batch = _Batch(_Moment(now), stopping)
 
     def send(name: str) -> DeliveryStats:
         return _send_channel(_ChannelSender(store, channels[name], served[name], settings, batch))
@@ -170,6 +172,7 @@ class _Batch:
     """What the senders of one `deliver_due` share: its clock, and the deliveries already tried."""
 
     moment: _Moment
+    stopping: Callable[[], bool]
     tried: set[int] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -198,6 +201,8 @@ class _ChannelSender:
 
     def claim(self) -> Delivery | None:
         """The next delivery of this channel due at the batch's start and not tried in it, leased."""
+        if self.batch.stopping():
+            return None
         delivery = self.store.claim_delivery(
             self.batch.moment.start,
             self.moment(),
