@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
+# APScheduler 3 ships no type information; mypyc's build checks this module (config imports it)
+from apscheduler.triggers.base import BaseTrigger  # type: ignore[import-untyped,unused-ignore]
+from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped,unused-ignore]
+from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped,unused-ignore]
 
 UTC_ZONE = ZoneInfo("UTC")
 _INTERVAL = re.compile(r"^(\d+)\s*(s|m|h|d)$")

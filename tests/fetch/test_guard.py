@@ -19,7 +19,7 @@ from watcher.app import build_app
 from watcher.config import FetchSettings, Settings
 from watcher.errors import RefusedAddressError
 from watcher.fetch.client import Fetcher
-from watcher.fetch.guard import AddressGuard, is_public
+from watcher.fetch.guard import AddressGuard, GuardedResolver, is_public
 
 
 @pytest.fixture
@@ -148,3 +148,19 @@ def test_a_fetcher_refuses_a_private_address_unless_allowed(source) -> None:
     assert source.requests == []
     asyncio.run(fetch(FetchSettings(allow_hosts=["127.0.0.0/8"], politeness={"respect_robots": False})))
     assert [r.path for r in source.requests] == ["/p.html"]
+
+
+def test_the_resolver_refuses_a_name_rebound_to_a_private_address_at_connect_time() -> None:
+    """DNS rebinding: `check` saw a public address, the connection's own lookup gets a private one."""
+    guard = AddressGuard()
+    resolver = GuardedResolver(guard)
+
+    async def lookups() -> list[str]:
+        with pytest.raises(OSError, match=r"localhost resolves to 127\.0\.0\.1, not a public address"):
+            await resolver.resolve("localhost", 80)
+        guard.allow("localhost")
+        found = await resolver.resolve("localhost", 80)
+        await resolver.close()
+        return [r["host"] for r in found]
+
+    assert "127.0.0.1" in asyncio.run(lookups())

@@ -49,7 +49,7 @@ from watcher.errors import (
     RobotsDisallowedError,
     TooManyRedirectsError,
 )
-from watcher.fetch.guard import AddressGuard
+from watcher.fetch.guard import AddressGuard, GuardedResolver
 from watcher.fetch.pacing import HostLimiter, HostPacer, backoff_delay, parse_retry_after
 from watcher.fetch.robots import (
     ROBOTS_MAX_BYTES,
@@ -166,7 +166,8 @@ class Fetcher:
         self._robots = robots or RobotsCache(clock=clock)  # the app keeps one across runs
         connections = max(100, settings.global_concurrency)
         self._client = httpx.AsyncClient(
-            transport=transport or make_transport(max_connections=connections),
+            transport=transport
+            or make_transport(max_connections=connections, resolver=GuardedResolver(self._guard)),
             headers={
                 "User-Agent": settings.user_agent,
                 "Accept": _ACCEPT,

@@ -12,7 +12,9 @@ reserved, multicast, unspecified or otherwise not globally routable — unless t
 - `fetch.allow_hosts`: host names, addresses, or networks in CIDR form (10.1.0.0/16).
 
 A refused host is logged once (a warning), then refused quietly. A host that does not resolve is left to
-the request itself, which fails with a ConnectError.
+the request itself, which fails with a ConnectError. The aiohttp transport resolves through
+`GuardedResolver`, which checks the addresses again at connect time (a name rebound to a private address
+between the check and the connection is refused there).
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ import socket
 import threading
 from collections.abc import Iterable
 from urllib.parse import urlsplit
+
+from aiohttp import ThreadedResolver
+from aiohttp.abc import AbstractResolver, ResolveResult
 
 from watcher.config import FetchSettings, SourceSpec
 from watcher.errors import RefusedAddressError
@@ -92,7 +97,12 @@ class AddressGuard:
         host = _hostname(url)
         if not host or host in self.hosts:
             return
-        addresses = await _resolve(host, urlsplit(url).port)
+        self.refuse(url, host, await _resolve(host, urlsplit(url).port))
+
+    def refuse(self, url: str, host: str, addresses: list[Address]) -> None:
+        """Raise RefusedAddressError when one of the addresses `host` resolved to is not allowed."""
+        if host in self.hosts:
+            return
         bad = [a for a in addresses if not is_public(a) and not self.is_allowed(host, a)]
         if not bad:
             return
@@ -118,6 +128,31 @@ async def _resolve(host: str, port: int | None) -> list[Address]:
     except OSError:
         return []  # does not resolve: the request fails on its own, with a ConnectError
     return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+
+
+class GuardedResolver(AbstractResolver):
+    """aiohttp's resolver, checked again at connect time: a name that resolved to a public address for
+    `check` but to a private one a moment later (DNS rebinding) is refused before the connection."""
+
+    def __init__(self, guard: AddressGuard) -> None:
+        self._guard = guard
+        self._inner: ThreadedResolver | None = None  # made on the event loop, at first use
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        self._inner = self._inner or ThreadedResolver()
+        found = await self._inner.resolve(host, port, family)
+        addresses = [ipaddress.ip_address(r["host"].split("%")[0]) for r in found]
+        try:
+            self._guard.refuse(f"http://{host}:{port}/", host.lower().rstrip("."), addresses)
+        except RefusedAddressError as exc:
+            raise OSError(exc.cause) from exc  # aiohttp reports it as a failed connection
+        return found
+
+    async def close(self) -> None:
+        if self._inner is not None:
+            await self._inner.close()
 
 
 def guard_for(specs: Iterable[SourceSpec], settings: FetchSettings) -> AddressGuard:
