@@ -122,6 +122,7 @@ class Daemon:
         self._active: set[asyncio.Task[Any]] = set()
         self._host_locks: dict[str, asyncio.Lock] = {}
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"  # this replica
+        self._digests_quiet_until = datetime.min.replace(tzinfo=UTC)  # nothing due before (app clock)
 
     @property
     def sources(self) -> list[SourceSpec]:
@@ -261,10 +262,14 @@ class Daemon:
             await in_thread(check_sources, self.app)
 
     async def digest_job(self, frequency: DigestFrequency | None) -> None:
-        if self._stopping.is_set():
+        """At a digest time (`frequency`), or on the delivery interval (None): then only once the last
+        round's `quiet_until` has come — nothing can be due before the next period or retry."""
+        if self._stopping.is_set() or (frequency is None and self._digests_quiet_until > self.app.clock()):
             return
         with self._running(f"digest {frequency or 'due'}"):
             stats = await in_thread(self.app.send_digests, frequency)
+            if frequency is None:
+                self._digests_quiet_until = stats.quiet_until or datetime.min.replace(tzinfo=UTC)
             if frequency or stats.sent or stats.failed:
                 logger.info("%s", stats.line(), extra={"frequency": frequency})
 

@@ -77,6 +77,8 @@ class DigestStats:
     sent: int = 0
     skipped_empty: int = 0
     failed: int = 0  # attempts that failed (retried later while the channel allows)
+    # when there was nothing to claim: the first moment something may be (the next period, a retry)
+    quiet_until: datetime | None = field(default=None, compare=False)
 
     def line(self) -> str:
         return f"digests: {self.sent} sent, {self.skipped_empty} empty (not sent), {self.failed} failed"
@@ -306,8 +308,12 @@ def send_due_digests(
     frequencies = [frequency] if frequency else list(FREQUENCIES)
     dues = {f: due_period(moment.start, settings.digests, f) for f in frequencies}
     work = {f: store.digest_work(f, due.key, due.due_at, moment.start) for f, due in dues.items()}
-    if not any(work.values()):
-        return stats  # nothing to claim: no channel needed either
+    if not any(work.values()):  # nothing to claim: no channel needed either
+        ahead = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
+        upcoming = [due_period(moment.start + ahead[f], settings.digests, f).due_at for f in dues]
+        retry = store.next_digest_attempt()
+        stats.quiet_until = min([*upcoming, *([retry] if retry else [])])
+        return stats
     sending = _DigestSending(store, digest_channel(settings, channels), settings, moment, stats)
     for freq, subscribers in work.items():
         for subscriber in subscribers:

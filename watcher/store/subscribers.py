@@ -313,6 +313,17 @@ class SubscriberStore:
                 if r.id in ready or (r.id not in has_row and r.created_at < due_at)
             ]
 
+    def next_digest_attempt(self) -> datetime | None:
+        """The first moment a digest waiting for a retry, or leased to a sender, may be claimed again."""
+        with self._session() as s:
+            rows = s.exec(
+                select(DigestRecord.status, DigestRecord.next_attempt_at, DigestRecord.lease_until).where(
+                    col(DigestRecord.status).in_(_OPEN)
+                )
+            ).all()
+        moments = [at if status == "pending" else (lease or at) for status, at, lease in rows]
+        return min(moments, default=None)
+
     def open_digest_periods(self, subscriber_id: int) -> list[tuple[str, str, datetime]]:
         """(period_key, frequency, cutoff) of the subscriber's digests not yet sent nor given up."""
         with self._session() as s:
