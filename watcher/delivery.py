@@ -46,8 +46,9 @@ from watcher.notify.digest import DigestFrequency, Period, compose_digest, due_p
 from watcher.notify.email import EmailSender
 from watcher.notify.message import Message, alert_message, unsubscribe_headers
 from watcher.store import Store
+from watcher.store.digests import DigestClaim
 from watcher.store.outbox import SUBSCRIBERS, Delivery
-from watcher.store.subscribers import DigestClaim, Subscriber, subscriber_id_of
+from watcher.store.subscribers import Subscriber, subscriber_id_of
 
 logger = logging.getLogger(__name__)
 
