@@ -130,7 +130,7 @@ def deliver_due(
     stopping: Callable[[], bool] = lambda: False,
 ) -> DeliveryStats:
     """Send the alerts due at `now` on every channel (or the channels named in `only`), each channel on
-        its own threads; never raises for a channel's failure. Once `stopping()` says so (a shutdown), no
+    its own threads; never raises for a channel's failure. Once `stopping()` says so (a shutdown), no
     sender claims another delivery: each finishes the send it is in and returns."""
     served = sending_channels(settings, channels)
     names = [n for n in served if only is None or n in set(only)]
@@ -172,20 +172,21 @@ def _send_channel(first: _ChannelSender) -> DeliveryStats:
 
 @dataclass
 class _Batch:
-    """What the senders of one `deliver_due` share: its clock, and the deliveries already tried."""
+    """What the senders of one `deliver_due` share: its clock, and the deliveries that failed in it
+    (not claimed again in it, even when their backoff is zero or the clock stands still)."""
 
     moment: _Moment
     stopping: Callable[[], bool]
-    tried: set[int] = field(default_factory=set)
+    failed: set[int] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def excluded(self) -> set[int]:
         with self.lock:
-            return set(self.tried)
+            return set(self.failed)
 
     def mark(self, delivery_id: int) -> None:
         with self.lock:
-            self.tried.add(delivery_id)
+            self.failed.add(delivery_id)
 
 
 @dataclass
@@ -203,7 +204,7 @@ class _ChannelSender:
         return self.batch.moment()
 
     def claim(self) -> Delivery | None:
-        """The next delivery of this channel due at the batch's start and not tried in it, leased."""
+        """The next delivery of this channel due at the batch's start and not failed in it, leased."""
         if self.batch.stopping():
             return None
         delivery = self.store.claim_delivery(
@@ -213,8 +214,6 @@ class _ChannelSender:
             exclude=self.batch.excluded(),
             lease_s=self.settings.daemon.lease_s,
         )
-        if delivery is not None:
-            self.batch.mark(delivery.id)
         return delivery
 
     def run(self, delivery: Delivery | None = None) -> None:
@@ -251,6 +250,7 @@ class _ChannelSender:
         return replace(message, to=(subscriber.email,), headers=message.headers + headers)
 
     def _failed(self, delivery: Delivery, exc: DeliveryError) -> None:
+        self.batch.mark(delivery.id)
         failed_at = self.moment()
         alerts = self.settings.alerts
         attempts = delivery.attempts + 1
