@@ -213,6 +213,10 @@ url = "{hook.url}"
     assert len(hook.requests) == 6
     assert main(["--config", str(config), "deliver"]) == 0 and len(hook.requests) == 6, "dead letters wait"
 
+    assert main(["--config", str(config), "deliver", "--channel", "hook"]) == 2, (
+        "--channel needs --retry-failed"
+    )
+    assert "choose what --retry-failed requeues" in capsys.readouterr().err
     assert main(["--config", str(config), "deliver", "--retry-failed", "--channel", "other"]) == 0
     assert "requeued 0 failed alerts" in capsys.readouterr().out
     assert main(["--config", str(config), "deliver", "--retry-failed", "--channel", "hook"]) == 0

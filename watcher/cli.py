@@ -350,6 +350,9 @@ def cmd_alerts(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_deliver(args: argparse.Namespace, settings: Settings) -> int:
     from watcher.app import build_app
 
+    if (args.channel or args.since) and not args.retry_failed:
+        print("watcher: deliver: --channel and --since choose what --retry-failed requeues", file=sys.stderr)
+        return 2
     app = build_app(settings)
     try:
         if args.retry_failed:
