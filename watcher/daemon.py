@@ -7,7 +7,8 @@
                       sources of one host take turns (each crawl has a fetcher, and so a pace, of its own)
     health            the source health check, at start, every HEALTH_EVERY_S, and after each crawl run
     deliver:<channel> the alert outbox of each channel (`app.deliver([channel])`), at start and every
-                      `daemon.deliver_every_s`: one job per channel, so a hanging channel delays only itself
+                      `daemon.deliver_every_s`, and right after each crawl: one job per channel, so a
+                      hanging channel delays only itself
     digests           digests due, missed while the daemon was down, or waiting for a retry
                       (`app.send_digests()`), at start and every `daemon.deliver_every_s`
     digest:daily      `app.send_digests(frequency)` at `digests.daily_at`, and on
@@ -123,6 +124,7 @@ class Daemon:
         self._host_locks: dict[str, asyncio.Lock] = {}
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"  # this replica
         self._digests_quiet_until = datetime.min.replace(tzinfo=UTC)  # nothing due before (app clock)
+        self._scheduler: AsyncIOScheduler | None = None
 
     @property
     def sources(self) -> list[SourceSpec]:
@@ -213,7 +215,18 @@ class Daemon:
                         logger.debug("source %s: another replica runs it", name, extra={"source": name})
                         return
                     await self.app.crawl([spec])  # the pipeline logs the run's line
+                    self._deliver_now()
             await in_thread(check_sources, self.app, None, {name})
+
+    def _deliver_now(self) -> None:
+        """After a crawl, the alerts it raised go out now rather than at the next delivery round (a
+        channel still sending skips this turn: its sender takes them on anyway)."""
+        if self._scheduler is None or not self._scheduler.running:
+            return
+        for channel in self.app.channels():
+            job = self._scheduler.get_job(f"deliver:{channel}")
+            if job is not None:
+                job.modify(next_run_time=datetime.now(UTC))
 
     @contextlib.asynccontextmanager
     async def _lease(self, name: str) -> AsyncIterator[bool]:
@@ -285,7 +298,7 @@ class Daemon:
         """Run until stop() or a signal; 0 on a clean stop."""
         loop = asyncio.get_running_loop()
         self.app.channels()  # built now: a broken channel setting fails the start, not the first alert
-        scheduler = self.build_scheduler()
+        scheduler = self._scheduler = self.build_scheduler()
         self.service = self._start_service()
         installed: list[int] = []
         try:
