@@ -14,7 +14,7 @@ RANK = {
     **dict.fromkeys(["extract", "track"], 1),
     **dict.fromkeys(["fetch", "discover", "page", "store", "notify", "render", "views"], 2),
     **dict.fromkeys(["pipeline", "delivery", "health"], 3),
-    **dict.fromkeys(["app", "daemon", "service", "web"], 4),
+    **dict.fromkeys(["app", "daemon", "service", "web", "demo"], 4),
 }
 SIDEWAYS = {  # arrows between modules of one rank, each one way
     ("config", "models"),
@@ -28,6 +28,9 @@ SIDEWAYS = {  # arrows between modules of one rank, each one way
     ("daemon", "app"),
     ("daemon", "service"),
     ("service", "app"),
+    ("service", "web"),  # the daemon's endpoint serves the dashboard
+    ("web", "app"),
+    ("demo", "app"),
 }
 NOT_YET = {("health", "app")}  # the health check still takes the App (issue 13 leaves it)
 

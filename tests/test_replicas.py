@@ -49,7 +49,7 @@ DIGEST_LEAD_S = 4  # the replicas have started their schedulers by then (they ta
 ALERT_KINDS = ["target_set", "target_changed", "milestone_reached", "milestone_date_changed"]
 MIN_DELAY_S = 0.2
 SLOW_DELAY_S = 0.05
-TOLERANCE_S = 0.04  # timer and scheduling noise on a loaded machine
+TOLERANCE_S = 0.1  # timer and scheduling noise on a loaded machine (unpaced replicas span ~0.27 s)
 WINDOW = 5
 
 

@@ -20,6 +20,7 @@ from watcher.notify import Channel, build_channel
 from watcher.notify.digest import DigestFrequency
 from watcher.pipeline import Crawl, CrawlSummary, crawl_all
 from watcher.store import Store
+from watcher.store.db import make_storage_folder
 
 
 def utc_now() -> datetime:
@@ -39,7 +40,7 @@ class App:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self.settings.storage_path.mkdir(parents=True, exist_ok=True)
+            make_storage_folder(self.settings.storage_path)
             self._store = Store.open(self.settings.database)
         return self._store
 
@@ -111,4 +112,4 @@ class App:
 
 
 def build_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> App:
-    return App(settings=settings, extractor=Extractor(load_lexicon(settings.lexicon_path)), clock=clock)
+    return App(settings=settings, extractor=Extractor(load_lexicon(*settings.lexicon_paths)), clock=clock)

@@ -8,6 +8,7 @@
     watcher [--config FILE] deliver [--retry-failed [--channel NAME] [--since YYYY-MM-DD]]
     watcher [--config FILE] subscribers add|list|remove|pause … | digest --preview EMAIL | --send
     watcher [--config FILE] run [--once]
+    watcher demo [--dir DIR] [--database URL]      a bundled site crawled twice, offline
     watcher [--config FILE] check-config
     watcher [--config FILE] db upgrade|check
 
@@ -28,12 +29,12 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from watcher import __version__, cli_daemon, cli_subscribers
+from watcher import __version__, cli_config, cli_daemon, cli_demo, cli_subscribers, cli_web
 from watcher.config import Settings, load_settings
 from watcher.errors import ConfigError, StoreError, WatcherError
 from watcher.extract import COMPILED, Extractor, load_lexicon
 from watcher.models import Article, Fact, fact_to_dict
-from watcher.render import aligned, format_table
+from watcher.render import aligned, format_table, stored_fact_row
 
 logger = logging.getLogger("watcher")
 
@@ -50,52 +51,144 @@ def version_line() -> str:
     return f"watcher {__version__} (extractor: {build}; Python {platform.python_version()})"
 
 
+DESCRIPTION = """\
+watcher follows what Chinese local governments and newspapers say about their figures, targets and
+milestones (规上工业总产值2740.45亿元, 到2026年超1600亿元, 一期主厂房封顶): it crawls the sources of
+your config, extracts the facts, files them into series, records what changed and sends alerts and
+digests."""
+
+EPILOG = """\
+first steps:
+  watcher extract docs/examples/sample_article.html   the facts of one page or file, no config needed
+  watcher --config my.toml check-config               what a config holds and where data goes
+  watcher --config my.toml crawl                      every source once; then facts, alerts, series
+  watcher --config my.toml run                        the service: crawl on schedule, alert, digest
+
+`watcher COMMAND --help` explains a command. Exit status: 0 done; 1 some input, source or fetch
+failed (the others were still processed); 2 bad usage or configuration, or the database cannot be used.
+"""
+
+
+def command(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, summary: str, about: str
+) -> argparse.ArgumentParser:
+    """A subcommand: `summary` in `watcher --help`'s list, `about` (and the summary) in its own --help."""
+    return sub.add_parser(name, help=summary, description=f"{summary[0].upper()}{summary[1:]}. {about}")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="watcher", description=__doc__.splitlines()[0])
-    parser.add_argument("--config", help="config file (default: $WATCHER_CONFIG or the bundled config)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
-    parser.add_argument("--version", action="version", version=version_line())
-    sub = parser.add_subparsers(dest="command", required=True)
-    ex = sub.add_parser("extract", help="extract indicator facts from files or URLs")
-    ex.add_argument("inputs", nargs="+", metavar="PATH_OR_URL")
-    ex.add_argument("--format", choices=("jsonl", "table"), default="table")
-    ex.add_argument("--published", type=_date, help="publication date, overriding what the document says")
-    ex.add_argument("--region", help="what 全市/我市/本市 mean (default: region in config)")
-    cr = sub.add_parser("crawl", help="run every (or one) source once")
-    cr.add_argument("--source", action="append", help="only this source (repeatable)")
-    cr.add_argument("--max-pages", type=int, help="fetch at most N article pages per source")
+    parser = argparse.ArgumentParser(
+        prog="watcher",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="your config file (default: $WATCHER_CONFIG, else the bundled config with the 江门 sources)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
+    parser.add_argument("--version", action="version", version=version_line(), help="say which build runs")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    ex = command(
+        sub,
+        "extract",
+        "extract indicator facts from files or URLs",
+        "Reads .txt and .html files and http(s) URLs (no config or database needed) and prints every "
+        "value and milestone found, with its period, qualifier and the words it was read from.",
+    )
+    ex.add_argument(
+        "inputs", nargs="+", metavar="PATH_OR_URL", help="a .txt or .html file, or an http(s) URL"
+    )
+    ex.add_argument(
+        "--format",
+        choices=("jsonl", "table"),
+        default="table",
+        help="table for people (default), jsonl for tools",
+    )
+    ex.add_argument(
+        "--published",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="publication date, overriding what the page says",
+    )
+    ex.add_argument("--region", help="what 全市/我市/本市 mean (default: region in the config, 江门)")
+    cr = command(
+        sub,
+        "crawl",
+        "crawl every enabled source once (or the ones named)",
+        "Reads each source's listing pages, feeds and sitemaps, fetches the articles not seen yet, "
+        "stores them with their facts and changes, and prints one line per source.",
+    )
+    cr.add_argument("--source", action="append", metavar="NAME", help="only this source (repeatable)")
+    cr.add_argument("--max-pages", type=int, metavar="N", help="fetch at most N article pages per source")
     cr.add_argument("--refresh", action="store_true", help="re-check known articles (conditional GET)")
-    for name, helptext in (("articles", "stored articles"), ("facts", "stored facts")):
-        p = sub.add_parser(name, help=f"show {helptext}")
-        p.add_argument("--source")
-        p.add_argument("--since", type=_date, help="first seen on or after this date")
-        p.add_argument("--format", choices=("table", "jsonl"), default="table")
+    for name, what, about in (
+        ("articles", "stored articles", "Newest first, with their outlet, snapshots and near-duplicates."),
+        ("facts", "stored facts", "In the article's unit, with qualifier, measure and period."),
+    ):
+        p = command(sub, name, f"show the {what}", about)
+        p.add_argument("--source", metavar="NAME", help="only from this source")
+        p.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="first seen on or after this date")
+        p.add_argument(
+            "--format", choices=("table", "jsonl"), default="table", help="table (default) or jsonl"
+        )
         if name == "facts":
-            p.add_argument("--indicator", help="indicator name contains this")
-    al = sub.add_parser("alerts", help="changes found, with their alert deliveries")
-    al.add_argument("--since", type=_date, help="found on or after this date")
-    al.add_argument("--all", action="store_true", help="digest-only changes too")
-    al.add_argument("--format", choices=("table", "jsonl"), default="table")
-    de = sub.add_parser("deliver", help="send the alerts that are due now")
+            p.add_argument("--indicator", help="only indicators whose name contains this")
+    al = command(
+        sub,
+        "alerts",
+        "show the changes found, with their deliveries",
+        "Each change with old → new in full, where it was delivered and the article it came from. "
+        "Without --all only the changes that alert at once ([alerts] immediate).",
+    )
+    al.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="found on or after this date")
+    al.add_argument("--all", action="store_true", help="digest-only changes (new actuals …) too")
+    al.add_argument("--format", choices=("table", "jsonl"), default="table", help="table (default) or jsonl")
+    de = command(
+        sub,
+        "deliver",
+        "send the alerts that are due now",
+        "Sends pending alerts to their channels, retrying earlier failures whose time has come. "
+        "--retry-failed first requeues the alerts given up after alerts.max_attempts (dead letters).",
+    )
     de.add_argument(
         "--retry-failed", action="store_true", help="requeue the failed (dead-lettered) alerts first"
     )
     de.add_argument("--channel", help="with --retry-failed: only this channel's")
     de.add_argument(
-        "--since", type=_date, help="with --retry-failed: only alerts found on or after this date"
+        "--since",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="with --retry-failed: only alerts found on or after this date",
     )
-    se = sub.add_parser(
-        "series", help="a series with each observation and its sources, targets next to actuals"
+    se = command(
+        sub,
+        "series",
+        "show a series: each observation and its sources",
+        "Actuals by period, targets and forecasts by deadline side by side.",
     )
-    se.add_argument("indicator", nargs="?")
-    se.add_argument("--subject")
-    mi = sub.add_parser("milestones", help="projects and the stages they reached")
-    mi.add_argument("project", nargs="?")
-    sub.add_parser("check-config", help="validate the config, the sources and the lexicon")
+    se.add_argument("indicator", nargs="?", help="indicator name (contained); default: every series")
+    se.add_argument("--subject", help="only this subject (江门, 八镇, a zone or a project)")
+    mi = command(
+        sub, "milestones", "show projects and the stages they reached", "Each stage with its date and source."
+    )
+    mi.add_argument("project", nargs="?", help="project name (contained); default: every project")
+    cli_config.add_parsers(sub)
     cli_subscribers.add_parsers(sub)
     cli_daemon.add_parsers(sub)
-    db = sub.add_parser("db", help="database schema")
-    db.add_argument("action", choices=("upgrade", "check"))
+    cli_demo.add_parsers(sub)
+    cli_web.add_parsers(sub)
+    db = command(
+        sub,
+        "db",
+        "upgrade or check the database schema",
+        "upgrade applies the migrations (an existing database is kept); check says whether it is reachable.",
+    )
+    db.add_argument(
+        "action", choices=("upgrade", "check"), help="upgrade the schema, or check the connection"
+    )
     return parser
 
 
@@ -104,9 +197,12 @@ def read_article(source: str, published: date | None) -> Article:
     from watcher.page import article_from_bytes
 
     if source.startswith(("http://", "https://")):
+        from watcher.fetch.client import is_document_type
         from watcher.fetch.http import fetch_page
 
         page = fetch_page(source)
+        if not is_document_type(page.content_type):
+            raise WatcherError(f"{source}: not HTML ({page.content_type}), skipped")
         return article_from_bytes(page.body, page.url, page.content_type, published=published)
     path = Path(source)
     try:
@@ -117,7 +213,7 @@ def read_article(source: str, published: date | None) -> Article:
 
 
 def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
-    extractor = Extractor(load_lexicon(settings.lexicon_path))
+    extractor = Extractor(load_lexicon(*settings.lexicon_paths))
     region = args.region or settings.region
     failed = 0
     rows: list[tuple[str, Fact]] = []
@@ -242,41 +338,14 @@ def cmd_facts(args: argparse.Namespace, settings: Settings) -> int:
         app.close()
     if args.format == "jsonl":
         return _print_jsonl(rows)
-    body = [
-        [
-            r.indicator or r.project or "",
-            r.subject or "",
-            r.period or r.date or "",
-            "" if r.value is None else f"{r.value:g}{r.unit or ''}",
-            r.kind or r.stage or "",
-            r.outlet or "",
-            r.raw or r.sentence or "",
-        ]
-        for r in rows
-    ]
+    body = []
+    for r in rows:
+        row = stored_fact_row(r)
+        body.append([*row[:5], r.outlet or "", row[5]])
     sys.stdout.write(
         aligned(
             ["indicator", "subject", "period", "value", "kind", "outlet", "excerpt"], body, empty="(no facts)"
         )
-    )
-    return 0
-
-
-def cmd_check_config(args: argparse.Namespace, settings: Settings) -> int:
-    from watcher.discover import check_selectors
-
-    problems = [
-        f"sources[{i}] {s.name}: {p}" for i, s in enumerate(settings.sources) for p in check_selectors(s)
-    ]
-    load_lexicon(settings.lexicon_path)
-    for problem in problems:
-        print(f"watcher: {settings.config_path}: {problem}", file=sys.stderr)
-    if problems:
-        return 2
-    enabled = sum(s.enabled for s in settings.sources)
-    print(
-        f"{settings.config_path}: ok — {len(settings.sources)} sources ({enabled} enabled), "
-        f"lexicon {settings.lexicon_path}, database {_safe_url(settings.database)}"
     )
     return 0
 
@@ -292,8 +361,9 @@ def _safe_url(url: str) -> str:
 
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     from watcher.store import Store
-    from watcher.store.db import integrity_problems, sqlite_path
+    from watcher.store.db import integrity_problems, make_storage_folder, sqlite_path
 
+    make_storage_folder(settings.storage_path)
     store = Store.open(settings.database)
     try:
         version = store.schema_version()
@@ -325,19 +395,13 @@ def cmd_alerts(args: argparse.Namespace, settings: Settings) -> int:
         app.close()
     if args.format == "jsonl":
         return _print_jsonl(rows)
-    body = [
-        [
-            r.created_at.strftime("%Y-%m-%d %H:%M"),
-            r.kind,
-            ",".join(f"{c}:{s}" for c, s in r.deliveries.items()),
-            r.summary_zh,
-            r.url,
-        ]
-        for r in rows
-    ]
-    sys.stdout.write(
-        aligned(["found", "kind", "delivery", "summary", "source"], body, last=60, empty="(no alerts)")
-    )
+    body: list[list[str]] = []
+    for r in rows:  # the summary in full (old → new), the source on the line under it
+        sent = ",".join(f"{c}:{s}" for c, s in r.deliveries.items())
+        delivery = sent or ("no channel" if r.immediate else "digest")
+        body.append([r.created_at.strftime("%Y-%m-%d %H:%M"), r.kind, delivery, r.summary_zh])
+        body.append(["", "", "", r.url])
+    sys.stdout.write(aligned(["found", "kind", "delivery", "summary"], body, last=400, empty="(no alerts)"))
     failed = [
         [f.created_at.strftime("%Y-%m-%d %H:%M"), f.channel, str(f.attempts), f.last_error] for f in dead
     ]
@@ -396,7 +460,7 @@ COMMANDS = {
     "crawl": cmd_crawl,
     "articles": cmd_articles,
     "facts": cmd_facts,
-    "check-config": cmd_check_config,
+    **cli_config.COMMANDS,
     "alerts": cmd_alerts,
     "deliver": cmd_deliver,
     "series": cmd_series,
@@ -404,6 +468,8 @@ COMMANDS = {
     "db": cmd_db,
     **cli_subscribers.COMMANDS,
     **cli_daemon.COMMANDS,
+    **cli_demo.COMMANDS,
+    **cli_web.COMMANDS,
 }
 
 

@@ -31,7 +31,10 @@ if TYPE_CHECKING:
 def add_parsers(subparsers: Any) -> None:
     """Add `run` to the subparsers of the CLI (argparse's `add_subparsers()` result)."""
     run = subparsers.add_parser(
-        "run", help="the background service: crawl on schedule, check sources, send alerts and digests"
+        "run",
+        help="the background service: crawl on schedule, check sources, send alerts and digests",
+        description="Runs until SIGTERM or SIGINT: each enabled source on its schedule, alert delivery, "
+        "source health checks and digests at their times; one log line per crawl run.",
     )
     run.add_argument(
         "--once", action="store_true", help="run every source once, check health, send what is due, exit"

@@ -37,10 +37,20 @@ _EMAIL = re.compile(r'^[^@\s<>(),;:"]+@[^@\s<>(),;:"]+$')
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `subscribers` and `digest` to the CLI's subcommands."""
-    sp = sub.add_parser("subscribers", help="who gets digests and alerts by email")
+    sp = sub.add_parser(
+        "subscribers",
+        help="who gets digests and alerts by email",
+        description="Add, list, pause or remove the addresses that get digests and immediate alerts "
+        "(sent through the email channel named by [digests] channel).",
+    )
     actions = sp.add_subparsers(dest="subscribers_command", required=True)
-    add = actions.add_parser("add", help="subscribe an address (or change its subscription)")
-    add.add_argument("email")
+    add = actions.add_parser(
+        "add",
+        help="subscribe an address (or change its subscription)",
+        description="Subscribe an address, or change (and resume) the subscription of a known one. "
+        "Filters narrow what reaches it; repeat an option for several values.",
+    )
+    add.add_argument("email", help="the subscriber's email address")
     how = add.add_mutually_exclusive_group()
     how.add_argument(
         "--daily", dest="digest", action="store_const", const="daily", help="daily digest (default)"
@@ -54,14 +64,27 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     for name, what in (("indicator", "indicator"), ("subject", "subject or project"), ("keyword", "text")):
         add.add_argument(f"--{name}", action="append", default=[], help=f"only changes whose {what} has this")
     add.add_argument("--kind", action="append", default=[], choices=CHANGE_KINDS, help="only these kinds")
-    ls = actions.add_parser("list", help="show the subscribers")
-    ls.add_argument("--format", choices=("table", "jsonl"), default="table")
-    rm = actions.add_parser("remove", help="unsubscribe and forget an address")
-    rm.add_argument("email")
-    pause = actions.add_parser("pause", help="stop sending to an address for now")
-    pause.add_argument("email")
+    ls = actions.add_parser(
+        "list", help="show the subscribers", description="The subscribers and their filters."
+    )
+    ls.add_argument("--format", choices=("table", "jsonl"), default="table", help="table (default) or jsonl")
+    rm = actions.add_parser(
+        "remove", help="unsubscribe and forget an address", description="Unsubscribe and forget an address."
+    )
+    rm.add_argument("email", help="the subscriber's email address")
+    pause = actions.add_parser(
+        "pause",
+        help="stop sending to an address for now",
+        description="Stop sending to an address until --resume; its subscription is kept.",
+    )
+    pause.add_argument("email", help="the subscriber's email address")
     pause.add_argument("--resume", action="store_true", help="start sending again")
-    dg = sub.add_parser("digest", help="preview or send digest emails")
+    dg = sub.add_parser(
+        "digest",
+        help="preview or send digest emails",
+        description="Write a subscriber's next digest to an HTML file to look at, or send the digests "
+        "that are due now (`watcher run` sends them at [digests] times by itself).",
+    )
     mode = dg.add_mutually_exclusive_group(required=True)
     mode.add_argument("--preview", metavar="EMAIL", help="write the subscriber's next digest to an HTML file")
     mode.add_argument("--send", action="store_true", help="send the digests that are due now")

@@ -2,9 +2,17 @@
 
     load_settings(path=None) → Settings   (path, else $WATCHER_CONFIG, else the bundled config/watcher.toml)
 
-Unknown keys are errors (a typo must not silently become a default), reported as one line naming the
-file, the line and the key. Sources come from `[[sources]]` tables in the file and from an included
-sources file (`sources_file`); `WATCHER_DATABASE_URL` overrides the database URL.
+The bundled config (the checkout's `config/`, shipped in the package as `watcher/defaults`) holds the
+defaults and the lexicon; a user's file is laid over its settings (tables merge key by key), but not
+over its sources or paths. Unknown keys are errors (a typo must not silently become a default),
+reported as one line naming the file, the line and the key. Sources come from `[[sources]]` tables in
+the file and from an included sources file (`sources_file`). `WATCHER_DATABASE_URL` and
+`WATCHER_STORAGE_DIR` override the database URL and the storage folder; `WATCHER_WEB_TOKEN`
+(`web_token()`) is the dashboard's access token.
+
+Where runtime data goes unless `storage_dir` says (see `default_storage`): beside the config file in
+`storage/` when that folder is writable and not under /etc; the checkout's `storage/` for the bundled
+config run from a checkout; else `$XDG_DATA_HOME/watcher` (`~/.local/share/watcher`).
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -30,10 +39,50 @@ from watcher.errors import ConfigError
 from watcher.models import CHANGE_KINDS
 from watcher.schedule import UTC_ZONE, Duration, is_interval, schedule_trigger
 
-ROOT = Path(__file__).resolve().parent.parent
-BUNDLED_CONFIG = ROOT / "config" / "watcher.toml"
 ENV_CONFIG = "WATCHER_CONFIG"
 ENV_DATABASE_URL = "WATCHER_DATABASE_URL"
+ENV_STORAGE_DIR = "WATCHER_STORAGE_DIR"
+ENV_WEB_TOKEN = "WATCHER_WEB_TOKEN"  # the dashboard's access token: required beyond 127.0.0.1
+SYSTEM_CONFIG = Path("/etc")
+NOT_INHERITED = ("sources", "sources_file", "lexicon_dir", "lexicon_mode", "database_url", "storage_dir")
+
+
+def bundled_dir() -> Path:
+    """The bundled config folder: `config/` of the checkout, which the package holds as `watcher/defaults`
+    (a link in the checkout, files in a wheel)."""
+    return Path(str(resources.files("watcher").joinpath("defaults"))).resolve()
+
+
+BUNDLED_CONFIG = bundled_dir() / "watcher.toml"
+BUNDLED_LEXICON = bundled_dir() / "lexicon"
+
+
+def checkout_root() -> Path | None:
+    """The source checkout watcher runs from (an editable install), None for an installed package."""
+    folder = bundled_dir()
+    return folder.parent if folder.name == "config" and (folder.parent / "pyproject.toml").exists() else None
+
+
+def data_home() -> Path:
+    """$XDG_DATA_HOME/watcher, by default ~/.local/share/watcher."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "watcher"
+
+
+def default_storage(config: Path | None) -> tuple[Path, str]:
+    """Where runtime data goes when neither the config nor the environment says, and why."""
+    if config is None or config.resolve() == BUNDLED_CONFIG:
+        if (root := checkout_root()) is not None:
+            return root / "storage", "the checkout's storage/, the bundled config's default"
+        return data_home(), "the XDG data folder, the bundled config's default"
+    folder = config.resolve().parent
+    if SYSTEM_CONFIG in (folder, *folder.parents):  # /etc holds configuration, never data
+        return data_home(), f"the XDG data folder: {SYSTEM_CONFIG} holds no data"
+    if os.access(folder, os.W_OK):
+        return folder / "storage", "beside the config file, its default"
+    return data_home(), f"the XDG data folder: {folder} is not writable"
+
+
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -296,9 +345,10 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     region: str = "江门"
-    lexicon_dir: Path = Path("lexicon")
-    database_url: str = "sqlite:///../storage/watcher.db"
-    storage_dir: Path = Path("../storage")
+    lexicon_dir: Path | None = None  # a user's lexicon folder; extends the bundled one unless "replace"
+    lexicon_mode: Literal["extend", "replace"] = "extend"
+    database_url: str | None = None  # default: SQLite watcher.db in the storage folder
+    storage_dir: Path | None = None  # default: see default_storage()
     sources_file: Path | None = None
     sources: list[SourceSpec] = []
     fetch: FetchSettings = FetchSettings()
@@ -319,7 +369,8 @@ class Settings(BaseModel):
                 raise ValueError(f"two {what} are named {dup!r}")
         unknown = [n for n in self.alerts.channels or [] if n not in {c.name for c in self.channels}]
         if unknown:
-            raise ValueError(f"alerts.channels names no channel {unknown[0]!r}")
+            known = ", ".join(c.name for c in self.channels) or "none"
+            raise ValueError(f"alerts.channels names no channel {unknown[0]!r} (configured: {known})")
         return self
 
     def _relative(self, path: Path) -> Path:
@@ -328,18 +379,33 @@ class Settings(BaseModel):
         return (self.config_path.parent / path).resolve()
 
     @property
-    def lexicon_path(self) -> Path:
-        return self._relative(self.lexicon_dir)
+    def lexicon_paths(self) -> list[Path]:
+        """The lexicon folders, bundled first: `load_lexicon(*settings.lexicon_paths)`."""
+        if self.lexicon_dir is None:
+            return [BUNDLED_LEXICON]
+        own = self._relative(self.lexicon_dir)
+        if self.lexicon_mode == "replace" or own.resolve() == BUNDLED_LEXICON:
+            return [own]
+        return [BUNDLED_LEXICON, own]
 
     @property
     def storage_path(self) -> Path:
-        return self._relative(self.storage_dir)
+        return self.storage_where[0]
+
+    @property
+    def storage_where(self) -> tuple[Path, str]:
+        """The storage folder and why it is there (for `watcher check-config`)."""
+        if self.storage_dir is not None:
+            return self._relative(self.storage_dir), "set by storage_dir or $WATCHER_STORAGE_DIR"
+        return default_storage(self.config_path)
 
     @property
     def database(self) -> str:
         """The SQLAlchemy URL, with a relative SQLite path taken from the config file's folder."""
-        url = self.database_url
         prefix = "sqlite:///"
+        if self.database_url is None:
+            return prefix + str(self.storage_path / "watcher.db")
+        url = self.database_url
         if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix + ":memory:":
             return prefix + str(self._relative(Path(url[len(prefix) :])))
         return url
@@ -386,13 +452,32 @@ def _error(path: Path, exc: ValidationError) -> ConfigError:
     key = next((p for p in reversed(loc) if not p.isdigit()), "")
     if loc and loc[0] == "sources" and len(loc) > 1 and loc[1].isdigit():
         where = f"sources[{loc[1]}]" + ("." + ".".join(loc[2:]) if loc[2:] else "")
-    what = "unknown setting" if err["type"] == "extra_forbidden" else err["msg"]
+    what = "unknown setting" if err["type"] == "extra_forbidden" else err["msg"].removeprefix("Value error, ")
+    if not loc:  # a rule across settings (names, channels): its message says where
+        return ConfigError(f"{path}: {what}")
     return ConfigError(f"{path}: {_line_of(path, key)}{where}: {what}")
+
+
+def overlay(base: dict[str, Any], more: dict[str, Any]) -> dict[str, Any]:
+    """`more` laid over `base`: tables merge key by key; any other value in `more` wins."""
+    merged = dict(base)
+    for key, value in more.items():
+        both_tables = isinstance(value, dict) and isinstance(base.get(key), dict)
+        merged[key] = overlay(base[key], value) if both_tables else value
+    return merged
+
+
+def bundled_defaults() -> dict[str, Any]:
+    """The bundled config's settings a user's config inherits: not its sources, not its paths."""
+    data = _read_toml(BUNDLED_CONFIG)
+    return {key: value for key, value in data.items() if key not in NOT_INHERITED}
 
 
 def load_settings(explicit: str | os.PathLike[str] | None = None) -> Settings:
     path = config_path(explicit).resolve()
     data = _read_toml(path)
+    if path != BUNDLED_CONFIG:
+        data = overlay(bundled_defaults(), data)
     data["config_path"] = path
     sources_file = data.get("sources_file")
     if sources_file:
@@ -411,7 +496,14 @@ def load_settings(explicit: str | os.PathLike[str] | None = None) -> Settings:
         data["sources"] = list(data.get("sources", [])) + list(extra.get("sources", []))
     if os.environ.get(ENV_DATABASE_URL):
         data["database_url"] = os.environ[ENV_DATABASE_URL]
+    if os.environ.get(ENV_STORAGE_DIR):
+        data["storage_dir"] = str(Path(os.environ[ENV_STORAGE_DIR]).resolve())
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
         raise _error(path, exc) from exc
+
+
+def web_token() -> str | None:
+    """The dashboard's access token, from $WATCHER_WEB_TOKEN (None when unset or empty)."""
+    return os.environ.get(ENV_WEB_TOKEN) or None

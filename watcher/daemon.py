@@ -348,7 +348,9 @@ class Daemon:
         logger.info("Enabled sources (%d): %s", len(self.sources), sources or "none")
         kinds = {c.name: c.type for c in self.settings.channels}
         channels = ", ".join(f"{n} ({kinds.get(n, '?')})" for n in alert_channels(self.settings))
-        logger.info("Enabled channels: %s", channels or "none (alerts wait in the outbox)")
+        logger.info(
+            "Enabled channels: %s", channels or "none (alerts are recorded, not sent: `watcher alerts`)"
+        )
         digests = self.settings.digests
         if not digests.enabled:
             logger.info("Digests: off")
@@ -362,7 +364,7 @@ class Daemon:
             )
         logger.info("Database: %s", safe_url(self.settings.database))
         if self.service is not None:
-            logger.info("HTTP endpoint: %s (/healthz, /metrics, /unsubscribe)", self.service.url)
+            logger.info("HTTP endpoint: %s (/healthz, /metrics, /unsubscribe, dashboard /)", self.service.url)
 
 
 def _install_signal_handlers(loop: asyncio.AbstractEventLoop, stop: Callable[[], None]) -> list[int]:

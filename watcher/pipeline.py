@@ -19,9 +19,12 @@ from datetime import UTC, date, datetime
 from watcher.config import AlertSettings, SourceSpec
 from watcher.discover import (
     article_links,
+    discovery_fingerprint,
     epaper_page_indexes,
     expand_start_urls,
     feed_links,
+    front_page_targets,
+    listing_state_key,
     next_pages,
     sitemap_links,
 )
@@ -70,17 +73,24 @@ class CrawlSummary:
     error: str | None = None
     elapsed_s: float = 0.0
     failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # the run worked, but found less than it should
 
-    def stats(self) -> dict[str, int]:
-        return {k: getattr(self, k) for k in RUN_STATS}
+    def stats(self) -> dict[str, int | list[str]]:
+        """What `crawl_runs.stats` records: the counts, and the warnings when there are any."""
+        stats: dict[str, int | list[str]] = {k: getattr(self, k) for k in RUN_STATS}
+        if self.warnings:
+            stats["warnings"] = list(self.warnings)
+        return stats
 
     def line(self) -> str:
-        state = "BLOCKED" if self.blocked else ("FAILED" if self.error else "ok")
+        state = (
+            "BLOCKED" if self.blocked else ("FAILED" if self.error else "WARNING" if self.warnings else "ok")
+        )
         return (
             f"{self.source}: {state} listings {self.listing_fetched} fetched / {self.listing_not_modified} "
             f"not modified, {self.new} new, {self.changed} changed, {self.near_duplicates} near-duplicates, "
             f"{self.facts} facts, {self.changes} changes, {self.errors} errors ({self.elapsed_s:.1f}s)"
-            + (f" — {self.error}" if self.error else "")
+            + "".join(f" — {note}" for note in ([self.error] if self.error else []) + self.warnings)
         )
 
 
@@ -101,6 +111,10 @@ class Crawl:
     progress: Callable[[str], None] | None = None
     # listing and feed fetches of this run, saved (their validators with them) once its articles are stored
     listings: list[tuple[str, str, FetchResult]] = field(default_factory=list)
+    fingerprint: str = field(init=False)  # of the source's discovery settings: listing validators' key
+
+    def __post_init__(self) -> None:
+        self.fingerprint = discovery_fingerprint(self.spec)
 
 
 async def crawl_source(crawl: Crawl) -> CrawlSummary:
@@ -132,12 +146,14 @@ async def crawl_source(crawl: Crawl) -> CrawlSummary:
 async def _get(
     crawl: Crawl, url: str, source_id: int, kind: str, *, html_only: bool = True, conditional: bool = True
 ) -> FetchResult:
-    validators = crawl.store.validators(url) if conditional else None
+    # a listing's validators hold only for the discovery settings that read it: kept under both
+    key = url if kind == "article" else listing_state_key(url, crawl.fingerprint)
+    validators = crawl.store.validators(key) if conditional else None
     result = await crawl.fetcher.fetch(
         url, validators=validators, politeness=crawl.spec.politeness, html_only=html_only
     )
     if kind != "article":  # a listing's once the articles it led to are stored, an article's with it:
-        crawl.listings.append((url, kind, result))  # a run that dies halfway leaves no 304 behind
+        crawl.listings.append((key, kind, result))  # a run that dies halfway leaves no 304 behind
     return result
 
 
@@ -152,21 +168,25 @@ def _save_state(crawl: Crawl, url: str, source_id: int, kind: str, result: Fetch
     )
 
 
+_FRONT_PAGE_HOPS = 2  # a start URL → (a redirecting index page →) today's 版面
+
+
 async def _discover(crawl: Crawl, source_id: int, summary: CrawlSummary) -> list[str]:
-    """Article URLs from the source's listing pages, feeds and sitemaps, in discovery order."""
+    """Article URLs from the source's listing pages, feeds and sitemaps, in discovery order (those
+    robots.txt forbids left out)."""
     spec = crawl.spec
     found: dict[str, None] = {}
-    queue = [(url, 1) for url in expand_start_urls(spec, crawl.clock().date())]
+    queue = [(url, 1, _FRONT_PAGE_HOPS) for url in expand_start_urls(spec, crawl.clock().date())]
     seen: set[str] = set()
     reached = False
     while queue:
-        url, page_no = queue.pop(0)
+        url, page_no, hops = queue.pop(0)
         url = canonicalize(url)
         if url in seen:
             continue
         seen.add(url)
         try:
-            result = await _get(crawl, url, source_id, "listing")
+            result = await _get(crawl, url, source_id, "listing", conditional=not crawl.refresh)
         except BlockedError:
             raise
         except FetchError as exc:
@@ -177,11 +197,7 @@ async def _discover(crawl: Crawl, source_id: int, summary: CrawlSummary) -> list
             summary.listing_not_modified += 1
             continue
         summary.listing_fetched += 1
-        html = decode_body(result.body, result.content_type)
-        found.update(dict.fromkeys(link.url for link in article_links(html, result.final_url, spec)))
-        queue.extend((u, page_no) for u in epaper_page_indexes(html, result.final_url))
-        if page_no < spec.max_listing_pages:
-            queue.extend((u, page_no + 1) for u in next_pages(html, result.final_url, spec, page_no))
+        queue.extend(_read_listing(crawl, result, page_no, hops, found, summary))
     for url in spec.feeds:
         reached |= await _read_feed(crawl, source_id, url, found, summary, sitemap=False)
     for url in spec.sitemaps:
@@ -192,7 +208,41 @@ async def _discover(crawl: Crawl, source_id: int, summary: CrawlSummary) -> list
             if summary.failures
             else f"{spec.name} has nothing to fetch"
         )
-    return list(found)
+    return await _robots_allowed(crawl, list(found))
+
+
+def _read_listing(
+    crawl: Crawl, result: FetchResult, page_no: int, hops: int, found: dict[str, None], summary: CrawlSummary
+) -> list[tuple[str, int, int]]:
+    """Add a listing page's article links to `found`; return the listing pages to read after it
+    (url, page number, front-page hops left). A page that yields neither is a warning."""
+    spec, base = crawl.spec, result.final_url
+    html = decode_body(result.body, result.content_type)
+    links = article_links(html, base, spec)
+    found.update(dict.fromkeys(link.url for link in links))
+    more = [(u, page_no, 0) for u in epaper_page_indexes(html, base)]
+    if page_no < spec.max_listing_pages:
+        more += [(u, page_no + 1, 0) for u in next_pages(html, base, spec, page_no)]
+    if hops > 0:  # a start URL may be an e-paper's home page: on to today's 版面
+        more += [(u, 1, hops - 1) for u in front_page_targets(html, base)]
+    if not links and not more:
+        hint = "check" if spec.article_selector or spec.article_pattern else "set"
+        summary.warnings.append(f"0 links found on {result.url}: {hint} article_pattern")
+        logger.debug("%s", summary.warnings[-1], extra={"source": spec.name, "url": result.url})
+    return more
+
+
+async def _robots_allowed(crawl: Crawl, urls: list[str]) -> list[str]:
+    """The URLs robots.txt lets us fetch: a link it forbids is not an article to fetch, nor an error."""
+    polite = crawl.spec.politeness or crawl.fetcher.settings.politeness
+    if not polite.respect_robots:
+        return urls
+    verdicts = await asyncio.gather(*(crawl.fetcher.robots_allows(url) for url in urls))  # once an origin
+    allowed = [url for url, ok in zip(urls, verdicts, strict=True) if ok]
+    if len(allowed) < len(urls):
+        skipped = len(urls) - len(allowed)
+        logger.info("%d links disallowed by robots.txt", skipped, extra={"source": crawl.spec.name})
+    return allowed
 
 
 async def _read_feed(
@@ -206,7 +256,7 @@ async def _read_feed(
     depth: int = 0,
 ) -> bool:
     try:
-        result = await _get(crawl, url, source_id, "feed", html_only=False)
+        result = await _get(crawl, url, source_id, "feed", html_only=False, conditional=not crawl.refresh)
     except FetchError as exc:
         _failed(crawl, summary, url, exc)
         return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Protocol
 
 from watcher.models import Fact, Milestone
 from watcher.wording import stage_zh
@@ -31,6 +32,41 @@ def pad(text: str, cols: int) -> str:
     return text + " " * max(0, cols - width(text))
 
 
+class StoredFact(Protocol):
+    """What `watcher facts` shows of a stored fact (store.queries.FactRow has these and more)."""
+
+    indicator: str | None
+    subject: str | None
+    measure: str | None
+    kind: str | None
+    value: float | int | None
+    unit: str | None
+    qualifier: str | None
+    quantity: str | None
+    period: str | None
+    deadline: str | None
+    project: str | None
+    stage: str | None
+    date: str | None
+    raw: str | None
+    sentence: str
+
+
+def value_cell(quantity: str | None, value: float, unit: str, qualifier: str, measure: str) -> str:
+    """The value as the article wrote it (2740.45亿元), with its qualifier and measure: >1600亿元."""
+    written = (quantity or f"{value:g}{unit}").removesuffix("以上").removesuffix("左右")
+    cell = _QUAL.get(qualifier, "") + written.removesuffix("以下").removesuffix("以内")
+    return cell if measure == "level" else f"{cell} ({measure})"
+
+
+def when_cell(period: str | None, deadline: str | None, kind: str) -> str:
+    """The period of an actual; `by 2026` for a target or forecast (and both when they differ)."""
+    when = period or ""
+    if deadline and kind != "actual":
+        when = f"by {deadline}" if not when or when == deadline else f"{when} (by {deadline})"
+    return when
+
+
 def fact_row(fact: Fact) -> list[str]:
     if isinstance(fact, Milestone):
         return [
@@ -41,14 +77,29 @@ def fact_row(fact: Fact) -> list[str]:
             "milestone",
             fact.raw or fact.sentence,
         ]
-    written = (fact.quantity or f"{fact.value:g}{fact.unit}").removesuffix("以上").removesuffix("左右")
-    value = _QUAL[fact.qualifier] + written.removesuffix("以下").removesuffix("以内")
-    if fact.measure not in ("level",):
-        value += f" ({fact.measure})"
-    when = fact.period or ""
-    if fact.deadline and fact.kind != "actual":
-        when = f"by {fact.deadline}" if not when or when == fact.deadline else f"{when} (by {fact.deadline})"
+    value = value_cell(fact.quantity, fact.value, fact.unit, fact.qualifier, fact.measure)
+    when = when_cell(fact.period, fact.deadline, fact.kind)
     return [fact.indicator, fact.subject, when, value, fact.kind, fact.raw or fact.sentence]
+
+
+def stored_fact_row(row: StoredFact) -> list[str]:
+    """A stored fact in the columns of `watcher extract`'s table (indicator … kind, excerpt)."""
+    if row.stage is not None:
+        return [
+            row.project or "",
+            "",
+            row.date or "",
+            stage_zh(row.stage),
+            "milestone",
+            row.raw or row.sentence,
+        ]
+    value = (
+        ""
+        if row.value is None
+        else value_cell(row.quantity, row.value, row.unit or "", row.qualifier or "=", row.measure or "level")
+    )
+    when = when_cell(row.period, row.deadline, row.kind or "actual")
+    return [row.indicator or "", row.subject or "", when, value, row.kind or "", row.raw or row.sentence]
 
 
 def aligned(

@@ -5,12 +5,13 @@
     GET /metrics          Prometheus text format (0.0.4), counted from the database: survives restarts
     GET /unsubscribe?token=…        the digest emails' unsubscribe link: a confirmation page only
     POST /unsubscribe               unsubscribes: the confirmation form, or one-click (RFC 8058)
+    GET /, /api/…         the dashboard and JSON API (watcher.web) beside them
 
     service = Service(app); service.start(); service.port …; service.close()
 
-The standard library's ThreadingHTTPServer in a daemon thread: every request reads the database through
-the app's store (a session of its own), so a slow scrape never holds up a crawl. Port 0 picks a free port
-(`service.port` says which).
+uvicorn in a daemon thread (watcher.web.server): every request reads the database through the app's store
+(a session of its own, in a worker thread), so a slow scrape never holds up a crawl. Port 0 picks a free
+port (`service.port` says which).
 """
 
 from __future__ import annotations
@@ -18,16 +19,22 @@ from __future__ import annotations
 import html
 import json
 import logging
-import socket
-import threading
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from watcher.config import ENV_WEB_TOKEN, web_token
 from watcher.health import health_report, source_health
+from watcher.web import create_app
+from watcher.web.server import Server, is_loopback
 
 if TYPE_CHECKING:
     from watcher.app import App
@@ -38,6 +45,7 @@ METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 MAX_FORM_BYTES = 4096
 SUBSCRIBERS = "subscribers"  # the channel label of every subscriber's own alerts (channel subscriber:<id>)
 Labels = dict[str, str]
+ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 @dataclass
@@ -176,91 +184,84 @@ def unsubscribe_page(app: App, token: str | None, method: str = "POST") -> tuple
     )
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    app: App
+def _guarded(endpoint: Callable[[App, Request], Awaitable[Response]], app: App) -> Any:
+    """The one catch-all per request: the endpoint stays up, the error is logged."""
 
-
-class _Server6(_Server):
-    address_family = socket.AF_INET6
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    timeout = 30  # a client that stops sending is dropped
-
-    def log_message(self, format: str, *args: Any) -> None:
-        logger.debug("%s " + format, self.address_string(), *args)
-
-    def do_GET(self) -> None:
-        self._respond("GET")
-
-    def do_POST(self) -> None:
-        self._respond("POST")
-
-    def _respond(self, method: str) -> None:
+    async def respond(request: Request) -> Response:
         try:
-            status, content_type, body = self._route(method)
-        except Exception:  # the one catch-all per request: the endpoint stays up, the error is logged
-            logger.exception("%s %s failed", method, self.path)
-            status, content_type, body = 500, "text/plain; charset=utf-8", b"internal error\n"
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        self.wfile.write(body)
+            response = await endpoint(app, request)
+        except Exception:
+            logger.exception("%s %s failed", request.method, request.url.path)
+            response = PlainTextResponse("internal error\n", status_code=500)
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
-    def _route(self, method: str) -> tuple[int, str, bytes]:
-        url = urlsplit(self.path)
-        app = self.server.app
-        if url.path == "/unsubscribe":
-            status, page = unsubscribe_page(app, self._token(url.query, method), method)
-            return status, "text/html; charset=utf-8", page
-        if method != "GET":
-            return 405, "text/plain; charset=utf-8", b"method not allowed\n"
-        if url.path == "/healthz":
-            report = health_report(app, app.clock())
-            body = json.dumps(report, ensure_ascii=False, indent=2).encode() + b"\n"
-            return (503 if report["failing"] else 200), "application/json; charset=utf-8", body
-        if url.path == "/metrics":
-            return 200, METRICS_TYPE, metrics_text(app, app.clock()).encode()
-        return 404, "text/plain; charset=utf-8", b"not found\n"
+    return respond
 
-    def _token(self, query: str, method: str) -> str | None:
-        """From the query string; a one-click POST may carry it in its form body instead."""
-        values = parse_qs(query).get("token")
-        if not values and method == "POST":
-            length = min(int(self.headers.get("Content-Length") or 0), MAX_FORM_BYTES)
-            values = parse_qs(self.rfile.read(length).decode("utf-8", "replace")).get("token")
-        return values[0] if values else None
+
+async def _healthz(app: App, request: Request) -> Response:
+    if request.method != "GET":
+        return PlainTextResponse("method not allowed\n", status_code=405)
+    report = await run_in_threadpool(health_report, app, app.clock())
+    body = json.dumps(report, ensure_ascii=False, indent=2).encode() + b"\n"
+    status = 503 if report["failing"] else 200
+    return Response(body, status_code=status, media_type="application/json; charset=utf-8")
+
+
+async def _metrics(app: App, request: Request) -> Response:
+    if request.method != "GET":
+        return PlainTextResponse("method not allowed\n", status_code=405)
+    text = await run_in_threadpool(metrics_text, app, app.clock())
+    return Response(text.encode(), headers={"Content-Type": METRICS_TYPE})
+
+
+async def _unsubscribe(app: App, request: Request) -> Response:
+    """From the query string; a one-click POST may carry the token in its form body instead."""
+    values = parse_qs(request.url.query).get("token")
+    if not values and request.method == "POST":
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) >= MAX_FORM_BYTES:
+                break
+        values = parse_qs(body[:MAX_FORM_BYTES].decode("utf-8", "replace")).get("token")
+    token = values[0] if values else None
+    status, page = await run_in_threadpool(unsubscribe_page, app, token, request.method)
+    return HTMLResponse(page, status_code=status)
+
+
+def build_asgi(app: App, host: str) -> Starlette:
+    """/healthz, /metrics and /unsubscribe, with the dashboard (watcher.web) beside them. Beyond the
+    loopback the dashboard needs $WATCHER_WEB_TOKEN; without it only the three endpoints are served."""
+    routes: list[BaseRoute] = [
+        Route(path, _guarded(endpoint, app), methods=ANY_METHOD)  # each endpoint says 405 itself
+        for path, endpoint in (("/healthz", _healthz), ("/metrics", _metrics), ("/unsubscribe", _unsubscribe))
+    ]
+    token = web_token()
+    if token is None and not is_loopback(host):
+        logger.warning("Dashboard off: serving it on %s needs an access token in %s", host, ENV_WEB_TOKEN)
+    else:
+        routes.append(Mount("", app=create_app(app, token=token)))
+    return Starlette(routes=routes)
 
 
 class Service:
-    """The HTTP endpoint in a thread of its own; start() binds, close() stops and joins."""
+    """The HTTP endpoint in a thread of its own (uvicorn); start() binds, close() stops and joins."""
 
     def __init__(self, app: App, host: str | None = None, port: int | None = None) -> None:
         self.app = app
         self.host = host if host is not None else app.settings.daemon.http_host
         self._port = port if port is not None else app.settings.daemon.http_port or 0
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._server: Server | None = None
 
     def start(self) -> Service:
-        server_class = _Server6 if ":" in self.host else _Server
-        server = server_class((self.host, self._port), _Handler)
-        server.app = self.app
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="watcher-http", daemon=True
-        )
-        self._thread.start()
+        self._server = Server(build_asgi(self.app, self.host), self.host, self._port).start()
         return self
 
     @property
     def port(self) -> int:
         assert self._server is not None, "service not started"
-        return int(self._server.server_address[1])
+        return self._server.port
 
     @property
     def url(self) -> str:
@@ -269,12 +270,8 @@ class Service:
 
     def close(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.close()
             self._server = None
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
 
     def __enter__(self) -> Service:
         return self.start()

@@ -352,8 +352,10 @@ async def test_min_delay_spaces_request_starts(kind: str, server: FixtureServer)
     starts = sorted(r.time for r in server.requests)
     # 50 ms apart at the client. The server sees arrivals, not starts: a request on a new connection can
     # arrive after the next one on a reused connection, so single gaps may shrink under load, but five
-    # paced starts cannot arrive within less than four intervals (no pacing gives a span near 0).
-    assert len(starts) == 5 and starts[-1] - starts[0] > 0.19
+    # paced starts cannot arrive much within four intervals (no pacing gives a span near 0). The first
+    # request also opens the connection, so its arrival may lag its start on a loaded machine: allow one
+    # interval for that.
+    assert len(starts) == 5 and starts[-1] - starts[0] > 0.15
 
 
 async def test_invalid_urls_are_rejected_without_a_request(kind: str) -> None:

@@ -4,6 +4,8 @@
     article_links(html, base_url, spec)        a listing page → [Link] in page order
     next_pages(html, base_url, spec, page_no)  a listing page → the listing page to read after it
     epaper_page_indexes(html, base_url)        an e-paper's 版面 page → the issue's other 版面 pages
+    front_page_targets(html, base_url)         an e-paper's home page → today's 版面 (redirect or links)
+    discovery_fingerprint(spec)                what a listing's stored validators were read under
     feed_links(body, base_url)                 RSS 2.0 / Atom → [Link]
     sitemap_links(body, base_url)              sitemap → ([Link], nested sitemaps)
 
@@ -15,11 +17,15 @@ of them, dated items counting double, where blocks inside navigation, headers, f
 (by tag, class or id) lose to any other. Sibling blocks just like the winner (a list split into
 several <ul>) join it.
 
+A link whose URL looks like nothing in particular (/news/a88001.html) is an article too when its
+text reads as a headline and a date stands beside it in its list item (portal and aggregator lists).
+
 With `article_selector` the selected links are taken as they are (`article_pattern` still filters
 them); with `article_pattern` alone, every link whose absolute URL matches it.
 """
 
 from watcher.discover.feeds import feed_links, sitemap_links
+from watcher.discover.fingerprint import DISCOVERY_VERSION, discovery_fingerprint, listing_state_key
 from watcher.discover.links import (
     Link,
     article_links,
@@ -28,17 +34,21 @@ from watcher.discover.links import (
     is_article_url,
     is_headline,
 )
-from watcher.discover.pages import epaper_page_indexes, next_pages
+from watcher.discover.pages import epaper_page_indexes, front_page_targets, next_pages
 
 __all__ = [
+    "DISCOVERY_VERSION",
     "Link",
     "article_links",
     "check_selectors",
+    "discovery_fingerprint",
     "epaper_page_indexes",
     "expand_start_urls",
     "feed_links",
+    "front_page_targets",
     "is_article_url",
     "is_headline",
+    "listing_state_key",
     "next_pages",
     "sitemap_links",
 ]

@@ -194,10 +194,14 @@ def _automatic_links(tree: LexborHTMLParser, base_url: str) -> list[Link]:
     candidates: list[tuple[LexborNode, str, str]] = []  # (link, href, title)
     for node in tree.css("a[href]"):
         href = _href(node)
-        if href is not None and is_article_url(href):
-            title = _link_title(node)
-            if is_headline(title):
-                candidates.append((node, href, title))
+        if href is None:
+            continue
+        shaped = is_article_url(href)
+        if not (shaped or _is_page_name(href)):
+            continue
+        title = _link_title(node)
+        if is_headline(title) and (shaped or _is_dated_item(node, title)):
+            candidates.append((node, href, title))
     if not candidates:
         return []
     blocks: dict[int, _Block] = {}
@@ -214,6 +218,45 @@ def _automatic_links(tree: LexborHTMLParser, base_url: str) -> list[Link]:
         if key in chosen:
             links.setdefault(canonicalize(href, base_url), title)
     return [Link(url, title) for url, title in links.items()]
+
+
+def _is_page_name(href: str) -> bool:
+    """Whether a link may lead to a page of its own (a88001.html, ?id=7) rather than a section or a file."""
+    path = href.split("#", 1)[0]
+    path, _, query = path.partition("?")
+    name = path[path.rfind("/") + 1 :]
+    if not name:
+        return bool(query)
+    if _LISTING_NAME.match(name):
+        return False
+    dot = name.rfind(".")
+    return dot < 0 or name[dot + 1 :].lower() in _PAGE_EXTENSIONS
+
+
+_PAGE_EXTENSIONS = frozenset({"html", "htm", "shtml", "shtm", "xhtml", "php", "asp", "aspx", "jsp", "do"})
+# 11月20日, 3小时前, 昨天 10:30 — what a portal or aggregator writes beside a headline, besides a full date
+_DATE_SHORT = re.compile(
+    r"[01]?\d\s*月\s*[0-3]?\d\s*日|\d+\s*(?:分钟|小时)前|(?:昨天|前天|今天)\s*\d{1,2}:\d\d"
+)
+_MAX_ITEM_LINKS = 3  # a list item: its headline, perhaps a column link and a 详情 link
+_MAX_ITEM_EXTRA_CHARS = 240  # a list item's summary and date besides its headline
+
+
+def _is_dated_item(link: LexborNode, title: str) -> bool:
+    """Whether a headline link stands in a dated list item (a date beside it, within a few levels up):
+    portal and aggregator lists whose article URLs look like nothing in particular (/news/a88001.html)."""
+    node = link.parent
+    for _ in range(3):
+        if node is None or node.tag in ("body", "html"):
+            return False
+        text = node.text()
+        if len(text) > len(title) + _MAX_ITEM_EXTRA_CHARS or len(node.css("a")) > _MAX_ITEM_LINKS:
+            return False
+        beside = text.replace(title, "")
+        if _DATE_NEAR.search(beside) or _DATE_SHORT.search(beside):
+            return True
+        node = node.parent
+    return False
 
 
 def _blocks_and_items(links: list[LexborNode]) -> list[tuple[LexborNode, LexborNode]]:

@@ -133,3 +133,65 @@ def epaper_page_indexes(html: str, base_url: str) -> list[str]:
         if url.startswith(directory) and url[len(directory) :] and "/" not in url[len(directory) :]:
             found.append(url)
     return _others(found, base_url)
+
+
+# --- an e-paper's front page -----------------------------------------------------------------------
+
+_REFRESH_URL = re.compile(r"""^\s*\d*\s*[;,]?\s*url\s*=\s*['"]?([^'"\s]+)""", re.IGNORECASE)
+_JS_LOCATION = re.compile(
+    r"""(?:window|self|top|document)\.location(?:\.href)?\s*=\s*['"]([^'"]+)['"]"""
+    r"""|(?<![\w.])location\.href\s*=\s*['"]([^'"]+)['"]"""
+    r"""|location\.(?:replace|assign)\(\s*['"]([^'"]+)['"]\s*\)"""
+)
+# Links from a paper's home page to today's issue: 今日报纸, 进入电子版, 第A01版：要闻, 01版 …
+_EDITION_TEXT = re.compile(
+    r"今日(?:报纸|版面|电子报|数字报)|(?:进入|阅读|浏览)(?:今日|本期|当期)?(?:电子版|数字报|电子报|版面|报纸)"
+    r"|^(?:第\s*)?[A-Za-z]?\d{1,3}\s*版"
+)
+_OTHER_ISSUE = re.compile(r"上一期|下一期|往期|过刊|历史|前一期|后一期")
+
+
+def front_page_targets(html: str, base_url: str) -> list[str]:
+    """Where an e-paper's front page leads: its meta refresh or script redirect, else its links to
+    today's 版面 (text like 今日报纸, 进入电子版, 第A01版, or a node_N.htm link not to another issue).
+
+    Read on start URLs (and where they redirect), so that a home page with no date in its URL leads to
+    the current issue's 版面 indexes, whether it only redirects or shows the first 版面 itself.
+    """
+    tree = LexborHTMLParser(html)
+    redirect = _redirect_target(tree)
+    if redirect is not None:
+        return _others([canonicalize(redirect, base_url)], base_url)
+    named: list[str] = []  # 今日报纸, 第A01版 …
+    shaped: list[str] = []  # node_2.htm behind a picture or a 版面 name
+    for node in tree.css("a[href]"):
+        href = _href(node)
+        if href is None:
+            continue
+        text = "".join(node.text().split())
+        path = "/" + href.split("#", 1)[0].split("?", 1)[0]
+        if _OTHER_ISSUE.search(text):
+            continue
+        if _EDITION_TEXT.search(text):
+            named.append(canonicalize(href, base_url))
+        elif _PAGE_INDEX.search(path):
+            shaped.append(canonicalize(href, base_url))
+    found = named + shaped
+    if not found:
+        return []
+    issue = found[0].rsplit("/", 1)[0]  # today's: not the other days of a calendar beside it
+    return _others([url for url in found if url.rsplit("/", 1)[0] == issue], base_url)
+
+
+def _redirect_target(tree: LexborHTMLParser) -> str | None:
+    """The URL a page sends the browser on to: <meta http-equiv=refresh>, or location = … in a script."""
+    for meta in tree.css("meta[http-equiv]"):
+        if (meta.attributes.get("http-equiv") or "").strip().lower() == "refresh":
+            m = _REFRESH_URL.match(meta.attributes.get("content") or "")
+            if m:
+                return m.group(1)
+    for script in tree.css("script"):
+        m = _JS_LOCATION.search(script.text())
+        if m:
+            return next(g for g in m.groups() if g)
+    return None

@@ -1,6 +1,8 @@
-"""Reads the lexicon files of `config/lexicon/` into a `Lexicon`.
+"""Reads the bundled lexicon files (`config/lexicon/`), extended by a user's `lexicon_dir`, into a `Lexicon`.
 
-Users extend these files without touching code; a typo in a key is a `ConfigError` naming the file.
+Users extend these files without touching code: a user's folder may hold any of the five files, whose
+word lists and tables are added to the bundled ones (or, with `lexicon_mode = "replace"`, all five
+files, used alone). A typo in a key is a `ConfigError` naming the file.
 Kept apart from `lexicon` because it runs once and its pydantic models are not compiled (see setup.py).
 """
 
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -106,32 +109,89 @@ class CuesFile(BaseModel):
 STAGES = STAGE_ORDER
 
 
-def _read(path: Path, model: type[BaseModel]) -> Any:
+def _verbs(path: Path) -> dict[str, Any]:
+    return dict(_toml(path).get("verbs", {})) if path.exists() else {}
+
+
+FILES: dict[str, type[BaseModel]] = {
+    "indicators.toml": IndicatorsFile,
+    "subjects.toml": SubjectsFile,
+    "stages.toml": StagesFile,
+    "units.toml": UnitsFile,
+    "cues.toml": CuesFile,
+}
+_REPLACED = {"units"}  # tables whose entries a later folder replaces (万元 = ["元", 1e4]) instead of extends
+
+
+def _toml(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"{path}: lexicon file missing") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+
+
+def extend(base: Any, more: Any, *, replace: bool = False) -> Any:
+    """`more` laid over `base`: tables merge key by key, lists grow (no repeats), the rest is replaced."""
+    if isinstance(base, dict) and isinstance(more, dict) and not replace:
+        merged = dict(base)
+        for key, value in more.items():
+            merged[key] = extend(base[key], value, replace=key in _REPLACED) if key in base else value
+        return merged
+    if isinstance(base, list) and isinstance(more, list) and not replace:
+        return base + [item for item in more if item not in base]
+    if isinstance(base, dict) and isinstance(more, dict):  # a replaced table: its entries are replaced
+        return base | more
+    return more
+
+
+def _read(directories: Sequence[Path], name: str) -> Any:
+    """One lexicon file: the first folder's, extended by the same file in each later folder that has it."""
+    layers = [(directories[0] / name, _toml(directories[0] / name))]
+    layers += [(d / name, _toml(d / name)) for d in directories[1:] if (d / name).exists()]
+    data: Any = {}
+    for _, layer in layers:
+        data = extend(data, layer)
     try:
-        return model.model_validate(data)
+        return FILES[name].model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
-        raise ConfigError(f"{path}: {where}: {err['msg']}") from exc
+        key = err["loc"][0] if err["loc"] else None
+        culprit = next((path for path, layer in reversed(layers) if key in layer), layers[0][0])
+        raise ConfigError(f"{culprit}: {where}: {err['msg']}") from exc
 
 
-def load_lexicon(directory: Path) -> Lexicon:
-    """Read and compile the five lexicon files of `directory`."""
-    ind = _read(directory / "indicators.toml", IndicatorsFile)
-    subj = _read(directory / "subjects.toml", SubjectsFile)
-    stages = _read(directory / "stages.toml", StagesFile)
-    units = _read(directory / "units.toml", UnitsFile)
-    cues = _read(directory / "cues.toml", CuesFile)
+def lexicon_files(directories: Sequence[Path]) -> list[Path]:
+    """The files `load_lexicon(*directories)` reads, in order (for `watcher check-config`)."""
+    if not directories:
+        raise ConfigError("no lexicon folder given")
+    for extra in directories[1:]:
+        if not extra.is_dir():
+            raise ConfigError(f"{extra}: lexicon_dir is not a folder")
+        if not any((extra / name).exists() for name in FILES):
+            raise ConfigError(f"{extra}: lexicon_dir holds none of {', '.join(FILES)}")
+    return [d / name for d in directories for name in FILES if d == directories[0] or (d / name).exists()]
+
+
+def load_lexicon(*directories: Path) -> Lexicon:
+    """Read and compile the five lexicon files of the first folder, each extended by later folders.
+
+    The first folder must hold all five files; a later one (a user's `lexicon_dir`) any of them.
+    """
+    lexicon_files(directories)
+    ind = _read(directories, "indicators.toml")
+    subj = _read(directories, "subjects.toml")
+    stages = _read(directories, "stages.toml")
+    units = _read(directories, "units.toml")
+    cues = _read(directories, "cues.toml")
 
     unknown = set(stages.verbs) - set(STAGES)
     if unknown:
-        raise ConfigError(f"{directory / 'stages.toml'}: verbs: unknown stage {sorted(unknown)[0]!r}")
+        stage = sorted(unknown)[0]
+        culprit = next(d for d in reversed(directories) if stage in _verbs(d / "stages.toml"))
+        raise ConfigError(f"{culprit / 'stages.toml'}: verbs: unknown stage {stage!r}")
     names: dict[str, str] = {}
     for entry in ind.indicator:
         for spelling in (entry.name, *entry.aliases):

@@ -46,6 +46,7 @@ from watcher.errors import (
     HTTPStatusError,
     InvalidURLError,
     NotHtmlError,
+    RefusedAddressError,
     RobotsDisallowedError,
     TooManyRedirectsError,
 )
@@ -220,8 +221,13 @@ class Fetcher:
         )
 
     async def robots_allows(self, url: str) -> bool:
-        """Whether robots.txt lets our user agent fetch `url` (fetching robots.txt if not cached)."""
+        """Whether robots.txt lets our user agent fetch `url` (fetching robots.txt if not cached); False
+        for a host the address guard refuses (no request is made to it, robots.txt included)."""
         canonical = _http_url(url)
+        try:
+            await self._guard.check(canonical)
+        except RefusedAddressError:
+            return False
         rules = await self._robots_rules(canonical, self.settings.politeness)
         return rules.allows(canonical, self.settings.user_agent)
 
@@ -271,7 +277,7 @@ class Fetcher:
         """Raise when robots.txt forbids `url`; else the delay to keep before it (Crawl-delay counts)."""
         rules = await self._robots_rules(url, polite)
         if not rules.allows(url, self.settings.user_agent):
-            raise RobotsDisallowedError(url, f"disallowed by {rules.reason}")
+            raise RobotsDisallowedError(url, rules.refusal)
         return max(polite.min_delay_s, rules.crawl_delay_s(self.settings.user_agent) or 0.0)
 
     async def _robots_rules(self, url: str, polite: Politeness) -> RobotsRules:
@@ -343,7 +349,7 @@ class Fetcher:
     async def _read_body(self, url: str, response: httpx.Response, rules: _BodyRules) -> bytes:
         content_type = response.headers.get("content-type")
         if rules.html_only and not is_document_type(content_type):
-            raise NotHtmlError(url, f"not a document: Content-Type {content_type}", content_type=content_type)
+            raise NotHtmlError(url, f"not HTML ({content_type}), skipped", content_type=content_type)
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > rules.max_bytes and not rules.truncate:
             raise BodyTooLargeError(

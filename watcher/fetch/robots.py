@@ -50,6 +50,11 @@ class RobotsRules:
             return self.parser.can_fetch(url, user_agent)
         return self.allow_by_default
 
+    @property
+    def refusal(self) -> str:
+        """Why a URL of this origin is not fetched: one short line, for RobotsDisallowedError."""
+        return f"disallowed by {self.reason}" if self.allow_by_default or self.parser else self.reason
+
     def crawl_delay_s(self, user_agent: str) -> float | None:
         if self.parser is None:
             return None
@@ -69,7 +74,9 @@ def rules_from_response(origin: str, status: int, body: bytes, now: float) -> Ro
 
 def rules_unreachable(origin: str, cause: str, now: float) -> RobotsRules:
     """Rules for a robots.txt that could not be read: nothing is allowed for a while."""
-    reason = f"robots.txt unavailable ({cause}); origin disallowed for {ROBOTS_ERROR_TTL_S:.0f} s"
+    short = cause.split(" (", 1)[0]  # "connection failed", "timed out", "HTTP 503": no exception dump
+    minutes = ROBOTS_ERROR_TTL_S / 60
+    reason = f"robots.txt unavailable ({short}): not fetched, asked again in {minutes:.0f} min"
     return RobotsRules(origin, False, reason, now + ROBOTS_ERROR_TTL_S)
 
 

@@ -92,6 +92,14 @@ def sqlite_path(url: str | URL) -> Path | None:
     return Path(parsed.database)
 
 
+def make_storage_folder(folder: Path) -> None:
+    """The storage folder, made if need be; StoreError of one line when it cannot be."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"{folder}: cannot create the storage folder: {exc.strerror or exc}") from exc
+
+
 def ensure_sqlite_folder(path: Path) -> None:
     """StoreError of one line unless the SQLite file's folder exists and may be written (SQLite writes
     its journal and WAL files beside the database) and the file, if there is one, may be written."""

@@ -252,7 +252,7 @@ class Store(TrackingStore, OutboxStore, SubscriberStore, DigestStore, HealthStor
             return _id(run.id)
 
     def finish_run(
-        self, run_id: int, *, finished_at: datetime, stats: dict[str, int], error: str | None
+        self, run_id: int, *, finished_at: datetime, stats: dict[str, int | list[str]], error: str | None
     ) -> None:
         with self._session() as s:
             run = s.get(CrawlRun, run_id)

@@ -165,7 +165,9 @@ class CrawlRun(SQLModel, table=True):
     finished_at: dt.datetime | None = _utc(nullable=True)
     ok: bool | None = None  # None while running
     error: str | None = Field(default=None, sa_type=Text)
-    stats: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    stats: dict[str, int | list[str]] = Field(  # counts, and "warnings" when a run had any
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
 
 
 # --- tracking: observations, changes and the alert outbox -------------------------------------------

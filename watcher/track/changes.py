@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from urllib.parse import urlsplit
 
 from watcher.models import CHANGE_KINDS, STAGE_ORDER, Change, ChangeKind, MilestoneObservation, Observation
 from watcher.wording import (
@@ -188,9 +189,8 @@ def _actual(
                 "figure_conflict",
                 latest,
                 new,
-                f"{label} {when}: {latest.evidence.outlet or '?'} {ozh} ≠ {new.evidence.outlet or '?'} {zh}",
-                f"{label_en(new.key)} {new.when}: {latest.evidence.outlet or '?'} says {oen}, "
-                f"{new.evidence.outlet or '?'} says {en}",
+                f"{label} {when}: {_who(latest)} {ozh} ≠ {_who(new)} {zh}",
+                f"{label_en(new.key)} {new.when}: {_who(latest)} says {oen}, {_who(new)} says {en}",
             )
         ]
     if new.when is None or any(_end(o.when) > _end(new.when) for o in history if o.when):
@@ -315,3 +315,9 @@ def diff_milestone(history: Sequence[MilestoneObservation], new: MilestoneObserv
             f"{stage_en(new.stage)} (likely an old article, or a setback)",
         )
     return []
+
+
+def _who(observation: Observation) -> str:
+    """Who said it: the outlet, else the site's host name."""
+    evidence = observation.evidence
+    return evidence.outlet or urlsplit(evidence.url).hostname or evidence.url
