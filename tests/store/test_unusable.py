@@ -4,8 +4,10 @@ an unwritable SQLite folder at start, a corrupt SQLite file found by `watcher db
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +16,15 @@ import pytest
 from tests.conftest import ROOT
 from watcher.cli import main
 from watcher.store import Store
+
+
+@pytest.fixture(autouse=True)
+def watcher_log_level() -> Iterator[None]:
+    """`watcher run` turns the watcher loggers up to INFO; put them back for the tests after these."""
+    logger = logging.getLogger("watcher")
+    level = logger.level
+    yield
+    logger.setLevel(level)
 
 
 def write_config(tmp_path: Path, database: Path) -> Path:
