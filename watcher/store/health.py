@@ -23,6 +23,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from watcher.errors import StoreError
+from watcher.models import HEALTH_KINDS
 from watcher.store.tables import (
     ArticleRecord,
     ChangeRecord,
@@ -32,7 +33,6 @@ from watcher.store.tables import (
     SourceRecord,
 )
 
-HEALTH_KINDS = ("source_failing", "source_quiet", "source_recovered")
 RUN_STATS = (
     "listing_fetched",
     "listing_not_modified",

@@ -30,7 +30,9 @@ from sqlmodel import Session, col, delete, select
 from watcher.models import Article, Fact, Validators, ValueFact
 from watcher.store import db, neardup
 from watcher.store.coord import CoordStore
+from watcher.store.digests import DigestStore
 from watcher.store.health import HealthStore
+from watcher.store.outbox import OutboxStore
 from watcher.store.queries import MILESTONE_FIELDS, VALUE_FIELDS, ArticleRow, FactRow, article_rows, fact_rows
 from watcher.store.subscribers import SubscriberStore
 from watcher.store.tables import (
@@ -74,7 +76,7 @@ class Snapshot:
     raw_hash: str
 
 
-class Store(TrackingStore, SubscriberStore, HealthStore, CoordStore):
+class Store(TrackingStore, OutboxStore, SubscriberStore, DigestStore, HealthStore, CoordStore):
     """watcher's database. Open with `Store.open(url)`; close when done (or use it as a context)."""
 
     def __init__(self, engine: Engine, url: str) -> None:
