@@ -32,7 +32,7 @@ from tests.conftest import DATA, ROOT
 from tests.server import FixtureServer, Request, Response
 from watcher.app import App, build_app
 from watcher.cli import main
-from watcher.cli_daemon import cmd_run
+from watcher.cli.daemon import cmd_run
 from watcher.config import Settings, SourceSpec, load_settings
 from watcher.daemon import CRAWL_GRACE_S, Daemon, source_trigger
 from watcher.errors import WatcherError

@@ -24,7 +24,7 @@ from tests.notify.test_digest import (
     subscribe,
 )
 from watcher.app import App
-from watcher.cli_subscribers import COMMANDS, add_parsers
+from watcher.cli.subscribers import COMMANDS, add_parsers
 from watcher.delivery import DeliveryStats, deliver_due
 from watcher.errors import WatcherError
 from watcher.notify.email import message_id

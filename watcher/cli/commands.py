@@ -29,7 +29,12 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from watcher import __version__, cli_config, cli_daemon, cli_demo, cli_subscribers, cli_web
+from watcher import __version__
+from watcher.cli import config as cli_config
+from watcher.cli import daemon as cli_daemon
+from watcher.cli import demo as cli_demo
+from watcher.cli import subscribers as cli_subscribers
+from watcher.cli import web as cli_web
 from watcher.config import Settings, load_settings
 from watcher.errors import ConfigError, StoreError, WatcherError
 from watcher.extract import COMPILED, Extractor, load_lexicon

@@ -1,4 +1,4 @@
-"""Commands for subscribers and digests; cli.py adds the parsers and the commands to its own.
+"""Commands for subscribers and digests; cli/commands.py adds the parsers and the commands to its own.
 
     watcher subscribers add EMAIL [--daily|--weekly|--no-digest] [--immediate|--no-immediate]
                         [--indicator I]… [--subject S]… [--keyword K]… [--kind KIND]…
@@ -9,7 +9,7 @@
     watcher digest --send                 send the digests that are due now
 
 `add` of a known address changes its subscription (and resumes it). Errors are WatcherError /
-ConfigError, which cli.py prints as one line.
+ConfigError, which cli/commands.py prints as one line.
 """
 
 from __future__ import annotations
