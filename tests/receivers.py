@@ -4,7 +4,8 @@ Fixtures (import them into a test module, or list this module in `pytest_plugins
 
     smtp_server                       a plain SMTP server, running for the test
     smtp_server_factory(**options)    more servers: auth={"user": "pw"}, reject="550 …", reject_at="RCPT"
-                                      or "DATA", tls=(ssl.SSLContext, "starttls" | "ssl")
+                                      or "DATA", tls=(ssl.SSLContext, "starttls" | "ssl"), port=N (a
+                                      server coming back where one was down)
     tls_pair                          a self-signed certificate for 127.0.0.1 (server and client contexts)
     webhook_receiver(**options)       an HTTP server: status=200, fail_times=N (then fail_status=500
                                       first), hang=True (never answers), retry_after="1"
@@ -24,6 +25,7 @@ import shutil
 import ssl
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -119,8 +121,9 @@ def _start_smtp(
     reject: str | None = None,
     reject_at: Literal["RCPT", "DATA"] = "RCPT",
     tls: tuple[ssl.SSLContext, Literal["starttls", "ssl"]] | None = None,
+    port: int = 0,
 ) -> tuple[SmtpServer, _Controller]:
-    server = SmtpServer(HOST, 0)
+    server = SmtpServer(HOST, port)
     handler = _SmtpHandler(server, require_auth=auth is not None, reject=reject, reject_at=reject_at)
     options: dict[str, Any] = {}
     if auth is not None:
@@ -131,7 +134,7 @@ def _start_smtp(
         options |= {"tls_context": tls[0], "require_starttls": True}
     elif tls is not None:
         options |= {"ssl_context": tls[0]}
-    controller = _Controller(handler, hostname=HOST, port=0, ready_timeout=5.0, **options)
+    controller = _Controller(handler, hostname=HOST, port=port, ready_timeout=5.0, **options)
     controller.start()
     server.port = controller.port
     return server, controller
@@ -199,6 +202,7 @@ class ReceivedRequest:
     path: str
     headers: dict[str, str]  # names in lower case
     body: bytes
+    at: float = field(default_factory=time.monotonic)  # when it arrived (time.monotonic)
 
     def json(self) -> Any:
         return json.loads(self.body)

@@ -78,9 +78,10 @@ class _File:
 
 
 class FixtureServer:
-    """A threaded HTTP/1.1 server on 127.0.0.1:0; a context manager (start/close)."""
+    """A threaded HTTP/1.1 server on 127.0.0.1:0 (or another loopback `address`); a context manager."""
 
-    def __init__(self, root: Path | None = None) -> None:
+    def __init__(self, root: Path | None = None, address: str = "127.0.0.1") -> None:
+        self.address = address
         self.root = root.resolve() if root is not None else None
         self.requests: list[RequestLog] = []
         self.errors: list[Exception] = []  # exceptions raised by route handlers
@@ -100,7 +101,7 @@ class FixtureServer:
         self.close()
 
     def start(self) -> None:
-        httpd = _HTTPServer(("127.0.0.1", 0), _RequestHandler)
+        httpd = _HTTPServer((self.address, 0), _RequestHandler)
         httpd.fixture = self
         self._httpd = httpd
         self._thread = threading.Thread(
@@ -121,7 +122,7 @@ class FixtureServer:
     def host(self) -> str:
         """127.0.0.1:PORT — what watcher.fetch.urls.host_of gives for this server's URLs."""
         assert self._httpd is not None, "server not started"
-        return f"127.0.0.1:{self._httpd.server_address[1]}"
+        return f"{self.address}:{self._httpd.server_address[1]}"
 
     @property
     def base_url(self) -> str:

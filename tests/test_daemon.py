@@ -31,10 +31,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from tests.conftest import DATA, ROOT
 from tests.server import FixtureServer, Request, Response
 from watcher.app import App, build_app
-from watcher.cli_daemon import cmd_run
+from watcher.cli import main
+from watcher.cli.daemon import cmd_run
 from watcher.config import Settings, SourceSpec, load_settings
-from watcher.daemon import CRAWL_GRACE_S, Daemon, digest_sender, source_trigger
-from watcher.errors import ConfigError, WatcherError
+from watcher.daemon import CRAWL_GRACE_S, Daemon, source_trigger
+from watcher.errors import WatcherError
+from watcher.store import Store
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LEXICON = ROOT / "config" / "lexicon"
@@ -86,7 +88,9 @@ def test_bundled_config_schedules_every_enabled_source_and_the_service_jobs(tmp_
     enabled = [s for s in bundled.sources if s.enabled]
     assert enabled, "the bundled config has sources"
     assert set(jobs) == {f"crawl:{s.name}" for s in enabled} | {
-        "deliver",
+        f"deliver:{c.name}" for c in bundled.channels
+    } | {
+        "digests",
         "health",
         "digest:daily",
         "digest:weekly",
@@ -100,7 +104,11 @@ def test_bundled_config_schedules_every_enabled_source_and_the_service_jobs(tmp_
     weekly = jobs["digest:weekly"].trigger.get_next_fire_time(None, after)
     assert daily == datetime(2024, 10, 2, 8, 0, tzinfo=SHANGHAI)
     assert weekly == datetime(2024, 10, 7, 8, 30, tzinfo=SHANGHAI)
-    assert jobs["deliver"].trigger.interval == timedelta(seconds=bundled.daemon.deliver_every_s)
+    assert jobs["digests"].trigger.interval == timedelta(seconds=bundled.daemon.deliver_every_s)
+    for channel in bundled.channels:
+        assert jobs[f"deliver:{channel.name}"].trigger.interval == timedelta(
+            seconds=bundled.daemon.deliver_every_s
+        )
 
 
 def spec(schedule: str) -> SourceSpec:
@@ -128,9 +136,16 @@ def test_cron_schedules_read_weekdays_as_crontab_does(schedule, expected):
 
 
 @pytest.mark.parametrize("schedule", ["61 * * * *", "0 25 * * *", "0 9 * * 8", "0 9 * * mon-funday"])
-def test_a_cron_schedule_apscheduler_cannot_read_is_a_config_error(schedule):
-    with pytest.raises(ConfigError, match=r"sources s: schedule '"):
-        source_trigger(spec(schedule), jitter_s=0, timezone=SHANGHAI)
+def test_check_config_rejects_a_cron_line_apscheduler_cannot_read(schedule, tmp_path, capsys):
+    config = tmp_path / "watcher.toml"
+    config.write_text(
+        f'lexicon_dir = "{LEXICON}"\n[[sources]]\nname = "s"\nstart_urls = ["http://127.0.0.1:9/"]\n'
+        f'schedule = "{schedule}"\n',
+        encoding="utf-8",
+    )
+    assert main(["--config", str(config), "check-config"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"watcher: config error: {config}: line 5: sources[0].schedule: ")
 
 
 def test_interval_schedules_with_jitter_at_most_half_the_interval():
@@ -195,12 +210,14 @@ def test_a_port_in_use_is_one_clear_error(tmp_path, watcher_logs):
 
 
 class FakeDigests:
+    """Stands in for `App.send_digests`: records the frequency asked and the app's clock at the call."""
+
     def __init__(self, error: Exception | None = None) -> None:
         self.calls: list[tuple[datetime, str | None]] = []
         self.error = error
 
-    def __call__(self, app: App, now: datetime, *, frequency: str | None = None) -> FakeDigests:
-        self.calls.append((now, frequency))
+    def __call__(self, app: App, frequency: str | None = None) -> FakeDigests:
+        self.calls.append((app.clock(), frequency))
         if self.error:
             raise self.error
         return self
@@ -211,33 +228,24 @@ class FakeDigests:
 
 def test_digest_jobs_call_the_digest_engine_with_the_app_clock(tmp_path, monkeypatch):
     fake = FakeDigests()
-    monkeypatch.setattr("watcher.daemon.digest_sender", lambda: fake)
+    monkeypatch.setattr(App, "send_digests", lambda app, frequency=None: fake(app, frequency))
     moment = datetime(2024, 10, 7, 0, 30, tzinfo=UTC)
     app = build_app(settings(tmp_path, [spec("6h").model_dump()]), clock=lambda: moment)
     try:
         asyncio.run(Daemon(app).digest_job("weekly"))
+        asyncio.run(Daemon(app).digest_job(None))
     finally:
         app.close()
-    assert fake.calls == [(moment, "weekly")]
+    assert fake.calls == [(moment, "weekly"), (moment, None)]
 
 
-def test_run_once_sends_due_digests_and_fails_when_they_cannot_be_sent(
-    tmp_path, gov, monkeypatch, watcher_logs
-):
-    fake = FakeDigests(error=ConfigError("digests.channel names no channel 'email'"))
-    monkeypatch.setattr("watcher.daemon.digest_sender", lambda: fake)
-    assert cmd_run(argparse.Namespace(once=True), settings(tmp_path, [gov_source(gov)])) == 1
-    assert [frequency for _, frequency in fake.calls] == [None], "whatever is due"
-
-
-def test_without_the_digest_engine_digests_are_skipped_and_said_once(monkeypatch, caplog):
-    digest_sender.cache_clear()
-    monkeypatch.setitem(sys.modules, "watcher.notify.digest", None)  # import fails
-    try:
-        assert digest_sender() is None and digest_sender() is None
-    finally:
-        digest_sender.cache_clear()
-    assert caplog.text.count("Digests not available") == 1
+def test_run_once_sends_due_digests_and_fails_when_they_cannot_be_sent(tmp_path, gov, watcher_logs, caplog):
+    caplog.set_level(logging.INFO, logger="watcher")
+    config = settings(tmp_path, [gov_source(gov)])  # no email channel for digests
+    with Store.open(config.database) as store:
+        store.add_subscriber("nia@example.test", now=datetime(2024, 1, 1, tzinfo=UTC))
+    assert cmd_run(argparse.Namespace(once=True), config) == 1
+    assert "digests.channel names no channel 'email'" in caplog.text
 
 
 class Held:

@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -15,7 +14,7 @@ from tests.conftest import ROOT
 from watcher.app import App, build_app
 from watcher.config import Settings
 from watcher.health import check_sources
-from watcher.service import Service, unsubscribe_page
+from watcher.service import Service
 
 NOW = datetime(2024, 10, 1, 8, 0, tzinfo=UTC)
 SAMPLE = re.compile(
@@ -146,38 +145,32 @@ def test_metrics_escape_label_values(app, client):
     assert m['watcher_articles_total{source="a \\"quoted\\" \\\\ name",status="new"}'] == 1
 
 
-class FakeUnsubscribe:
-    def __init__(self) -> None:
-        self.tokens: list[str] = []
-
-    def __call__(self, token: str) -> bool:
-        self.tokens.append(token)
-        return token == "good-token"
-
-
-def test_unsubscribe_link_and_one_click_post(app, client, monkeypatch):
-    fake = FakeUnsubscribe()
-    monkeypatch.setattr(app.store, "unsubscribe", fake, raising=False)
-    page = client.get("/unsubscribe", params={"token": "good-token"})
+def test_unsubscribe_link_asks_first_and_a_post_unsubscribes(app, client):
+    nia, _ = app.store.add_subscriber("nia@example.test", now=NOW)
+    page = client.get("/unsubscribe", params={"token": nia.token})
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert "已退订" in page.text and "no more email" in page.text
+    assert "nia@example.test" in page.text and 'method="post"' in page.text and nia.token in page.text
+    assert app.store.subscriber(nia.id).is_active, "a GET (a mail scanner following the link) changes nothing"
     one_click = client.post(
-        "/unsubscribe?token=good-token",
+        f"/unsubscribe?token={nia.token}",
         content=b"List-Unsubscribe=One-Click",
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
-    assert one_click.status_code == 200
-    form = client.post("/unsubscribe", data={"token": "good-token"})
-    assert form.status_code == 200
+    assert one_click.status_code == 200 and "已退订" in one_click.text and "no more email" in one_click.text
+    gone = app.store.subscriber(nia.id)
+    assert not gone.is_active and gone.unsubscribed_at == NOW
+
+
+def test_the_confirmation_form_unsubscribes_and_unknown_tokens_are_refused(app, client):
+    ivy, _ = app.store.add_subscriber("ivy@example.test", now=NOW)
+    form = client.post("/unsubscribe", data={"token": ivy.token})
+    assert form.status_code == 200 and not app.store.subscriber(ivy.id).is_active
+    again = client.get("/unsubscribe", params={"token": ivy.token})
+    assert again.status_code == 200, "the link still answers (a second click is harmless)"
     unknown = client.get("/unsubscribe", params={"token": "<script>"})
     assert unknown.status_code == 404 and "<script>" not in unknown.text
+    assert client.post("/unsubscribe", data={"token": "nope"}).status_code == 404
     assert client.get("/unsubscribe").status_code == 400
-    assert fake.tokens == ["good-token", "good-token", "good-token", "<script>"]
-
-
-def test_unsubscribe_without_subscriptions_in_the_store():
-    status, page = unsubscribe_page(SimpleNamespace(store=object()), "x")  # type: ignore[arg-type]
-    assert status == 404 and "keeps no subscriptions" in page.decode()
 
 
 def test_unknown_paths_and_methods(client):

@@ -24,21 +24,19 @@ from tests.notify.test_digest import (
     subscribe,
 )
 from watcher.app import App
-from watcher.cli_subscribers import COMMANDS, add_parsers
+from watcher.cli.subscribers import COMMANDS, add_parsers
+from watcher.delivery import DeliveryStats, deliver_due
 from watcher.errors import WatcherError
-from watcher.notify.digest import send_due_digests
 from watcher.notify.email import message_id
-from watcher.notify.outbox import DeliveryStats, deliver_due
 from watcher.store import Store
 
+send_due_digests = test_digest.send_due_digests
 make_app = test_digest.make_app  # the digest tests' fixtures: an app mailing to aiosmtpd, a news site
 site = test_digest.site
 
 
 def deliver(app: App) -> DeliveryStats:
-    return deliver_due(
-        app.store, app.channels(), app.clock(), app.settings.alerts, digests=app.settings.digests
-    )
+    return deliver_due(app.store, app.channels(), app.settings, app.clock())
 
 
 def test_subscribers_are_added_changed_paused_unsubscribed_and_removed(db_url: str) -> None:

@@ -318,10 +318,11 @@ def test_a_webhook_that_fails_twice_is_retried_with_backoff(make_app, site, webh
         alerts={"retry_base_s": 60},
     )
     t0 = app.clock()
-    for minutes, expected in ((0, 0), (1, 0), (2, 0), (4, 1)):
-        app.clock = lambda m=minutes: t0 + timedelta(minutes=m, seconds=1)
+    # fails at 1 s (next at 61 s), at 90 s (next at 210 s: the backoff runs from the failure), then sent
+    for seconds, expected, requests in ((1, 0, 1), (59, 0, 1), (90, 0, 2), (209, 0, 2), (211, 1, 3)):
+        app.clock = lambda s=seconds: t0 + timedelta(seconds=s)
         assert app.deliver().sent == expected
-    assert len(hook.requests) == 3
+        assert len(hook.requests) == requests
     assert len({r.headers["idempotency-key"] for r in hook.requests}) == 1
     (row,) = app.store.change_rows()
     assert row.deliveries == {"hook": "sent"}

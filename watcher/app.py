@@ -10,14 +10,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from watcher.config import Settings, SourceSpec
+from watcher.delivery import DeliveryStats, DigestStats, deliver_due, send_due_digests
 from watcher.extract import Extractor, load_lexicon
 from watcher.fetch.client import Fetcher
+from watcher.fetch.guard import guard_for
 from watcher.fetch.pacing import SharedPacer
 from watcher.fetch.robots import RobotsCache
 from watcher.notify import Channel, build_channel
-from watcher.notify.outbox import DeliveryStats, deliver_due
+from watcher.notify.digest import DigestFrequency
 from watcher.pipeline import Crawl, CrawlSummary, crawl_all
 from watcher.store import Store
+from watcher.store.db import make_storage_folder
 
 
 def utc_now() -> datetime:
@@ -37,7 +40,7 @@ class App:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self.settings.storage_path.mkdir(parents=True, exist_ok=True)
+            make_storage_folder(self.settings.storage_path)
             self._store = Store.open(self.settings.database)
         return self._store
 
@@ -67,7 +70,8 @@ class App:
         """One run of each source, side by side, sharing one polite fetcher."""
         store = self.store
         pacer = SharedPacer(store.reserve_host_slot, store.defer_host) if self.is_shared else None
-        async with Fetcher(self.settings.fetch, robots=self.robots, pacer=pacer) as fetcher:
+        guard = guard_for(specs, self.settings.fetch)  # the sources' own hosts may be private; no other
+        async with Fetcher(self.settings.fetch, robots=self.robots, pacer=pacer, guard=guard) as fetcher:
             channels = self.settings.alerts.channels or [c.name for c in self.settings.channels]
             crawls = [
                 Crawl(
@@ -93,16 +97,18 @@ class App:
             self._channels = {c.name: build_channel(c) for c in self.settings.channels}
         return self._channels
 
-    def deliver(self) -> DeliveryStats:
-        """Send the alerts that are due."""
+    def deliver(
+        self, only: list[str] | None = None, stopping: Callable[[], bool] = lambda: False
+    ) -> DeliveryStats:
+        """Send the alerts that are due (on the channels named in `only`, else on every channel); stop
+        claiming more once `stopping()`."""
         return deliver_due(
-            self.store,
-            self.channels(),
-            self.clock(),
-            self.settings.alerts,
-            digests=self.settings.digests,
-            lease_s=self.settings.daemon.lease_s,
+            self.store, self.channels(), self.settings, self.clock, only=only, stopping=stopping
         )
+
+    def send_digests(self, frequency: DigestFrequency | None = None) -> DigestStats:
+        """Send the digests that are due, missed or waiting for their retry."""
+        return send_due_digests(self.store, self.channels(), self.settings, self.clock, frequency=frequency)
 
 
 def build_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> App:

@@ -24,9 +24,20 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from watcher.errors import ConfigError
+from watcher.models import CHANGE_KINDS
+from watcher.schedule import UTC_ZONE, Duration, is_interval, schedule_trigger
 
 ENV_CONFIG = "WATCHER_CONFIG"
 ENV_DATABASE_URL = "WATCHER_DATABASE_URL"
@@ -73,7 +84,9 @@ def default_storage(config: Path | None) -> tuple[Path, str]:
 
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
-_INTERVAL = re.compile(r"^(\d+)\s*(s|m|h|d)$")
+
+
+DurationSetting = Annotated[Duration, BeforeValidator(Duration.parse), PlainSerializer(str, return_type=str)]
 
 
 class Politeness(BaseModel):
@@ -100,6 +113,7 @@ class FetchSettings(BaseModel):
     backoff_base_s: float = Field(default=1.0, ge=0)  # exponential: base × 2^attempt, with jitter
     backoff_max_s: float = Field(default=60.0, ge=0)
     global_concurrency: int = Field(default=16, ge=1)
+    allow_hosts: list[str] = []  # non-public hosts, addresses or networks (CIDR) a crawl may reach
     politeness: Politeness = Politeness()
 
 
@@ -125,7 +139,7 @@ class SourceSpec(BaseModel):
     feeds: list[str] = []  # RSS/Atom feeds to read article links from
     sitemaps: list[str] = []
     schedule: str = "6h"  # interval (30m, 6h, 1d) or a five-field cron expression
-    expected_period: str | None = None  # how often it publishes (2d, 14d): quieter than this is news
+    expected_period: DurationSetting | None = None  # how often it publishes (2d, 14d): quieter is news
     politeness: Politeness | None = None
     enabled: bool = True
 
@@ -150,24 +164,20 @@ class SourceSpec(BaseModel):
     @field_validator("schedule")
     @classmethod
     def _schedule(cls, value: str) -> str:
-        if not _INTERVAL.match(value.strip()) and len(value.split()) != 5:
+        """An interval, or a cron line APScheduler can read: its trigger is built now, so that
+        `check-config` rejects what `run` would."""
+        if not is_interval(value) and len(value.split()) != 5:
             raise ValueError(f"not an interval (30m, 6h, 1d) or a five-field cron expression: {value!r}")
-        return value
-
-    @field_validator("expected_period")
-    @classmethod
-    def _period(cls, value: str | None) -> str | None:
-        if value is not None and not _INTERVAL.match(value.strip()):
-            raise ValueError(f"not an interval (2d, 14d): {value!r}")
+        schedule_trigger(value, jitter_s=0, timezone=UTC_ZONE)
         return value
 
 
 def interval_seconds(text: str) -> float:
     """ "30m" → 1800.0."""
-    m = _INTERVAL.match(text.strip())
-    if not m:
+    parsed = Duration.parse(text)
+    if not isinstance(parsed, Duration):
         raise ValueError(f"not an interval: {text!r}")
-    return int(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
+    return parsed.seconds
 
 
 class EmailChannel(BaseModel):
@@ -194,10 +204,17 @@ class WebhookChannel(BaseModel):
     model_config = _STRICT
     type: Literal["webhook"] = "webhook"
     name: str = "webhook"
-    url: str
+    url: str | None = None
+    url_env: str | None = None  # …or the URL (when it holds a token) read from this environment variable
     secret_env: str | None = None  # the HMAC key is read from this environment variable
     signature_header: str = "X-Watcher-Signature"
     timeout_s: float = Field(default=10.0, gt=0)
+
+    @model_validator(mode="after")
+    def _one_url(self) -> WebhookChannel:
+        if (self.url is None) == (self.url_env is None):
+            raise ValueError("a webhook channel needs `url` or `url_env` (one of them)")
+        return self
 
 
 class AppriseChannel(BaseModel):
@@ -206,8 +223,15 @@ class AppriseChannel(BaseModel):
     model_config = _STRICT
     type: Literal["apprise"] = "apprise"
     name: str = "chat"
-    urls: list[str] = Field(min_length=1)  # e.g. wecombot://KEY, dingtalk://TOKEN, feishu://TOKEN
+    urls: list[str] = []  # e.g. wecombot://KEY, dingtalk://TOKEN, feishu://TOKEN: tokens in the file…
+    urls_env: str | None = None  # …or kept out of it: the URLs read from this environment variable
     timeout_s: float = Field(default=10.0, gt=0)
+
+    @model_validator(mode="after")
+    def _some_urls(self) -> AppriseChannel:
+        if not self.urls and not self.urls_env:
+            raise ValueError("a chat channel needs `urls` or `urls_env`")
+        return self
 
 
 IMMEDIATE_KINDS = [
@@ -252,12 +276,13 @@ class AlertSettings(BaseModel):
     max_attempts: int = Field(default=8, ge=1)
     retry_base_s: float = Field(default=60.0, ge=0)  # exponential backoff between delivery attempts
     retry_max_s: float = Field(default=6 * 3600.0, ge=0)
+    per_channel_concurrency: int = Field(
+        default=2, ge=1
+    )  # senders per channel; channels never wait on another
 
     @field_validator("immediate")
     @classmethod
     def _kinds(cls, kinds: list[str]) -> list[str]:
-        from watcher.track.changes import CHANGE_KINDS
-
         unknown = [k for k in kinds if k not in CHANGE_KINDS]
         if unknown:
             raise ValueError(f"unknown change kind {unknown[0]!r} (known: {', '.join(CHANGE_KINDS)})")
@@ -309,16 +334,9 @@ class DaemonSettings(BaseModel):
     deliver_every_s: float = Field(default=60.0, gt=0)  # how often due alerts are sent
     shutdown_timeout_s: float = Field(default=30.0, gt=0)  # finish current writes, then stop
     failing_after_runs: int = Field(default=3, ge=1)  # consecutive failed runs that make a source "failing"
-    quiet_after: str = "14d"  # no new article this long makes a source "quiet" (or its expected_period)
+    quiet_after: DurationSetting = Duration(14, "d")  # nothing new this long: "quiet" (or expected_period)
     lease_s: float = Field(default=600.0, gt=0)  # a replica's claim on a source run, renewed while it runs
     keep_runs_days: float = Field(default=90.0, gt=0)  # older crawl runs are pruned (their counts kept)
-
-    @field_validator("quiet_after")
-    @classmethod
-    def _period(cls, value: str) -> str:
-        if not _INTERVAL.match(value.strip()):
-            raise ValueError(f"not an interval (2d, 14d): {value!r}")
-        return value
 
 
 Channel = Annotated[EmailChannel | WebhookChannel | AppriseChannel, Field(discriminator="type")]

@@ -6,8 +6,12 @@
                       interval); never two runs of a source at once, late runs coalesced into one;
                       sources of one host take turns (each crawl has a fetcher, and so a pace, of its own)
     health            the source health check, at start, every HEALTH_EVERY_S, and after each crawl run
-    deliver           the alert outbox (`app.deliver()`), at start and every `daemon.deliver_every_s`
-    digest:daily      `send_due_digests(app, now, frequency=…)` at `digests.daily_at`, and on
+    deliver:<channel> the alert outbox of each channel (`app.deliver([channel])`), at start and every
+                      `daemon.deliver_every_s`, and right after each crawl: one job per channel, so a
+                      hanging channel delays only itself
+    digests           digests due, missed while the daemon was down, or waiting for a retry
+                      (`app.send_digests()`), at start and every `daemon.deliver_every_s`
+    digest:daily      `app.send_digests(frequency)` at `digests.daily_at`, and on
     digest:weekly     `digests.weekly_on` at `digests.weekly_at`, in `digests.timezone`
 
 One AsyncIOScheduler on one event loop. Crawls are coroutines, so they run side by side on that loop,
@@ -52,6 +56,8 @@ from watcher.config import SourceSpec, interval_seconds
 from watcher.errors import ConfigError, WatcherError
 from watcher.fetch.urls import host_of
 from watcher.health import alert_channels, check_sources
+from watcher.notify.digest import DigestFrequency
+from watcher.schedule import schedule_trigger
 from watcher.service import Service
 from watcher.store.db import safe_url
 from watcher.store.health import SourceState
@@ -64,49 +70,13 @@ CRAWL_GRACE_S = 3600  # a run late by up to an hour (a suspended machine, a busy
 DIGEST_GRACE_S = 6 * 3600
 _ONE_AT_A_TIME: dict[str, Any] = {"max_instances": 1, "coalesce": True}  # and late runs coalesced
 SHUTDOWN_MARGIN_S = 1.0  # of shutdown_timeout_s, kept for cancelling and closing
-_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")  # crontab numbers, 7 = Sunday too
-
-
-def _crontab_weekdays(field: str) -> str:
-    """A crontab day-of-week field (0 or 7 = Sunday) as APScheduler names: 1-5 → mon,tue,wed,thu,fri."""
-    names: list[str] = []
-    for part in field.lower().split(","):
-        what, _, step_text = part.partition("/")
-        step = int(step_text) if step_text else 1
-        if what == "*":
-            first, last = 0, 6
-        elif what.replace("-", "").isdigit():
-            low, _, high = what.partition("-")
-            first, last = int(low), int(high or (low if not step_text else 7))
-        else:
-            names.append(part)  # names (mon-fri) mean the same to both
-            continue
-        if not 0 <= first <= last <= 7:
-            raise ValueError(f"day of week {what!r} is not within 0-7")
-        names.extend(_WEEKDAYS[d] for d in range(first, last + 1, step))
-    return ",".join(dict.fromkeys(names))
 
 
 def source_trigger(spec: SourceSpec, *, jitter_s: float, timezone: ZoneInfo) -> BaseTrigger:
-    """The trigger of a source's schedule: "30m" / "6h" → every so often; five fields → cron.
-    ConfigError naming the source when APScheduler cannot read the cron fields."""
-    text = spec.schedule.strip()
-    fields = text.split()
-    if len(fields) != 5:
-        every = interval_seconds(text)
-        return IntervalTrigger(seconds=every, timezone=timezone, jitter=min(jitter_s, every / 2) or None)
-    minute, hour, day, month, weekday = fields
+    """The trigger of a source's schedule (`watcher.schedule`), in the daemon's time zone and jitter.
+    ConfigError naming the source when APScheduler cannot read it (validation has already tried)."""
     try:
-        dow = None if weekday == "*" else _crontab_weekdays(weekday)
-        return CronTrigger(
-            minute=minute,
-            hour=hour,
-            day=day,
-            month=month,
-            day_of_week=dow,
-            timezone=timezone,
-            jitter=jitter_s or None,
-        )
+        return schedule_trigger(spec.schedule.strip(), jitter_s=jitter_s, timezone=timezone)
     except ValueError as exc:
         raise ConfigError(f"sources {spec.name}: schedule {spec.schedule!r}: {exc}") from exc
 
@@ -142,17 +112,6 @@ async def in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await future
 
 
-@functools.cache
-def digest_sender() -> Callable[..., Any] | None:
-    """`watcher.notify.digest.send_due_digests`, or None (said once) when digests are not available."""
-    try:
-        from watcher.notify.digest import send_due_digests  # type: ignore[import-not-found,unused-ignore]
-    except ImportError as exc:
-        logger.warning("Digests not available: %s", exc)
-        return None
-    return send_due_digests  # type: ignore[no-any-return,unused-ignore]
-
-
 class Daemon:
     """The scheduler and its jobs around one App. `await Daemon(app).run()` until SIGTERM or stop()."""
 
@@ -164,6 +123,8 @@ class Daemon:
         self._active: set[asyncio.Task[Any]] = set()
         self._host_locks: dict[str, asyncio.Lock] = {}
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"  # this replica
+        self._digests_quiet_until = datetime.min.replace(tzinfo=UTC)  # nothing due before (app clock)
+        self._scheduler: AsyncIOScheduler | None = None
 
     @property
     def sources(self) -> list[SourceSpec]:
@@ -188,10 +149,13 @@ class Daemon:
             scheduler.add_job(self.crawl_job, trigger, **job, **first, **_ONE_AT_A_TIME)
         every = {"next_run_time": now, "misfire_grace_time": max(1, int(daemon.deliver_every_s))}
         deliver = IntervalTrigger(seconds=daemon.deliver_every_s, timezone=zone)
-        scheduler.add_job(self.deliver_job, deliver, id="deliver", **every, **_ONE_AT_A_TIME)
+        for channel in self.app.channels():
+            job = {"id": f"deliver:{channel}", "args": [channel]}
+            scheduler.add_job(self.deliver_job, deliver, **job, **every, **_ONE_AT_A_TIME)
         health = IntervalTrigger(seconds=HEALTH_EVERY_S, timezone=zone)
         scheduler.add_job(self.health_job, health, id="health", **every, **_ONE_AT_A_TIME)
         if self.settings.digests.enabled:
+            scheduler.add_job(self.digest_job, deliver, id="digests", args=[None], **every, **_ONE_AT_A_TIME)
             self._add_digest_jobs(scheduler, zone)
         return scheduler
 
@@ -251,7 +215,18 @@ class Daemon:
                         logger.debug("source %s: another replica runs it", name, extra={"source": name})
                         return
                     await self.app.crawl([spec])  # the pipeline logs the run's line
+                    self._deliver_now()
             await in_thread(check_sources, self.app, None, {name})
+
+    def _deliver_now(self) -> None:
+        """After a crawl, the alerts it raised go out now rather than at the next delivery round (a
+        channel still sending skips this turn: its sender takes them on anyway)."""
+        if self._scheduler is None or not self._scheduler.running:
+            return
+        for channel in self.app.channels():
+            job = self._scheduler.get_job(f"deliver:{channel}")
+            if job is not None:
+                job.modify(next_run_time=datetime.now(UTC))
 
     @contextlib.asynccontextmanager
     async def _lease(self, name: str) -> AsyncIterator[bool]:
@@ -285,13 +260,13 @@ class Daemon:
     def _host_lock(self, spec: SourceSpec) -> asyncio.Lock:
         return self._host_locks.setdefault(host_of(spec.start_urls[0]), asyncio.Lock())
 
-    async def deliver_job(self) -> None:
+    async def deliver_job(self, channel: str) -> None:
         if self._stopping.is_set():
             return
-        with self._running("deliver"):
-            stats = await in_thread(self.app.deliver)
-            if stats.sent or stats.retrying or stats.failed:
-                logger.info("%s", stats.line())
+        with self._running(f"deliver {channel}"):
+            stats = await in_thread(self.app.deliver, [channel], self._stopping.is_set)
+            if stats.sent or stats.retrying or stats.failed or stats.cancelled:
+                logger.info("%s: %s", channel, stats.line(), extra={"channel": channel})
 
     async def health_job(self) -> None:
         if self._stopping.is_set():
@@ -299,13 +274,17 @@ class Daemon:
         with self._running("health"):
             await in_thread(check_sources, self.app)
 
-    async def digest_job(self, frequency: str) -> None:
-        send = digest_sender()
-        if send is None or self._stopping.is_set():
+    async def digest_job(self, frequency: DigestFrequency | None) -> None:
+        """At a digest time (`frequency`), or on the delivery interval (None): then only once the last
+        round's `quiet_until` has come — nothing can be due before the next period or retry."""
+        if self._stopping.is_set() or (frequency is None and self._digests_quiet_until > self.app.clock()):
             return
-        with self._running(f"digest {frequency}"):
-            stats = await in_thread(send, self.app, self.app.clock(), frequency=frequency)
-            logger.info("%s digests: %s", frequency, stats.line())
+        with self._running(f"digest {frequency or 'due'}"):
+            stats = await in_thread(self.app.send_digests, frequency)
+            if frequency is None:
+                self._digests_quiet_until = stats.quiet_until or datetime.min.replace(tzinfo=UTC)
+            if frequency or stats.sent or stats.failed:
+                logger.info("%s", stats.line(), extra={"frequency": frequency})
 
     # --- start, run, stop ---
 
@@ -319,7 +298,7 @@ class Daemon:
         """Run until stop() or a signal; 0 on a clean stop."""
         loop = asyncio.get_running_loop()
         self.app.channels()  # built now: a broken channel setting fails the start, not the first alert
-        scheduler = self.build_scheduler()
+        scheduler = self._scheduler = self.build_scheduler()
         self.service = self._start_service()
         installed: list[int] = []
         try:
@@ -375,7 +354,7 @@ class Daemon:
         digests = self.settings.digests
         if not digests.enabled:
             logger.info("Digests: off")
-        elif digest_sender() is not None:
+        else:
             logger.info(
                 "Digests: daily at %s, weekly on %s at %s (%s)",
                 digests.daily_at,
@@ -409,10 +388,9 @@ def run_once(app: App) -> int:
     stats = app.deliver()
     logger.info("%s", stats.line())
     failed = any(s.error or s.errors for s in summaries)
-    send = digest_sender() if app.settings.digests.enabled else None
-    if send is not None:
+    if app.settings.digests.enabled:
         try:
-            logger.info("digests: %s", send(app, app.clock()).line())
+            logger.info("%s", app.send_digests().line())
         except WatcherError as exc:  # the crawl and the alerts are done: say so, and fail the run
             logger.error("digests: %s", exc)
             failed = True

@@ -45,7 +45,8 @@ class StoreError(WatcherError):
 # ├── TooManyRedirectsError   more redirects than max_redirects, or a redirect loop
 # ├── FetchTimeoutError       connect or read timed out on every attempt
 # ├── ConnectError            the connection failed or broke on every attempt
-# └── InvalidURLError         not an http(s) URL
+# ├── InvalidURLError         not an http(s) URL
+# └── RefusedAddressError     the host is not a public address, nor allowed (fetch/guard.py)
 #
 # Each carries `url`; the message is one line: "<url>: <cause>".
 
@@ -106,6 +107,10 @@ class ConnectError(_URLFetchError):
 
 class InvalidURLError(_URLFetchError):
     """The URL is not an absolute http(s) URL."""
+
+
+class RefusedAddressError(_URLFetchError):
+    """The host resolves to a loopback, private, link-local or other non-public address (SSRF guard)."""
 
 
 # --- NOTIFY ---

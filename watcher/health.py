@@ -5,6 +5,8 @@
     check_sources(app, now=None, names=None) → [SourceEvent]    reads the store, records what decide says
     source_health(app, now) / health_report(app, now)       what /healthz and /metrics show
 
+`app` is anything with a store, settings and a clock (`Host`; an App is one): no import of the App.
+
 An episode of *failing* starts with the first failed run of a streak that reaches
 `daemon.failing_after_runs` runs (the episode is that run's id) and ends with a good run. An episode of
 *quiet* starts when the newest article (its `first_seen`; before any, the first run) is older than the
@@ -23,16 +25,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from watcher.config import DaemonSettings, Settings, SourceSpec, interval_seconds
+from watcher.config import DaemonSettings, Settings, SourceSpec
+from watcher.schedule import Duration
+from watcher.store import Store
 from watcher.store.health import HealthEventRow, SourceState
-
-if TYPE_CHECKING:
-    from watcher.app import App
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +51,7 @@ class SourceHealth:
 
     name: str
     url: str  # its first start URL
-    period: str  # how long it may stay quiet: expected_period, else daemon.quiet_after
+    period: Duration  # how long it may stay quiet: expected_period, else daemon.quiet_after
     last_run: datetime | None
     last_success: datetime | None
     last_error: str | None
@@ -98,7 +100,7 @@ class SourceEvent:
         }
 
 
-def quiet_period(spec: SourceSpec, settings: DaemonSettings) -> str:
+def quiet_period(spec: SourceSpec, settings: DaemonSettings) -> Duration:
     return spec.expected_period or settings.quiet_after
 
 
@@ -121,7 +123,7 @@ def assess(
         consecutive_failures=streak,
         failing=streak >= settings.failing_after_runs,
         failing_episode=str(state.failing_since_run) if streak and state.failing_since_run else None,
-        quiet=since is not None and quiet_s > interval_seconds(period),
+        quiet=since is not None and quiet_s > period.seconds,
         quiet_episode=since.isoformat() if since else None,
         quiet_days=round(quiet_s / 86400, 1),
     )
@@ -160,7 +162,7 @@ def _failing(h: SourceHealth, episode: str) -> SourceEvent:
 
 def _quiet(h: SourceHealth, episode: str) -> SourceEvent:
     days = f"{h.quiet_days:g}"
-    count, unit = int(h.period.strip()[:-1]), h.period.strip()[-1]
+    count, unit = h.period.count, h.period.unit
     return SourceEvent(
         "source_quiet",
         h.name,
@@ -200,7 +202,18 @@ def alert_channels(settings: Settings) -> list[str]:
     return settings.alerts.channels or [c.name for c in settings.channels]
 
 
-def source_health(app: App, now: datetime, names: set[str] | None = None) -> list[SourceHealth]:
+class Host(Protocol):
+    """What the health check asks of the app (an `App`): its store, its settings, its clock."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def clock(self) -> Callable[[], datetime]: ...
+    @property
+    def store(self) -> Store: ...
+
+
+def source_health(app: Host, now: datetime, names: set[str] | None = None) -> list[SourceHealth]:
     """The enabled sources (or those named), assessed at `now`."""
     states = app.store.source_states(names)  # named: only theirs are read
     daemon = app.settings.daemon
@@ -208,7 +221,7 @@ def source_health(app: App, now: datetime, names: set[str] | None = None) -> lis
     return [assess(states.get(s.name), s, daemon, now) for s in specs]
 
 
-def check_sources(app: App, now: datetime | None = None, names: set[str] | None = None) -> list[SourceEvent]:
+def check_sources(app: Host, now: datetime | None = None, names: set[str] | None = None) -> list[SourceEvent]:
     """Assess the sources (the named ones: only their rows are read) and record what changed in their
     health; returns the events recorded. A check of all sources also prunes runs older than
     daemon.keep_runs_days."""
@@ -242,7 +255,7 @@ def _iso(when: datetime | None) -> str | None:
     return when.isoformat() if when else None
 
 
-def health_report(app: App, now: datetime) -> dict[str, Any]:
+def health_report(app: Host, now: datetime) -> dict[str, Any]:
     """What /healthz answers: status ok unless a source is failing."""
     found = source_health(app, now)
     failing = [h.name for h in found if h.failing]

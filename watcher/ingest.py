@@ -37,6 +37,7 @@ from watcher.fetch.decode import decode_body
 from watcher.models import Article, Fact, Milestone
 from watcher.page import parse_article
 from watcher.page.tables import table_facts
+from watcher.store.codec import from_dict, to_dict
 from watcher.store.repo import FetchedArticle
 from watcher.store.tracking import TrackedArticle
 from watcher.track import (
@@ -50,7 +51,6 @@ from watcher.track import (
     observe_milestone,
     observe_value,
 )
-from watcher.track.codec import from_dict, to_dict
 from watcher.track.rules import is_immediate
 
 if TYPE_CHECKING:

@@ -1,6 +1,7 @@
 """Small domain types passed between the pipeline's stages.
 
-    fetch → Page → Article → [ValueFact | Milestone] → (series, changes: later)
+    fetch → Page → Article → [ValueFact | Milestone] → Observation | MilestoneObservation → Change
+    Change → FoundChange (a stored change, for digests); FailingSource (a digest's footer)
 
 They are plain dataclasses, easy to compare in tests and turned into the JSON-lines contract by
 `fact_to_dict`. Most are frozen. The two facts are built by the ten thousand in the extractor's hot
@@ -11,9 +12,10 @@ fact after it is made.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Literal
+from datetime import date, datetime
+from typing import Literal, get_args
 
 Measure = Literal["level", "yoy", "share", "progress", "rank"]
 Kind = Literal["actual", "target", "forecast"]
@@ -28,6 +30,26 @@ Stage = Literal[
     "completed",
     "operational",
 ]
+
+ChangeKind = Literal[
+    "target_set",
+    "target_changed",
+    "forecast_revised",
+    "progress_reported",
+    "milestone_reached",
+    "milestone_date_changed",
+    "milestone_regressed",
+    "figure_conflict",
+    "new_actual",
+    "figure_revised",
+    "target_met",
+    "target_missed",
+    "source_failing",
+    "source_quiet",
+    "source_recovered",
+]
+CHANGE_KINDS: tuple[str, ...] = get_args(ChangeKind)  # the one list of change kinds
+HEALTH_KINDS: tuple[ChangeKind, ...] = ("source_failing", "source_quiet", "source_recovered")
 
 # Order in which a project moves through its stages; the tracker (later) compares positions.
 STAGE_ORDER: tuple[Stage, ...] = (
@@ -171,3 +193,88 @@ def fact_to_dict(fact: Fact, doc: str) -> dict[str, object]:
         "raw": fact.raw,
         "sentence": fact.sentence,
     }
+
+
+# --- tracking: observations filed under series, and the changes they make ---
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesKey:
+    indicator: str
+    subject: str
+    measure: str
+    kind: str
+
+    def text(self) -> str:
+        return f"{self.subject} {self.indicator} {self.measure} {self.kind}"
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Where an observation was read: the article and its sentence."""
+
+    url: str
+    outlet: str | None
+    published: date | None
+    sentence: str
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    key: SeriesKey
+    when: str | None  # period (actuals) or deadline (targets, forecasts)
+    value: float
+    unit: str
+    qualifier: str
+    evidence: Evidence
+    raw: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MilestoneObservation:
+    project: str  # canonical
+    name: str  # as written
+    stage: str
+    date: str | None
+    evidence: Evidence
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    kind: ChangeKind
+    subject: str  # the series key or the project, in words
+    old: Observation | MilestoneObservation | None
+    new: Observation | MilestoneObservation
+    summary_zh: str
+    summary_en: str
+
+    @property
+    def key(self) -> str:
+        """Stable identity of this change (the same evidence never makes two changes)."""
+        new = self.new
+        what = (
+            f"{new.when}|{new.value}|{new.qualifier}"
+            if isinstance(new, Observation)
+            else f"{new.stage}|{new.date}"
+        )
+        text = f"{self.kind}|{self.subject}|{what}|{new.evidence.url}"
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class FoundChange:
+    """A stored change with what a digest needs beside it."""
+
+    id: int
+    change: Change
+    immediate: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FailingSource:
+    """A source whose latest crawl failed (a digest's footer names it)."""
+
+    name: str
+    error: str
+    finished_at: datetime

@@ -6,7 +6,7 @@ import unicodedata
 from typing import Protocol
 
 from watcher.models import Fact, Milestone
-from watcher.track.wording import stage_zh
+from watcher.wording import stage_zh
 
 _QUAL = {"=": "", ">": ">", "<": "<", "~": "~"}
 

@@ -3,7 +3,8 @@
     GET /healthz          JSON: status ok | degraded, per source last_success, last_run,
                           consecutive_failures, failing, quiet; 200, or 503 while a source is failing
     GET /metrics          Prometheus text format (0.0.4), counted from the database: survives restarts
-    GET|POST /unsubscribe?token=…   the digest emails' unsubscribe link and one-click POST (RFC 8058)
+    GET /unsubscribe?token=…        the digest emails' unsubscribe link: a confirmation page only
+    POST /unsubscribe               unsubscribes: the confirmation form, or one-click (RFC 8058)
     GET /, /api/…         the dashboard and JSON API (watcher.web) beside them
 
     service = Service(app); service.start(); service.port …; service.close()
@@ -158,19 +159,24 @@ def _page(title: str, zh: str, en: str) -> bytes:
     return _PAGE.format(title=html.escape(title), zh=html.escape(zh), en=html.escape(en)).encode()
 
 
-def unsubscribe_page(app: App, token: str | None) -> tuple[int, bytes]:
-    """Unsubscribe the token's subscriber; the status and a small bilingual page."""
-    unsubscribe = getattr(app.store, "unsubscribe", None)
-    if unsubscribe is None:
-        return 404, _page("退订 / Unsubscribe", "此服务不管理订阅。", "This service keeps no subscriptions.")
+_CONFIRM = """<form method="post" action="/unsubscribe"><input type="hidden" name="token" value="{token}">
+<button type="submit" style="font-size:1.1em;padding:.4em 1.2em">确认退订 / Unsubscribe</button></form>
+"""
+
+
+def unsubscribe_page(app: App, token: str | None, method: str = "POST") -> tuple[int, bytes]:
+    """The unsubscribe link (RFC 8058): a GET only asks for confirmation — mail scanners follow links —
+    and a POST (the confirmation form, or a mail client's one-click request) unsubscribes."""
+    title = "退订 / Unsubscribe"
     if not token:
-        return 400, _page(
-            "退订 / Unsubscribe", "链接不完整：缺少 token。", "The link is incomplete: no token."
-        )
-    if unsubscribe(token) is False:
-        return 404, _page(
-            "退订 / Unsubscribe", "链接无效或已过期。", "This unsubscribe link is unknown or no longer valid."
-        )
+        return 400, _page(title, "链接不完整：缺少 token。", "The link is incomplete: no token.")
+    known = app.store.subscriber_by_token(token)
+    if known is None or (method == "POST" and not app.store.unsubscribe(token, app.clock())):
+        return 404, _page(title, "链接无效或已过期。", "This unsubscribe link is unknown or no longer valid.")
+    if method != "POST":
+        zh = f"退订 {known.email} 的 watcher 邮件（摘要和提醒）？"
+        page = _page(title, zh, f"Stop all watcher email to {known.email}?")
+        return 200, page.replace(b"</body>", _CONFIRM.format(token=html.escape(token)).encode() + b"</body>")
     return 200, _page(
         "已退订 / Unsubscribed",
         "您已退订，今后不会再收到 watcher 的邮件。",
@@ -219,7 +225,8 @@ async def _unsubscribe(app: App, request: Request) -> Response:
             if len(body) >= MAX_FORM_BYTES:
                 break
         values = parse_qs(body[:MAX_FORM_BYTES].decode("utf-8", "replace")).get("token")
-    status, page = await run_in_threadpool(unsubscribe_page, app, values[0] if values else None)
+    token = values[0] if values else None
+    status, page = await run_in_threadpool(unsubscribe_page, app, token, request.method)
     return HTMLResponse(page, status_code=status)
 
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections import defaultdict
 from itertools import groupby
 
+from watcher.models import MilestoneObservation, Observation
 from watcher.render import aligned
-from watcher.track import MilestoneObservation, Observation
-from watcher.track.changes import label_zh
-from watcher.track.wording import period_zh, quantity_zh, stage_zh
+from watcher.wording import label_zh, period_zh, quantity_zh, stage_zh
 
 _KIND_ORDER = {"actual": 0, "target": 1, "forecast": 2}
 

@@ -2,8 +2,9 @@
 
 A case lists facts that must be found (only the fields it names are checked: indicator, subject and
 project by containment, as the scorer does; everything else exactly), and may say `exact` (no other
-value facts) or `none` (nothing at all). `xfail: reason` marks a known limitation (strict: it must fail).
-A case may give the article's `title`: the document frame reads it with the first lines.
+value facts), `exact_milestones` (no other milestones) or `none` (nothing at all). `xfail: reason`
+marks a known limitation (strict: it must fail). A case may give the article's `title`: the document
+frame reads it with the first lines, and 该项目 refers to the project it names.
 """
 
 from __future__ import annotations
@@ -73,6 +74,10 @@ def test_case(case, extractor):
         assert any(_matches(f, want) for f in values), f"missing {want}\ngot:\n{got}"
     for want in case.get("milestones") or []:
         assert any(_matches(f, want) for f in milestones), f"missing milestone {want}\ngot:\n{got}"
+    if case.get("exact_milestones"):
+        wanted = case.get("milestones") or []
+        extra = [f for f in milestones if not any(_matches(f, w) for w in wanted)]
+        assert not extra, f"unexpected milestones:\n{_describe(extra)}"
     if case.get("exact"):
         wanted = case.get("facts") or []
         extra = [f for f in values if not any(_matches(f, w) for w in wanted)]

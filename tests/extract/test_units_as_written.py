@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 
 from watcher.extract.values import written_unit
-from watcher.models import Article, ValueFact
-from watcher.track.series import Evidence, observe_value
+from watcher.models import Article, Evidence, ValueFact
+from watcher.track.series import observe_value
 
 
 @pytest.mark.parametrize(

@@ -77,6 +77,7 @@ def fetcher(kind: str, fake: FakeTime | None = None, **overrides: Any) -> Fetche
         "backoff_max_s": 10.0,
         "max_body_bytes": LIMIT,
         "politeness": FAST,
+        "allow_hosts": ["127.0.0.1"],  # the test server's address is not public
     }
     timing = {"clock": fake.clock, "sleep": fake.sleep} if fake else {}
     return Fetcher(FetchSettings(**(settings | overrides)), transport=make_transport(kind), **timing)

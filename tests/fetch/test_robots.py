@@ -43,6 +43,7 @@ def fetcher(fake: FakeTime | None = None, **overrides: Any) -> Fetcher:
         "retries": 2,
         "backoff_base_s": 0.0,
         "politeness": POLITE,
+        "allow_hosts": ["127.0.0.1"],  # the test server's address is not public
     }
     timing = {"clock": fake.clock, "sleep": fake.sleep} if fake else {}
     return Fetcher(FetchSettings(**(settings | overrides)), **timing)

@@ -19,10 +19,12 @@ from tests.notify import closed_port
 from tests.receivers import SmtpServer
 from tests.server import FixtureServer
 from tests.test_tracking import LEXICON, NewsSite
+from watcher import delivery
 from watcher.app import App, build_app
 from watcher.config import DigestSettings, EmailChannel, Settings
+from watcher.delivery import DigestStats
 from watcher.errors import ConfigError
-from watcher.notify.digest import DigestStats, compose_digest, due_period, send_due_digests
+from watcher.notify.digest import DigestFrequency, compose_digest, due_period
 from watcher.notify.email import EmailSender
 from watcher.store.subscribers import Subscriber
 
@@ -85,6 +87,10 @@ def make_app(db_url: str, tmp_path: Path, smtp_server: SmtpServer) -> Iterator[C
     yield make
     for app in apps:
         app.close()
+
+
+def send_due_digests(app: App, now: datetime, *, frequency: DigestFrequency | None = None) -> DigestStats:
+    return delivery.send_due_digests(app.store, app.channels(), app.settings, now, frequency=frequency)
 
 
 def subscribe(app: App, email: str, **options: Any) -> Subscriber:
@@ -310,6 +316,8 @@ def test_due_period(now: str, frequency: str, key: str, due_at: str) -> None:
 
 def test_a_missing_digest_channel_is_a_config_error_naming_it(make_app, site):
     app = make_app(site, digests={"channel": "mail"})
+    assert send_due_digests(app, DUE) == stats(), "nobody subscribed: no channel needed"
+    subscribe(app, "nia@example.test")
     with pytest.raises(ConfigError, match=r"digests\.channel names no channel 'mail'"):
         send_due_digests(app, DUE)
 

@@ -164,5 +164,5 @@ def test_unusable_urls_are_store_errors(url: str, expected: str) -> None:
 
 
 def test_sqlite_in_a_missing_folder_is_a_store_error(tmp_path) -> None:
-    with pytest.raises(StoreError, match="unable to open database file"):
+    with pytest.raises(StoreError, match=r"its folder .*missing does not exist"):
         Store.open(f"sqlite:///{tmp_path / 'missing' / 'w.db'}")

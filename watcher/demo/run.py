@@ -84,7 +84,7 @@ def run_demo(
     progress: Callable[[str], None] | None = None,
 ) -> DemoResult:
     """Crawl the site (served by the caller), publish round 2, crawl again, render the digest."""
-    from watcher.notify.digest import render_digest
+    from watcher.delivery import preview_digest
 
     folder.mkdir(parents=True, exist_ok=True)
     demo = demo_settings(settings, site, folder, database_url)
@@ -94,7 +94,7 @@ def run_demo(
             raise WatcherError(f"{_safe(demo)} already holds a demo's data: choose an empty --dir")
         subscriber, _ = app.store.add_subscriber(SUBSCRIBER, now=app.clock())
         result = _crawl_rounds(app, site, folder, say, progress)
-        message = render_digest(app, subscriber, app.clock())
+        message = preview_digest(app.store, app.settings, subscriber, app.clock())
     finally:
         app.close()
     result.digest.write_text(message.html or "", encoding="utf-8")

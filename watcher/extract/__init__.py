@@ -16,7 +16,8 @@ from watcher.extract.document import is_heading, read_frame, refine
 from watcher.extract.framing import compile_cues
 from watcher.extract.lexicon import Lexicon
 from watcher.extract.lexicon_files import load_lexicon
-from watcher.extract.milestones import compile_not_reached, read_milestones
+from watcher.extract.milestones import MilestoneReader
+from watcher.extract.projects import ProjectMemory
 from watcher.extract.quantities import compile_quantity_re
 from watcher.extract.subjects import SubjectMemory
 from watcher.extract.text import has_digit, normalize, split_sentences
@@ -35,7 +36,7 @@ class Extractor:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
         self._cues = compile_cues(lexicon, compile_quantity_re(lexicon))
-        self._not_reached = compile_not_reached(lexicon)
+        self._milestones = MilestoneReader(lexicon)
 
     def extract(self, article: Article, region: str) -> list[Fact]:
         """Value facts and milestones of an article, each once, in document order."""
@@ -46,20 +47,21 @@ class Extractor:
         published = article.published
         ctx = Context(published=published, region=region, memory=SubjectMemory(), section=frame)
         facts: list[Fact] = []
-        projects: list[str] = []
+        projects = ProjectMemory()
+        self._milestones.note_title(normalize(article.title), projects)
         for s in split_sentences(text):
             if is_heading(s.text, self.lexicon):
                 ctx.section = refine(ctx.section, s.text, published, self.lexicon)
             if s.paragraph != ctx.paragraph:
                 ctx.paragraph, ctx.period = s.paragraph, ctx.section.period
             quoted = original[s.start : s.start + len(s.text)]
+            if "简称" in s.text:
+                projects.note_aliases(s.text, self.lexicon)
             if has_digit(s.text):
                 facts.extend(to_facts(quoted, read_sentence(s.text, ctx, self.lexicon, self._cues)))
             if self.lexicon.stage_re.search(s.text):
                 facts.extend(
-                    read_milestones(
-                        s.text, quoted, article.published, self.lexicon, self._not_reached, projects
-                    )
+                    self._milestones.read(s.text, quoted, article.published, text, s.start, projects)
                 )
         return dedupe(facts, self.lexicon)
 

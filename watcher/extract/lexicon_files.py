@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from watcher.errors import ConfigError
-from watcher.extract.lexicon import Lexicon, alternation, longest_first
+from watcher.extract.lexicon import Lexicon, alternation, longest_first, trie
 from watcher.models import STAGE_ORDER
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
@@ -52,6 +52,10 @@ class StagesFile(BaseModel):
     not_reached: list[str] = []
     adverbs: list[str] = []
     partial: list[str] = []
+    not_reached_unless_past: list[str] = []
+    past: list[str] = []
+    successive: list[str] = []
+    generic_names: list[str] = []
 
 
 class UnitsFile(BaseModel):
@@ -233,14 +237,18 @@ def load_lexicon(*directories: Path) -> Lexicon:
         family_of={s: fam[0] for fam in subj.families for s in fam},
         not_subjects=frozenset(subj.not_subjects),
         stage_of=stage_of,
-        stage_re=re.compile(alternation(list(stage_of))),
+        stage_re=re.compile(trie(list(stage_of))),
         project_suffix_re=re.compile(
-            r"(?:" + alternation(stages.project_suffixes) + r")(?:[一二三四五六七八九]期)?(?:工程)?"
+            r"(?:" + trie(stages.project_suffixes) + r")(?:[一二三四五六七八九]期)?(?:工程)?"
             r"(?:[(（][^()（）]{1,10}[)）])?$"
         ),
         not_reached=longest_first(stages.not_reached),
         adverbs=longest_first(stages.adverbs),
         partial=tuple(stages.partial),
+        unless_past=longest_first(stages.not_reached_unless_past),
+        past=longest_first(stages.past),
+        successive=tuple(stages.successive),
+        generic_names=longest_first(stages.generic_names),
         units=dict(units.units),
         counters=frozenset(units.counters),
         arabic_only=frozenset(units.arabic_only),

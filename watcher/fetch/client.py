@@ -4,7 +4,8 @@
 
 One fetch, hop by hop (a redirect is a new hop, checked and paced like the first):
 
-    canonicalize → robots.txt allows? (RobotsDisallowedError)
+    canonicalize → a public address, or an allowed host? (RefusedAddressError; fetch/guard.py)
+      → robots.txt allows? (RobotsDisallowedError)
       → per-host slot → global slot → pacer (min_delay_s, or a longer Crawl-delay) → GET
       → timeout (idle, or no whole answer within request_deadline_s), connection error, 408/429/5xx:
         retry (full-jitter backoff or Retry-After)
@@ -46,9 +47,11 @@ from watcher.errors import (
     HTTPStatusError,
     InvalidURLError,
     NotHtmlError,
+    RefusedAddressError,
     RobotsDisallowedError,
     TooManyRedirectsError,
 )
+from watcher.fetch.guard import AddressGuard, GuardedResolver
 from watcher.fetch.pacing import HostLimiter, HostPacer, backoff_delay, parse_retry_after
 from watcher.fetch.robots import (
     ROBOTS_MAX_BYTES,
@@ -152,8 +155,10 @@ class Fetcher:
         clock: Callable[[], float] = time.monotonic,
         pacer: HostPacer | None = None,
         robots: RobotsCache | None = None,
+        guard: AddressGuard | None = None,
     ) -> None:
         self.settings = settings
+        self._guard = guard or AddressGuard(settings.allow_hosts)  # no private address unless allowed
         self.stats = FetchStats()
         self._sleep = sleep
         self._clock = clock
@@ -163,7 +168,8 @@ class Fetcher:
         self._robots = robots or RobotsCache(clock=clock)  # the app keeps one across runs
         connections = max(100, settings.global_concurrency)
         self._client = httpx.AsyncClient(
-            transport=transport or make_transport(max_connections=connections),
+            transport=transport
+            or make_transport(max_connections=connections, resolver=GuardedResolver(self._guard)),
             headers={
                 "User-Agent": settings.user_agent,
                 "Accept": _ACCEPT,
@@ -216,8 +222,13 @@ class Fetcher:
         )
 
     async def robots_allows(self, url: str) -> bool:
-        """Whether robots.txt lets our user agent fetch `url` (fetching robots.txt if not cached)."""
+        """Whether robots.txt lets our user agent fetch `url` (fetching robots.txt if not cached); False
+        for a host the address guard refuses (no request is made to it, robots.txt included)."""
         canonical = _http_url(url)
+        try:
+            await self._guard.check(canonical)
+        except RefusedAddressError:
+            return False
         rules = await self._robots_rules(canonical, self.settings.politeness)
         return rules.allows(canonical, self.settings.user_agent)
 
@@ -247,6 +258,7 @@ class Fetcher:
         """Request `url`, following redirects: (final URL, its exchange, requests made)."""
         current, seen, attempts = url, {url}, 0
         for _ in range(self.settings.max_redirects + 1):
+            await self._guard.check(current)
             delay_s = await self._admit(current, polite) if check_robots else polite.min_delay_s
             exchange, tries = await self._with_retries(current, polite, delay_s, headers, rules)
             attempts += tries

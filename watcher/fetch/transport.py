@@ -73,7 +73,14 @@ class _AiohttpStream(httpx.AsyncByteStream):
 class AiohttpTransport(httpx.AsyncBaseTransport):
     """An httpx transport that sends requests with an aiohttp ClientSession (created on first use)."""
 
-    def __init__(self, *, max_connections: int = 100, keepalive_expiry_s: float = 15.0) -> None:
+    def __init__(
+        self,
+        *,
+        max_connections: int = 100,
+        keepalive_expiry_s: float = 15.0,
+        resolver: aiohttp.abc.AbstractResolver | None = None,
+    ) -> None:
+        self._resolver = resolver  # fetch/guard.py's GuardedResolver: addresses checked at connect time
         self._max_connections = max_connections
         self._keepalive_expiry_s = keepalive_expiry_s
         self._session: aiohttp.ClientSession | None = None
@@ -81,7 +88,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None:
             connector = aiohttp.TCPConnector(
-                limit=self._max_connections, keepalive_timeout=self._keepalive_expiry_s
+                limit=self._max_connections,
+                keepalive_timeout=self._keepalive_expiry_s,
+                resolver=self._resolver,
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,
@@ -126,11 +135,14 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
 
 def make_transport(
-    kind: TransportKind = DEFAULT_TRANSPORT, *, max_connections: int = 100
+    kind: TransportKind = DEFAULT_TRANSPORT,
+    *,
+    max_connections: int = 100,
+    resolver: aiohttp.abc.AbstractResolver | None = None,
 ) -> httpx.AsyncBaseTransport:
     """A new transport of the given kind; the client it is given to closes it."""
     if kind == "aiohttp":
-        return AiohttpTransport(max_connections=max_connections)
+        return AiohttpTransport(max_connections=max_connections, resolver=resolver)
     if kind == "httpx":
         limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
         return httpx.AsyncHTTPTransport(limits=limits, trust_env=False)

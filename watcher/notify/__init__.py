@@ -57,5 +57,5 @@ def build_channel(
     if isinstance(spec, WebhookChannel):
         return WebhookSender(spec, env)
     if isinstance(spec, AppriseChannel):
-        return ChatSender(spec)
+        return ChatSender(spec, env)
     raise TypeError(f"not a channel setting: {type(spec).__name__}")

@@ -7,13 +7,17 @@ or `json://host/path` for anything that takes a JSON POST). The message goes out
 title) and a Markdown rendering of its plain-text body. Apprise only says whether a service failed,
 not whether a retry could help, so every failure is a retryable `DeliveryError` naming the first
 problem Apprise logged. The channel's `timeout_s` becomes Apprise's `cto`/`rto` (connect and read
-timeouts) on every URL that does not set its own.
+timeouts) on every URL that does not set its own. The URLs hold the robots' tokens: keep them out of
+the config file with `urls_env` (an environment variable holding them, separated by spaces or commas);
+errors show URLs without their tokens.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import warnings
+from collections.abc import Mapping
 from urllib.parse import parse_qs, urlsplit
 
 import apprise
@@ -22,6 +26,7 @@ from watcher import __version__
 from watcher.config import AppriseChannel
 from watcher.errors import ConfigError, DeliveryError
 from watcher.notify.message import Message
+from watcher.notify.secrets import redact, urls_from_env
 
 logger = logging.getLogger(__name__)
 
@@ -67,12 +72,15 @@ def _scheme(url: str) -> str:
 class ChatSender:
     """One configured Apprise channel: its URLs are parsed once, here (a bad URL is a ConfigError)."""
 
-    def __init__(self, spec: AppriseChannel) -> None:
+    def __init__(self, spec: AppriseChannel, env: Mapping[str, str] = os.environ) -> None:
         self.name = spec.name
         self.spec = spec
         asset = apprise.AppriseAsset(app_id="watcher", app_desc=f"watcher {__version__}")
         self._apprise = apprise.Apprise(asset=asset)
-        for url in spec.urls:
+        from_env = urls_from_env(env, spec.urls_env) if spec.urls_env else []
+        self._problem = from_env if isinstance(from_env, str) else None
+        self.urls = list(spec.urls) + (from_env if isinstance(from_env, list) else [])
+        for url in self.urls:
             with warnings.catch_warnings():
                 # Apprise's first URL loads its plugins; one imports imghdr, deprecated in 3.11
                 warnings.filterwarnings("ignore", "'imghdr' is deprecated", DeprecationWarning)
@@ -82,9 +90,11 @@ class ChatSender:
             self._apprise.add(service)
 
     def __repr__(self) -> str:
-        return f"ChatSender({self.name!r}, {', '.join(_scheme(u) for u in self.spec.urls)})"
+        return f"ChatSender({self.name!r}, {', '.join(_scheme(u) for u in self.urls)})"
 
     def send(self, message: Message) -> None:
+        if self._problem:
+            raise DeliveryError(f"{self.name}: {self._problem}", retryable=False, channel=self.name)
         with self._apprise.notify(
             body=to_markdown(message.text),
             title=message.subject,
@@ -95,15 +105,15 @@ class ChatSender:
                     "%s: delivered %s to %d service(s)",
                     self.name,
                     message.idempotency_key,
-                    len(self.spec.urls),
+                    len(self.urls),
                     extra={"channel": self.name, "idempotency_key": message.idempotency_key},
                 )
                 return
-            failed, total = result.failed_count, len(self.spec.urls)
+            failed, total = result.failed_count, len(self.urls)
             problems = [entry.message for entry in result.logs() if entry.level in _PROBLEM_LEVELS]
         cause = problems[0] if problems else f"status {result.status.name}"
         raise DeliveryError(
-            f"{self.name}: {failed} of {total} service(s) failed: {' '.join(cause.split())}",
+            f"{self.name}: {failed} of {total} service(s) failed: {redact(' '.join(cause.split()))}",
             retryable=True,
             channel=self.name,
         )

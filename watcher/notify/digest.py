@@ -1,19 +1,14 @@
-"""Digest emails: what changed since a subscriber's last digest, sent once per period.
+"""Digest emails, rendered: what changed in a period, for one subscriber.
 
-    send_due_digests(app, now, frequency=None) → DigestStats    every due digest, each sent exactly once
-    render_digest(app, subscriber, now) → Message                what the next digest would say (preview)
-    due_period(now, settings, frequency) → Period               the latest period whose send time passed
+    due_period(now, settings, frequency) → Period        the latest period whose send time passed
+    compose_digest(settings, reader, period, since, found, failing) → Message
 
 A period is a local date (daily, sent at `digests.daily_at`) or an ISO week (weekly, on `weekly_on` at
-`weekly_at`), in `digests.timezone`. Its digest covers the changes recorded after the subscriber's last
-digest up to the period's send time, those their filters want: alerts first, then the other changes
-grouped by subject and indicator, each with old → new, its period and links to the source articles; a
-footer names the sources whose latest crawl failed. It is rendered with `templates/digest.html.j2` and
-`digest.txt.j2`, and goes through the email channel named by `digests.channel`.
-
-Exactly once: the period is claimed in the store (a `digests` row, unique per subscriber and period,
-leased) before sending and marked sent after; a process that dies in between leaves the lease to run
-out, and the next run sends the same digest with the same Message-ID (`digest.<subscriber>.<period>`).
+`weekly_at`), in `digests.timezone`. Its digest holds the changes the subscriber's filters want: alerts
+first, then the other changes grouped by subject and indicator, each with old → new, its period and links
+to the source articles; a footer names the sources whose latest crawl failed. It is rendered with
+`templates/digest.html.j2` and `digest.txt.j2`; its Message-ID is `digest.<subscriber>.<period>`, the
+same for every attempt. Which digests are due, and sending each exactly once, is `watcher.delivery`'s.
 """
 
 from __future__ import annotations
@@ -21,21 +16,19 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from watcher.config import DigestSettings, Settings
-from watcher.errors import ConfigError, DeliveryError
-from watcher.notify.email import EmailSender
-from watcher.notify.message import SUBJECT_PREFIX, Message, template_environment
-from watcher.notify.outbox import retry_delay_s, unsubscribe_headers, unsubscribe_url
-from watcher.store.subscribers import DigestClaim, FailingSource, FoundChange, Subscriber
-from watcher.track import Change, MilestoneObservation, Observation
-from watcher.track.changes import label_zh
-from watcher.track.wording import period_zh, quantity_zh, stage_zh
-
-if TYPE_CHECKING:
-    from watcher.app import App
+from watcher.models import Change, FailingSource, FoundChange, MilestoneObservation, Observation
+from watcher.notify.message import (
+    SUBJECT_PREFIX,
+    Message,
+    template_environment,
+    unsubscribe_headers,
+    unsubscribe_url,
+)
+from watcher.wording import kind_zh, label_zh, period_zh, quantity_zh, stage_zh
 
 logger = logging.getLogger(__name__)
 
@@ -43,30 +36,25 @@ DigestFrequency = Literal["daily", "weekly"]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_ERROR_CHARS = 160
 _NAMES = {"daily": ("每日摘要", "Daily digest"), "weekly": ("每周摘要", "Weekly digest")}
-KIND_ZH = {
-    "target_set": "设定目标",
-    "target_changed": "目标调整",
-    "forecast_revised": "预计修正",
-    "progress_reported": "进度",
-    "milestone_reached": "项目节点",
-    "milestone_date_changed": "节点日期变化",
-    "milestone_regressed": "进度存疑",
-    "figure_conflict": "数据不一致",
-    "new_actual": "新数据",
-    "figure_revised": "数据修订",
-    "target_met": "目标实现",
-    "target_missed": "目标未实现",
-}
 
 
-@dataclass
-class DigestStats:
-    sent: int = 0
-    skipped_empty: int = 0
-    failed: int = 0  # attempts that failed (retried later while the channel allows)
+class Reader(Protocol):
+    """Who a digest is for (a store's Subscriber): their address, unsubscribe token and filters."""
 
-    def line(self) -> str:
-        return f"digests: {self.sent} sent, {self.skipped_empty} empty (not sent), {self.failed} failed"
+    @property
+    def id(self) -> int: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def token(self) -> str: ...
+    @property
+    def indicators(self) -> tuple[str, ...]: ...
+    @property
+    def subjects(self) -> tuple[str, ...]: ...
+    @property
+    def keywords(self) -> tuple[str, ...]: ...
+    @property
+    def kinds(self) -> tuple[str, ...]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,96 +111,9 @@ def _period_key(day: date, frequency: DigestFrequency) -> str:
     return f"{year}-W{week:02d}"
 
 
-def digest_channel(app: App) -> EmailSender:
-    """The email channel digests go through; ConfigError when `digests.channel` names none."""
-    name = app.settings.digests.channel
-    channels = app.channels()
-    channel = channels.get(name)
-    if channel is None:
-        known = ", ".join(channels) or "none"
-        raise ConfigError(f"digests.channel names no channel {name!r} (configured: {known})")
-    if not isinstance(channel, EmailSender):
-        raise ConfigError(f"digests.channel {name!r} is not an email channel")
-    return channel
-
-
-def send_due_digests(app: App, now: datetime, *, frequency: DigestFrequency | None = None) -> DigestStats:
-    """Send every digest that is due at `now` and not sent yet (and retry the ones that failed)."""
-    stats = DigestStats()
-    if not app.settings.digests.enabled:
-        logger.info("digests are disabled (digests.enabled = false)")
-        return stats
-    sending = _Sending(app, digest_channel(app), now, stats)
-    frequencies: list[DigestFrequency] = [frequency] if frequency else ["daily", "weekly"]
-    for freq in frequencies:
-        due = due_period(now, app.settings.digests, freq)
-        for subscriber in app.store.subscribers(active=True, digest=freq):
-            # earlier periods not sent yet (a crash, a retry) first, in order, then the one due now
-            periods = {
-                key: cutoff for key, f, cutoff in app.store.open_digest_periods(subscriber.id) if f == freq
-            }
-            periods.setdefault(due.key, due.due_at)
-            for key, cutoff in periods.items():
-                if cutoff <= subscriber.created_at:
-                    continue  # the period was due before they subscribed
-                claim = app.store.claim_digest(subscriber, key, freq, cutoff=cutoff, now=now)
-                if claim is not None:
-                    sending.send(subscriber, claim)
-    return stats
-
-
-class _Sending:
-    """One run of `send_due_digests`: the changes of each window are read once."""
-
-    def __init__(self, app: App, channel: EmailSender, now: datetime, stats: DigestStats) -> None:
-        self.app, self.store, self.channel, self.now, self.stats = app, app.store, channel, now, stats
-        self.failing = self.store.failing_sources()
-        self._changes: dict[tuple[datetime, datetime], list[FoundChange]] = {}
-
-    def send(self, subscriber: Subscriber, claim: DigestClaim) -> None:
-        window = (claim.since, claim.cutoff)
-        if window not in self._changes:
-            self._changes[window] = self.store.changes_between(*window)
-        picked = [f for f in self._changes[window] if subscriber.wants(f.change)]
-        if not picked and not self.app.settings.digests.send_empty:
-            self.store.digest_empty(claim.id, self.now)
-            self.stats.skipped_empty += 1
-            return
-        frequency: DigestFrequency = "weekly" if claim.frequency == "weekly" else "daily"
-        period = Period(frequency, claim.period_key, claim.cutoff)
-        message = compose_digest(self.app.settings, subscriber, period, claim.since, picked, self.failing)
-        try:
-            self.channel.send(message)
-        except DeliveryError as exc:
-            self._failed(claim, exc)
-            return
-        alerts = sum(f.immediate for f in picked)
-        self.store.digest_sent(claim.id, self.now, alerts=alerts, updates=len(picked) - alerts)
-        self.stats.sent += 1
-
-    def _failed(self, claim: DigestClaim, exc: DeliveryError) -> None:
-        alerts = self.app.settings.alerts
-        attempts = claim.attempts + 1
-        retry = exc.retryable and attempts < alerts.max_attempts
-        retry_at = self.now + timedelta(seconds=retry_delay_s(attempts, alerts)) if retry else None
-        self.store.digest_failed(claim.id, self.now, str(exc), retry_at)
-        self.stats.failed += 1
-        logger.warning("digest %s of subscriber %d: %s", claim.period_key, claim.subscriber_id, exc)
-
-
-def render_digest(app: App, subscriber: Subscriber, now: datetime) -> Message:
-    """The subscriber's next digest as it stands at `now`: what changed since their last one."""
-    frequency: DigestFrequency = "weekly" if subscriber.digest == "weekly" else "daily"
-    ahead = timedelta(days=7 if frequency == "weekly" else 1)
-    period = replace(due_period(now + ahead, app.settings.digests, frequency), due_at=now)
-    since = min(app.store.digest_start(subscriber), now)
-    found = [f for f in app.store.changes_between(since, now) if subscriber.wants(f.change)]
-    return compose_digest(app.settings, subscriber, period, since, found, app.store.failing_sources())
-
-
 def compose_digest(
     settings: Settings,
-    subscriber: Subscriber,
+    subscriber: Reader,
     period: Period,
     since: datetime,
     found: list[FoundChange],
@@ -269,7 +170,7 @@ def _failing(source: FailingSource, zone: ZoneInfo) -> dict[str, str]:
     return {"name": source.name, "when": _local(source.finished_at, zone), "error": first}
 
 
-def _filters(subscriber: Subscriber) -> str:
+def _filters(subscriber: Reader) -> str:
     parts = [
         f"{label}: {', '.join(values)}"
         for label, values in (
@@ -309,7 +210,7 @@ def _item(change: Change) -> _Item:
         sources.setdefault(ev.url, _Link(label, ev.url, ev.url.startswith(("http://", "https://"))))
     return _Item(
         change.kind,
-        KIND_ZH.get(change.kind, change.kind),
+        kind_zh(change.kind),
         change.summary_zh,
         change.summary_en,
         period,

@@ -22,9 +22,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from watcher.track.changes import Change
-from watcher.track.series import Evidence, MilestoneObservation, Observation
-from watcher.track.wording import period_zh, quantity_zh, stage_en, stage_zh
+from watcher.models import Change, Evidence, MilestoneObservation, Observation
+from watcher.wording import period_zh, quantity_zh, stage_en, stage_zh
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +95,19 @@ def alert_message(changes: list[Change], *, idempotency_key: str, base_url: str 
         payload=payload,
         idempotency_key=idempotency_key,
     )
+
+
+def unsubscribe_url(base_url: str | None, token: str) -> str | None:
+    """`{base_url}/unsubscribe?token=…`; None when the service's public URL is not configured."""
+    return f"{base_url.rstrip('/')}/unsubscribe?token={token}" if base_url else None
+
+
+def unsubscribe_headers(base_url: str | None, token: str) -> tuple[tuple[str, str], ...]:
+    """List-Unsubscribe with one-click POST (RFC 8058); none without a public URL to point at."""
+    url = unsubscribe_url(base_url, token)
+    if url is None:
+        return ()
+    return (("List-Unsubscribe", f"<{url}>"), ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
 
 
 def _subject(changes: list[Change]) -> str:

@@ -43,6 +43,7 @@ from watcher import __version__
 from watcher.config import WebhookChannel
 from watcher.errors import DeliveryError
 from watcher.notify.message import Message
+from watcher.notify.secrets import redact, redact_url
 
 logger = logging.getLogger(__name__)
 
@@ -93,9 +94,12 @@ class WebhookSender:
         self._clock = clock
         self._transport = transport
         self._secret = env.get(spec.secret_env) if spec.secret_env else None
+        self.url = spec.url or (env.get(spec.url_env) or "" if spec.url_env else "")
         self._problem = (
             f"the webhook secret variable {spec.secret_env} is not set"
             if spec.secret_env and self._secret is None
+            else f"the webhook URL variable {spec.url_env} is not set"
+            if not self.url
             else None
         )
 
@@ -127,15 +131,17 @@ class WebhookSender:
         timeout = self.spec.timeout_s
         try:
             with httpx.Client(timeout=timeout, follow_redirects=False, transport=self._transport) as client:
-                return client.post(self.spec.url, content=body, headers=headers)
+                return client.post(self.url, content=body, headers=headers)
         except httpx.TimeoutException as exc:
             raise self._error(
                 f"timed out after {timeout:g} s ({type(exc).__name__})", retryable=True
             ) from exc
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
-            raise self._error(f"invalid URL {self.spec.url!r}: {exc}", retryable=False) from exc
+            raise self._error(
+                f"invalid URL {redact_url(self.url)!r}: {redact(str(exc))}", retryable=False
+            ) from exc
         except httpx.TransportError as exc:
-            raise self._error(f"{type(exc).__name__}: {exc}", retryable=True) from exc
+            raise self._error(f"{type(exc).__name__}: {redact(str(exc))}", retryable=True) from exc
 
     def _check(self, response: httpx.Response) -> None:
         status = response.status_code
@@ -148,7 +154,9 @@ class WebhookSender:
             raise self._error(cause, retryable=True, retry_after_s=_retry_after(response))
         if 300 <= status < 400:
             location = response.headers.get("Location", "?")
-            raise self._error(f"{reason}, redirected to {location} (not followed)", retryable=False)
+            raise self._error(
+                f"{reason}, redirected to {redact_url(location)} (not followed)", retryable=False
+            )
         raise self._error(cause, retryable=False)
 
     def _error(self, cause: str, *, retryable: bool, retry_after_s: float | None = None) -> DeliveryError:

@@ -116,8 +116,14 @@ class CoordStore:
 def hold_sqlite_lock(db_path: Path) -> Iterator[None]:
     """One daemon per SQLite file: an exclusive lock on `<db>.lock`, held while the daemon runs."""
     lock_path = db_path.with_name(db_path.name + ".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a+") as handle:
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_path, "a+")  # noqa: SIM115 - closed by the with block below
+    except OSError as exc:
+        raise StoreError(
+            f"{db_path}: cannot take the daemon lock {lock_path}: {exc.strerror or exc}"
+        ) from exc
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

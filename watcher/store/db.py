@@ -4,6 +4,8 @@
                                   postgresql://…
                                   (psycopg 3; postgres:// and postgresql:// pick it; a pooled connection
                                   pinged before use only after PING_AFTER_IDLE_S idle)
+                                  (SQLite: its folder must exist and be writable: StoreError if not)
+    integrity_problems(url)       SQLite's integrity check ([] when sound)
     upgrade(engine)               alembic upgrade head, programmatically: no alembic.ini at run time
     current_revision(engine)      the alembic revision the database is at
     session(engine, url)          one transaction: committed on success, rolled back on any error;
@@ -16,6 +18,7 @@ URL without its password and the cause.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -85,10 +88,56 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def sqlite_path(url: str | URL) -> Path | None:
+    """The file of a SQLite URL (None for PostgreSQL or an in-memory database)."""
+    parsed = parse_url(url) if isinstance(url, str) else url
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def make_storage_folder(folder: Path) -> None:
+    """The storage folder, made if need be; StoreError of one line when it cannot be."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"{folder}: cannot create the storage folder: {exc.strerror or exc}") from exc
+
+
+def ensure_sqlite_folder(path: Path) -> None:
+    """StoreError of one line unless the SQLite file's folder exists and may be written (SQLite writes
+    its journal and WAL files beside the database) and the file, if there is one, may be written."""
+    folder = path.parent
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise StoreError(f"sqlite:///{path}: its folder {folder} {what}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise StoreError(f"sqlite:///{path}: its folder {folder} is not writable by this user")
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        raise StoreError(f"sqlite:///{path}: the database file is not readable and writable by this user")
+
+
+def integrity_problems(url: str) -> list[str]:
+    """What SQLite's integrity check finds wrong with the file ([] when it is sound; PostgreSQL keeps its
+    own pages consistent, and is only checked for being reachable)."""
+    engine = open_engine(url)
+    try:
+        with store_errors(url), engine.connect() as connection:
+            if connection.dialect.name != "sqlite":
+                return []
+            found = [str(row) for row in connection.exec_driver_sql("PRAGMA integrity_check").scalars()]
+            return [] if found == ["ok"] else found
+    finally:
+        engine.dispose()
+
+
 def open_engine(url: str) -> Engine:
     """An engine for the URL; SQLite connections get WAL, foreign keys and a busy timeout."""
     parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite":
+        path = sqlite_path(parsed)
+        if path is not None:
+            ensure_sqlite_folder(path)
         engine = create_engine(parsed)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

@@ -27,6 +27,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from watcher.errors import StoreError
+from watcher.models import HEALTH_KINDS
 from watcher.store.latest import upsert
 from watcher.store.tables import (
     ArticleRecord,
@@ -41,7 +42,6 @@ from watcher.store.tables import (
 CRAWL_RUNS = CrawlRun.__table__  # type: ignore[attr-defined]
 PRUNED = PrunedRuns.__table__  # type: ignore[attr-defined]
 
-HEALTH_KINDS = ("source_failing", "source_quiet", "source_recovered")
 RUN_STATS = (
     "listing_fetched",
     "listing_not_modified",

@@ -30,8 +30,8 @@ from typing import Any
 from sqlalchemy import Connection, Row, case, func, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
+from watcher.models import Evidence, MilestoneObservation, Observation, SeriesKey
 from watcher.store.tables import MilestoneLatest, MilestoneObservationRecord, ObservationRecord, SeriesLatest
-from watcher.track import Evidence, MilestoneObservation, Observation, SeriesKey
 
 LOOKUP_CHUNK = 500  # series or projects a look-up query names at most (bound parameters stay few)
 RECENT_FIGURES = 4  # distinct figures of one series and span read, the latest published first

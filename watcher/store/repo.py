@@ -31,7 +31,9 @@ from sqlmodel import Session, col, select
 from watcher.models import Article, Fact, Validators
 from watcher.store import db, writes
 from watcher.store.coord import CoordStore
+from watcher.store.digests import DigestStore
 from watcher.store.health import HealthStore
+from watcher.store.outbox import OutboxStore
 from watcher.store.queries import ArticleRow, FactRow, article_rows, fact_rows
 from watcher.store.subscribers import SubscriberStore
 from watcher.store.tables import ArticleRecord, CrawlRun, SnapshotRecord, SourceRecord, UrlState
@@ -61,7 +63,7 @@ class Snapshot:
     raw_hash: str
 
 
-class Store(TrackingStore, SubscriberStore, HealthStore, CoordStore):
+class Store(TrackingStore, OutboxStore, SubscriberStore, DigestStore, HealthStore, CoordStore):
     """watcher's database. Open with `Store.open(url)`; close when done (or use it as a context)."""
 
     def __init__(self, engine: Engine, url: str) -> None:

@@ -1,18 +1,11 @@
-"""Subscribers and their digests: who gets what by email, and which digest periods went out.
+"""Subscribers: who gets what by email (their digests are store/digests.py's).
 
     add_subscriber(email, …) / subscriber(id) / subscriber_by_email / subscribers()
-    set_paused(email, paused) / unsubscribe(token) / remove_subscriber(email)
-    claim_digest(subscriber, period_key, frequency, cutoff=…, now=…)   → DigestClaim | None
-    digest_start(subscriber) / open_digest_periods(id) / digests(id)   where the next one starts, …
-    digest_sent / digest_empty / digest_failed(id, now, …)              the outcome of a claim
-    changes_between(since, until) / failing_sources()                 what a digest is made of
+    subscriber_by_token(token) / set_paused(email, paused) / unsubscribe(token) / remove_subscriber(email)
+    immediate_subscribers(session)      for `record_tracking`, inside its transaction
 
-A digest period (a local date, an ISO week) is one `digests` row per subscriber, unique: the first
-process to claim it inserts it with a lease and fixes the window it covers, `(since, cutoff]`; a process
-that dies while sending leaves the lease to expire, and the next claim sends the same window again under
-the same idempotency key. A new period starts where the last digest sent (or being sent) ends, else at
-the subscription; an older one still waiting for a retry is folded into it (status superseded), and one
-that was given up (failed) is covered by the next.
+A subscriber's filters are a `Filters` (track/rules.py): the same meaning as the alert rules'. Their
+immediate alerts go through the outbox on the channel `subscriber:<id>`.
 """
 
 from __future__ import annotations
@@ -20,31 +13,23 @@ from __future__ import annotations
 import secrets
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Literal, TypeVar
+from datetime import UTC, datetime
+from typing import Literal
 
-from sqlalchemy import func, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
-from watcher.errors import StoreError
+from watcher.models import Change
 from watcher.store.tables import (
-    ChangeRecord,
-    CrawlRun,
     DeliveryRecord,
     DigestRecord,
-    SourceRecord,
     SubscriberRecord,
 )
-from watcher.track import Change, Observation
-from watcher.track.codec import change_from_record
+from watcher.track.rules import Filters
 
 Frequency = Literal["daily", "weekly", "off"]
 FREQUENCIES: tuple[Frequency, ...] = ("daily", "weekly", "off")
 SUBSCRIBER_CHANNEL = "subscriber:"  # + id: the outbox channel of a subscriber's immediate alerts
-_COVERING = ("sending", "sent")  # digests whose window a new one starts after
 _FILTERS = ("indicators", "subjects", "keywords", "kinds")
-_Row = TypeVar("_Row", "DigestClaim", "DigestRow")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,67 +55,15 @@ class Subscriber:
     def channel(self) -> str:
         return f"{SUBSCRIBER_CHANNEL}{self.id}"
 
+    @property
+    def filters(self) -> Filters:
+        return Filters.of(
+            indicators=self.indicators, subjects=self.subjects, keywords=self.keywords, kinds=self.kinds
+        )
+
     def wants(self, change: Change) -> bool:
-        """Whether the change passes every filter (indicators and subjects also match project names)."""
-        if self.kinds and change.kind not in self.kinds:
-            return False
-        new = change.new
-        if isinstance(new, Observation):
-            if self.indicators and not any(i in new.key.indicator for i in self.indicators):
-                return False
-            if self.subjects and not any(s in new.key.subject for s in self.subjects):
-                return False
-        elif (self.indicators or self.subjects) and not any(
-            n in new.project for n in self.indicators + self.subjects
-        ):
-            return False
-        text = f"{change.subject} {change.summary_zh} {change.summary_en} {new.evidence.sentence}".casefold()
-        return not self.keywords or any(k.casefold() in text for k in self.keywords)
-
-
-@dataclass(frozen=True, slots=True)
-class DigestClaim:
-    """A digest period leased to the caller: send the changes in (since, cutoff], then record it."""
-
-    id: int
-    subscriber_id: int
-    period_key: str
-    frequency: str
-    since: datetime
-    cutoff: datetime
-    attempts: int
-
-
-@dataclass(frozen=True, slots=True)
-class DigestRow:
-    id: int
-    period_key: str
-    frequency: str
-    status: str  # pending | sending | sent | empty | failed | superseded
-    attempts: int
-    since: datetime
-    cutoff: datetime
-    alerts: int
-    updates: int
-    sent_at: datetime | None
-    last_error: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class FoundChange:
-    """A stored change with what a digest needs beside it."""
-
-    id: int
-    change: Change
-    immediate: bool
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class FailingSource:
-    name: str
-    error: str
-    finished_at: datetime
+        """Whether the change passes the subscriber's filters (`Filters.matches`)."""
+        return self.filters.matches(change)
 
 
 def subscriber_id_of(channel: str) -> int | None:
@@ -141,7 +74,7 @@ def subscriber_id_of(channel: str) -> int | None:
     return int(rest) if rest.isdigit() else None
 
 
-def _subscriber(r: SubscriberRecord) -> Subscriber:
+def subscriber_of(r: SubscriberRecord) -> Subscriber:
     """A frozen copy of the row; the filter lists become tuples."""
     fields = {name: getattr(r, name) for name in Subscriber.__dataclass_fields__}
     return Subscriber(**fields | {name: tuple(fields[name]) for name in _FILTERS})
@@ -155,7 +88,7 @@ def immediate_subscribers(s: Session) -> list[Subscriber]:
         .where(col(SubscriberRecord.unsubscribed_at).is_(None))
         .order_by(col(SubscriberRecord.id))
     )
-    return [_subscriber(r) for r in rows]
+    return [subscriber_of(r) for r in rows]
 
 
 class SubscriberStore:
@@ -194,15 +127,21 @@ class SubscriberStore:
             row.keywords, row.kinds = list(keywords), list(kinds)
             s.add(row)
             s.flush()
-            return _subscriber(row), created
+            return subscriber_of(row), created
 
     def subscriber(self, subscriber_id: int) -> Subscriber | None:
         with self._session() as s:
-            return _subscriber(row) if (row := s.get(SubscriberRecord, subscriber_id)) else None
+            return subscriber_of(row) if (row := s.get(SubscriberRecord, subscriber_id)) else None
+
+    def subscriber_by_token(self, token: str) -> Subscriber | None:
+        """The subscriber an unsubscribe link names (None for an unknown token)."""
+        with self._session() as s:
+            row = s.exec(select(SubscriberRecord).where(SubscriberRecord.token == token)).first()
+            return subscriber_of(row) if row is not None else None
 
     def subscriber_by_email(self, email: str) -> Subscriber | None:
         with self._session() as s:
-            return _subscriber(row) if (row := _by_email(s, email)) else None
+            return subscriber_of(row) if (row := _by_email(s, email)) else None
 
     def subscribers(self, *, active: bool | None = None, digest: Frequency | None = None) -> list[Subscriber]:
         """Every subscriber in the order they first subscribed; `active`: only (not) paused or gone."""
@@ -210,7 +149,7 @@ class SubscriberStore:
             query = select(SubscriberRecord).order_by(col(SubscriberRecord.id))
             if digest is not None:
                 query = query.where(SubscriberRecord.digest == digest)
-            found = [_subscriber(r) for r in s.exec(query)]
+            found = [subscriber_of(r) for r in s.exec(query)]
         return [x for x in found if active is None or x.is_active == active]
 
     def set_paused(self, email: str, paused: bool) -> bool:
@@ -248,175 +187,6 @@ class SubscriberStore:
             s.delete(row)
             return True
 
-    # --- digests ---
-
-    def claim_digest(
-        self,
-        subscriber: Subscriber,
-        period_key: str,
-        frequency: str,
-        *,
-        cutoff: datetime,
-        now: datetime,
-        lease_s: float = 300,
-    ) -> DigestClaim | None:
-        """Lease the subscriber's digest for a period; None when it is sent, given up, empty, leased to
-        another process, or waiting to be retried. The first claim fixes the window; later ones keep it."""
-        lease_until = now + timedelta(seconds=lease_s)
-        try:
-            with self._session() as s:
-                query = select(DigestRecord).where(
-                    DigestRecord.subscriber_id == subscriber.id, DigestRecord.period_key == period_key
-                )
-                if s.get_bind().dialect.name == "postgresql":
-                    query = query.with_for_update(skip_locked=True)
-                row = s.exec(query).first()
-                if row is None:
-                    _supersede_pending(s, subscriber.id)
-                    since = min(_covered_until(s, subscriber), cutoff)
-                    row = DigestRecord(
-                        subscriber_id=subscriber.id,
-                        period_key=period_key,
-                        frequency=frequency,
-                        since=since,
-                        cutoff=cutoff,
-                        next_attempt_at=now,
-                        created_at=now,
-                    )
-                elif not _is_claimable(row, now):
-                    return None
-                row.status, row.lease_until = "sending", lease_until
-                s.add(row)
-                s.flush()
-                return _copy(DigestClaim, row)
-        except StoreError as exc:
-            if isinstance(exc.__cause__, IntegrityError):
-                return None  # another process inserted the period first: it is theirs
-            raise
-
-    def digest_start(self, subscriber: Subscriber) -> datetime:
-        """Where the subscriber's next digest starts (what `claim_digest` would take as `since`)."""
-        with self._session() as s:
-            return _covered_until(s, subscriber)
-
-    def open_digest_periods(self, subscriber_id: int) -> list[tuple[str, str, datetime]]:
-        """(period_key, frequency, cutoff) of the subscriber's digests not yet sent nor given up."""
-        with self._session() as s:
-            rows = s.exec(
-                select(DigestRecord)
-                .where(DigestRecord.subscriber_id == subscriber_id)
-                .where(col(DigestRecord.status).in_(["pending", "sending"]))
-                .order_by(col(DigestRecord.cutoff))
-            ).all()
-            return [(r.period_key, r.frequency, r.cutoff) for r in rows]
-
-    def digest_sent(self, digest_id: int, now: datetime, *, alerts: int, updates: int) -> None:
-        self._finish_digest(digest_id, "sent", now, alerts=alerts, updates=updates)
-
-    def digest_empty(self, digest_id: int, now: datetime) -> None:
-        """Nothing new in the window, and empty digests are not sent: the period is done."""
-        self._finish_digest(digest_id, "empty", now)
-
-    def digest_failed(self, digest_id: int, now: datetime, error: str, retry_at: datetime | None) -> None:
-        """A failed attempt: retried at `retry_at`, or given up (status failed) when it is None."""
-        with self._session() as s:
-            row = s.get(DigestRecord, digest_id)
-            if row is not None:
-                row.attempts += 1
-                row.last_error, row.lease_until = error, None
-                row.status = "pending" if retry_at is not None else "failed"
-                row.next_attempt_at = retry_at or now
-                s.add(row)
-
-    def _finish_digest(
-        self, digest_id: int, status: str, now: datetime, *, alerts: int = 0, updates: int = 0
-    ) -> None:
-        with self._session() as s:
-            row = s.get(DigestRecord, digest_id)
-            if row is not None:
-                row.status, row.lease_until, row.alerts, row.updates = status, None, alerts, updates
-                row.attempts += status == "sent"
-                row.sent_at = now if status == "sent" else None
-                s.add(row)
-
-    def digests(self, subscriber_id: int) -> list[DigestRow]:
-        """The subscriber's digest periods, oldest first."""
-        with self._session() as s:
-            rows = s.exec(
-                select(DigestRecord)
-                .where(DigestRecord.subscriber_id == subscriber_id)
-                .order_by(col(DigestRecord.cutoff), col(DigestRecord.id))
-            ).all()
-            return [_copy(DigestRow, r) for r in rows]
-
-    # --- what digests are made of ---
-
-    def changes_between(self, since: datetime, until: datetime) -> list[FoundChange]:
-        """Changes recorded after `since` and up to `until`, in the order they were found."""
-        with self._session() as s:
-            rows = s.exec(
-                select(ChangeRecord)
-                .where(ChangeRecord.created_at > since, ChangeRecord.created_at <= until)
-                .order_by(col(ChangeRecord.id))
-            ).all()
-            return [
-                FoundChange(
-                    r.id or 0,
-                    change_from_record(r.kind, r.subject, r.old, r.new, r.summary_zh, r.summary_en),
-                    r.immediate,
-                    r.created_at,
-                )
-                for r in rows
-            ]
-
-    def failing_sources(self) -> list[FailingSource]:
-        """Sources whose latest finished crawl run failed, by name."""
-        with self._session() as s:
-            latest = (
-                select(CrawlRun.source_id, func.max(CrawlRun.id).label("run_id"))
-                .where(col(CrawlRun.finished_at).is_not(None))
-                .group_by(col(CrawlRun.source_id))
-                .subquery()
-            )
-            rows = s.exec(
-                select(SourceRecord.name, CrawlRun.error, CrawlRun.finished_at)
-                .join(latest, latest.c.run_id == CrawlRun.id)
-                .join(SourceRecord, col(SourceRecord.id) == CrawlRun.source_id)
-                .where(col(CrawlRun.ok).is_(False))
-                .order_by(col(SourceRecord.name))
-            ).all()
-            return [FailingSource(name, error or "", finished) for name, error, finished in rows if finished]
-
 
 def _by_email(s: Session, email: str) -> SubscriberRecord | None:
     return s.exec(select(SubscriberRecord).where(SubscriberRecord.email == email.lower())).first()
-
-
-def _covered_until(s: Session, subscriber: Subscriber) -> datetime:
-    """Where a new digest starts: the end of the last one sent or being sent, or the subscription."""
-    last = s.exec(
-        select(func.max(DigestRecord.cutoff)).where(
-            DigestRecord.subscriber_id == subscriber.id, col(DigestRecord.status).in_(_COVERING)
-        )
-    ).one()
-    return subscriber.created_at if last is None else max(last, subscriber.created_at)
-
-
-def _copy(cls: type[_Row], row: DigestRecord) -> _Row:
-    """A frozen copy of a digests row: the dataclass's fields, read from the row's columns."""
-    return cls(**{name: getattr(row, name) for name in cls.__dataclass_fields__})
-
-
-def _supersede_pending(s: Session, subscriber_id: int) -> None:
-    """Older periods waiting for a retry: the new period's digest covers their windows instead."""
-    s.exec(
-        update(DigestRecord)
-        .where(col(DigestRecord.subscriber_id) == subscriber_id, col(DigestRecord.status) == "pending")
-        .values(status="superseded", lease_until=None)
-    )
-
-
-def _is_claimable(row: DigestRecord, now: datetime) -> bool:
-    if row.status == "pending":
-        return row.next_attempt_at <= now
-    return row.status == "sending" and (row.lease_until is None or row.lease_until <= now)

@@ -9,8 +9,7 @@
                                   an alert is written with the change that caused it, or not at all —
                                   one per channel, and one per subscriber whose filters want it
                                   (channel `subscriber:<id>`, key `<change key>:subscriber:<id>`)
-    claim_deliveries(now, …)      pending deliveries leased to this process (SKIP LOCKED on PostgreSQL)
-    delivered(id, now) / delivery_failed(id, now, error, retry_at) / delivery_cancelled(id, now, reason)
+    (the outbox's other side — claiming and recording deliveries — is store/outbox.py)
     change_rows(since=…) / series_rows(…) / milestone_rows(…)   what the CLI shows
 
 Delivery is at least once with an idempotency key per alert and channel: a process that dies after
@@ -23,13 +22,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, inspect, or_
+from sqlalchemy import Select, delete, inspect
 from sqlalchemy import select as select_rows
 from sqlmodel import Session, SQLModel, col, select
 
+from watcher.models import Change, MilestoneObservation, Observation, SeriesKey
 from watcher.store import latest
 from watcher.store import tracking_rows as rows
 from watcher.store.latest import milestone_from_row as _milestone
@@ -44,28 +44,12 @@ from watcher.store.tables import (
     PendingTracking,
 )
 from watcher.store.tracking_rows import TrackedArticle
-from watcher.track import Change, MilestoneObservation, Observation, SeriesKey
-from watcher.track.codec import change_from_record
 
-__all__ = ["LOOKUP_CHUNK", "ChangeRow", "Delivery", "TrackedArticle", "TrackingStore", "series_text"]
+__all__ = ["LOOKUP_CHUNK", "ChangeRow", "TrackedArticle", "TrackingStore", "series_text"]
 
 LOOKUP_CHUNK = 500  # series or projects a look-up query names at most (bound parameters stay few)
-
-
 DELIVERIES = DeliveryRecord.__table__  # type: ignore[attr-defined]
 PENDING = PendingTracking.__table__  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    """An alert to send on one channel, with the change it is about."""
-
-    id: int
-    key: str
-    channel: str
-    attempts: int
-    change: Change
-    immediate: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,73 +174,6 @@ class TrackingStore:
     def latest_project_histories(self, projects: Iterable[str]) -> dict[str, list[MilestoneObservation]]:
         with self._session() as s:
             return latest.latest_project_histories(s.connection(), projects)
-
-    def claim_deliveries(self, now: datetime, *, lease_s: float = 300, limit: int = 50) -> list[Delivery]:
-        """Deliveries due now, leased to the caller (another process skips them until the lease ends)."""
-        with self._session() as s:
-            due = (
-                select(DeliveryRecord)
-                .where(col(DeliveryRecord.status).in_(["pending", "sending"]))
-                .where(DeliveryRecord.next_attempt_at <= now)
-                .where(or_(col(DeliveryRecord.lease_until).is_(None), col(DeliveryRecord.lease_until) <= now))
-                .order_by(col(DeliveryRecord.id))
-                .limit(limit)
-            )
-            if s.get_bind().dialect.name == "postgresql":
-                due = due.with_for_update(skip_locked=True)
-            rows = s.exec(due).all()
-            out = []
-            for row in rows:
-                row.status, row.lease_until = "sending", now + timedelta(seconds=lease_s)
-                s.add(row)
-                change = s.get(ChangeRecord, row.change_id)
-                assert change is not None
-                out.append(
-                    Delivery(
-                        row.id or 0,
-                        row.key,
-                        row.channel,
-                        row.attempts,
-                        change_from_record(
-                            change.kind,
-                            change.subject,
-                            change.old,
-                            change.new,
-                            change.summary_zh,
-                            change.summary_en,
-                        ),
-                        change.immediate,
-                    )
-                )
-            return out
-
-    def delivered(self, delivery_id: int, now: datetime) -> None:
-        with self._session() as s:
-            row = s.get(DeliveryRecord, delivery_id)
-            if row is not None:
-                row.status, row.sent_at, row.lease_until = "sent", now, None
-                row.attempts += 1
-                s.add(row)
-
-    def delivery_cancelled(self, delivery_id: int, now: datetime, reason: str) -> None:
-        """Not to be sent, ever (its subscriber paused or left): status cancelled, with the reason."""
-        with self._session() as s:
-            row = s.get(DeliveryRecord, delivery_id)
-            if row is not None:
-                row.status, row.last_error, row.lease_until = "cancelled", reason, None
-                s.add(row)
-
-    def delivery_failed(self, delivery_id: int, now: datetime, error: str, retry_at: datetime | None) -> None:
-        """A failed attempt: retried at `retry_at`, or given up (status failed) when it is None."""
-        with self._session() as s:
-            row = s.get(DeliveryRecord, delivery_id)
-            if row is not None:
-                row.attempts += 1
-                row.last_error = error
-                row.lease_until = None
-                row.status = "pending" if retry_at is not None else "failed"
-                row.next_attempt_at = retry_at or now
-                s.add(row)
 
     def change_rows(self, *, since: datetime | None = None, immediate: bool | None = None) -> list[ChangeRow]:
         with self._session() as s:

@@ -15,11 +15,11 @@ from typing import Any
 
 from sqlalchemy import Connection, insert
 
+from watcher.models import Change, MilestoneObservation, Observation
 from watcher.store import latest
+from watcher.store.codec import to_dict
 from watcher.store.latest import series_text, upsert
 from watcher.store.tables import ChangeRecord
-from watcher.track import Change, MilestoneObservation, Observation
-from watcher.track.codec import to_dict
 
 CHANGES = ChangeRecord.__table__  # type: ignore[attr-defined]
 

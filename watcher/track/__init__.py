@@ -1,6 +1,7 @@
 """Facts → series → changes. Pure: no I/O; the store feeds it history and keeps what it returns."""
 
 from watcher.track.changes import CHANGE_KINDS, Change, diff_milestone, diff_value
+from watcher.track.rules import Filters, is_immediate
 from watcher.track.series import (
     Evidence,
     MilestoneObservation,
@@ -17,6 +18,7 @@ __all__ = [
     "CHANGE_KINDS",
     "Change",
     "Evidence",
+    "Filters",
     "MilestoneObservation",
     "Observation",
     "SeriesKey",
@@ -25,6 +27,7 @@ __all__ = [
     "canonical_subject",
     "diff_milestone",
     "diff_value",
+    "is_immediate",
     "observe_milestone",
     "observe_value",
 ]

@@ -10,57 +10,23 @@ Order is by publication date, not by the order articles were crawled.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
 
-from watcher.models import STAGE_ORDER
-from watcher.track.series import MilestoneObservation, Observation, SeriesKey
-from watcher.track.wording import direction, period_zh, quantity_en, quantity_zh, stage_en, stage_zh
-
-CHANGE_KINDS = (
-    "target_set",
-    "target_changed",
-    "forecast_revised",
-    "progress_reported",
-    "milestone_reached",
-    "milestone_date_changed",
-    "milestone_regressed",
-    "figure_conflict",
-    "new_actual",
-    "figure_revised",
-    "target_met",
-    "target_missed",
-    "source_failing",
-    "source_quiet",
-    "source_recovered",
+from watcher.models import CHANGE_KINDS, STAGE_ORDER, Change, ChangeKind, MilestoneObservation, Observation
+from watcher.wording import (
+    direction,
+    label_en,
+    label_zh,
+    period_zh,
+    quantity_en,
+    quantity_zh,
+    stage_en,
+    stage_zh,
 )
-_MEASURE_ZH = {"level": "", "yoy": "增速", "share": "占比", "progress": "完成进度", "rank": "排名"}
-_MEASURE_EN = {"level": "", "yoy": " growth", "share": " share", "progress": " progress", "rank": " rank"}
 
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    kind: str
-    subject: str  # the series key or the project, in words
-    old: Observation | MilestoneObservation | None
-    new: Observation | MilestoneObservation
-    summary_zh: str
-    summary_en: str
-
-    @property
-    def key(self) -> str:
-        """Stable identity of this change (the same evidence never makes two changes)."""
-        new = self.new
-        what = (
-            f"{new.when}|{new.value}|{new.qualifier}"
-            if isinstance(new, Observation)
-            else f"{new.stage}|{new.date}"
-        )
-        text = f"{self.kind}|{self.subject}|{what}|{new.evidence.url}"
-        return hashlib.sha256(text.encode()).hexdigest()[:32]
+__all__ = ["CHANGE_KINDS", "Change", "diff_milestone", "diff_value"]
 
 
 def _day(o: Observation | MilestoneObservation) -> date:
@@ -90,15 +56,7 @@ def _compatible(a: Observation, b: Observation) -> bool:
     )
 
 
-def label_zh(key: SeriesKey) -> str:
-    return f"{key.subject} {key.indicator}{_MEASURE_ZH.get(key.measure, '')}"
-
-
-def label_en(key: SeriesKey) -> str:
-    return f"{key.subject} {key.indicator}{_MEASURE_EN.get(key.measure, '')}"
-
-
-def _change(kind: str, old: Observation | None, new: Observation, zh: str, en: str) -> Change:
+def _change(kind: ChangeKind, old: Observation | None, new: Observation, zh: str, en: str) -> Change:
     return Change(kind, new.key.text(), old, new, zh, en)
 
 
@@ -312,7 +270,7 @@ def _rank(stage: str) -> int:
 def diff_milestone(history: Sequence[MilestoneObservation], new: MilestoneObservation) -> list[Change]:
     """Changes that `new` makes to what is known of its project."""
 
-    def change(kind: str, old: MilestoneObservation | None, zh: str, en: str) -> list[Change]:
+    def change(kind: ChangeKind, old: MilestoneObservation | None, zh: str, en: str) -> list[Change]:
         return [Change(kind, new.project, old, new, zh, en)]
 
     when = f"（{new.date}）" if new.date else ""

@@ -9,56 +9,13 @@ project. Canonical names come from the lexicon (地区生产总值 = GDP, 规模
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date
 
 from watcher.extract.lexicon import Lexicon
 from watcher.extract.text import normalize, simplified
-from watcher.models import Milestone, ValueFact
+from watcher.models import Evidence, Milestone, MilestoneObservation, Observation, SeriesKey, ValueFact
 
 _PLACE_SUFFIX = re.compile(r"(?<=..)(?:市|区|县)$")
 _PROJECT_NOISE = re.compile(r"[“”\"'「」《》\s]")
-
-
-@dataclass(frozen=True, slots=True)
-class SeriesKey:
-    indicator: str
-    subject: str
-    measure: str
-    kind: str
-
-    def text(self) -> str:
-        return f"{self.subject} {self.indicator} {self.measure} {self.kind}"
-
-
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """Where an observation was read: the article and its sentence."""
-
-    url: str
-    outlet: str | None
-    published: date | None
-    sentence: str
-
-
-@dataclass(frozen=True, slots=True)
-class Observation:
-    key: SeriesKey
-    when: str | None  # period (actuals) or deadline (targets, forecasts)
-    value: float
-    unit: str
-    qualifier: str
-    evidence: Evidence
-    raw: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class MilestoneObservation:
-    project: str  # canonical
-    name: str  # as written
-    stage: str
-    date: str | None
-    evidence: Evidence
 
 
 def canonical_indicator(name: str, lex: Lexicon) -> str:

@@ -20,12 +20,12 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from watcher.track.wording import period_zh
 from watcher.web import queries as q
 from watcher.web import views
 from watcher.web.articles import article
 from watcher.web.context import reader, web_app
 from watcher.web.feeds import changes_atom
+from watcher.wording import period_zh
 
 router = APIRouter()
 Read = Annotated[Session, Depends(reader)]

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from watcher.track.wording import amount, period_zh, quantity_zh
 from watcher.web.standing import Observed, deadline_year, period_end
+from watcher.wording import amount, period_zh, quantity_zh
 
 WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT, TOP, BOTTOM = 12, 16, 34, 36  # the words sit inside the plot: it reads at any width

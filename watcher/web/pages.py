@@ -22,13 +22,12 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlmodel import Session
 from starlette.exceptions import HTTPException
 
-from watcher.notify.digest import KIND_ZH
-from watcher.track.wording import period_zh, quantity_en, quantity_zh, stage_en, stage_zh
 from watcher.web import queries as q
 from watcher.web import views
 from watcher.web.articles import article, articles
 from watcher.web.context import reader, web_app
 from watcher.web.spans import pieces
+from watcher.wording import KIND_ZH, period_zh, quantity_en, quantity_zh, stage_en, stage_zh
 
 router = APIRouter(include_in_schema=False)
 Read = Annotated[Session, Depends(reader)]

@@ -18,14 +18,13 @@ from urllib.parse import quote, urlencode
 
 from sqlmodel import Session
 
-from watcher.models import STAGE_ORDER
-from watcher.track.changes import CHANGE_KINDS
-from watcher.track.wording import period_zh, quantity_en, quantity_zh, stage_en, stage_zh
+from watcher.models import CHANGE_KINDS, STAGE_ORDER
 from watcher.web import queries as q
 from watcher.web.articles import ArticleItem, FactItem
 from watcher.web.chart import series_chart
 from watcher.web.spans import Mark, locate
 from watcher.web.standing import Standing, standings
+from watcher.wording import period_zh, quantity_en, quantity_zh, stage_en, stage_zh
 
 if TYPE_CHECKING:
     from markupsafe import Markup

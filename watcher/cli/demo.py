@@ -47,7 +47,7 @@ def add_parsers(subparsers: Any) -> None:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from watcher.cli import _progress_display
+    from watcher.cli.commands import _progress_display
     from watcher.demo import DemoSite, run_demo
 
     started = time.perf_counter()

@@ -1,4 +1,4 @@
-"""The `run` command: watcher as a background service (wired into cli.py beside the other commands).
+"""The `run` command: watcher as a background service (wired into cli/commands.py beside the other commands).
 
     watcher [--config FILE] [-v] run [--once]
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from watcher.track.changes import Change
-from watcher.track.series import Evidence, MilestoneObservation, Observation, SeriesKey
+from watcher.models import Change, ChangeKind, Evidence, MilestoneObservation, Observation, SeriesKey
 
 
 def evidence_to_dict(ev: Evidence) -> dict[str, Any]:
@@ -73,4 +72,5 @@ def from_dict(data: dict[str, Any]) -> Observation | MilestoneObservation:
 def change_from_record(
     kind: str, subject: str, old: dict[str, Any] | None, new: dict[str, Any], zh: str, en: str
 ) -> Change:
-    return Change(kind, subject, from_dict(old) if old else None, from_dict(new), zh, en)
+    """A change as the `changes` table holds it (its kind is one we wrote)."""
+    return Change(cast(ChangeKind, kind), subject, from_dict(old) if old else None, from_dict(new), zh, en)

@@ -4,7 +4,8 @@
     watcher [--config FILE] crawl [--source NAME] [--max-pages N] [--refresh]
     watcher [--config FILE] articles [--source NAME] [--since YYYY-MM-DD] [--format table|jsonl]
     watcher [--config FILE] facts [--source NAME] [--since YYYY-MM-DD] [--indicator I] [--format table|jsonl]
-    watcher [--config FILE] alerts [--since D] [--all] | deliver | series [I] [--subject S] | milestones [P]
+    watcher [--config FILE] alerts [--since D] [--all] | series [I] [--subject S] | milestones [P]
+    watcher [--config FILE] deliver [--retry-failed [--channel NAME] [--since YYYY-MM-DD]]
     watcher [--config FILE] subscribers add|list|remove|pause … | digest --preview EMAIL | --send
     watcher [--config FILE] run [--once]
     watcher demo [--dir DIR] [--database URL]      a bundled site crawled twice, offline
@@ -28,7 +29,12 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from watcher import __version__, cli_config, cli_daemon, cli_demo, cli_subscribers, cli_web
+from watcher import __version__
+from watcher.cli import config as cli_config
+from watcher.cli import daemon as cli_daemon
+from watcher.cli import demo as cli_demo
+from watcher.cli import subscribers as cli_subscribers
+from watcher.cli import web as cli_web
 from watcher.config import Settings, load_settings
 from watcher.errors import ConfigError, StoreError, WatcherError
 from watcher.extract import COMPILED, Extractor, load_lexicon
@@ -145,11 +151,22 @@ def build_parser() -> argparse.ArgumentParser:
     al.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="found on or after this date")
     al.add_argument("--all", action="store_true", help="digest-only changes (new actuals …) too")
     al.add_argument("--format", choices=("table", "jsonl"), default="table", help="table (default) or jsonl")
-    command(
+    de = command(
         sub,
         "deliver",
         "send the alerts that are due now",
-        "Sends pending alerts to their channels, retrying earlier failures whose time has come.",
+        "Sends pending alerts to their channels, retrying earlier failures whose time has come. "
+        "--retry-failed first requeues the alerts given up after alerts.max_attempts (dead letters).",
+    )
+    de.add_argument(
+        "--retry-failed", action="store_true", help="requeue the failed (dead-lettered) alerts first"
+    )
+    de.add_argument("--channel", help="with --retry-failed: only this channel's")
+    de.add_argument(
+        "--since",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="with --retry-failed: only alerts found on or after this date",
     )
     se = command(
         sub,
@@ -349,16 +366,26 @@ def _safe_url(url: str) -> str:
 
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     from watcher.store import Store
+    from watcher.store.db import integrity_problems, make_storage_folder, sqlite_path
 
-    settings.storage_path.mkdir(parents=True, exist_ok=True)
+    make_storage_folder(settings.storage_path)
     store = Store.open(settings.database)
     try:
-        print(
-            f"database {_safe_url(settings.database)}: reachable, schema {store.schema_version()}"
-            + (" (upgraded)" if args.action == "upgrade" else "")
-        )
+        version = store.schema_version()
     finally:
         store.close()
+    problems = integrity_problems(settings.database) if args.action == "check" else []
+    if problems:
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        print(
+            f"watcher: database {_safe_url(settings.database)}: corrupt: {problems[0]}{more}", file=sys.stderr
+        )
+        return 2
+    print(
+        f"database {_safe_url(settings.database)}: reachable, schema {version}"
+        + (" (upgraded)" if args.action == "upgrade" else "")
+        + (", integrity ok" if args.action == "check" and sqlite_path(settings.database) else "")
+    )
     return 0
 
 
@@ -368,6 +395,7 @@ def cmd_alerts(args: argparse.Namespace, settings: Settings) -> int:
     app = build_app(settings)
     try:
         rows = app.store.change_rows(since=_since(args.since), immediate=None if args.all else True)
+        dead = app.store.failed_deliveries(since=_since(args.since))
     finally:
         app.close()
     if args.format == "jsonl":
@@ -379,14 +407,26 @@ def cmd_alerts(args: argparse.Namespace, settings: Settings) -> int:
         body.append([r.created_at.strftime("%Y-%m-%d %H:%M"), r.kind, delivery, r.summary_zh])
         body.append(["", "", "", r.url])
     sys.stdout.write(aligned(["found", "kind", "delivery", "summary"], body, last=400, empty="(no alerts)"))
+    failed = [
+        [f.created_at.strftime("%Y-%m-%d %H:%M"), f.channel, str(f.attempts), f.last_error] for f in dead
+    ]
+    if failed:
+        print(f"\nfailed deliveries ({len(failed)}; `watcher deliver --retry-failed` sends them again):")
+        sys.stdout.write(aligned(["found", "channel", "attempts", "last error"], failed, last=80))
     return 0
 
 
 def cmd_deliver(args: argparse.Namespace, settings: Settings) -> int:
     from watcher.app import build_app
 
+    if (args.channel or args.since) and not args.retry_failed:
+        print("watcher: deliver: --channel and --since choose what --retry-failed requeues", file=sys.stderr)
+        return 2
     app = build_app(settings)
     try:
+        if args.retry_failed:
+            requeued = app.store.requeue_failed(app.clock(), channel=args.channel, since=_since(args.since))
+            print(f"requeued {requeued} failed alerts")
         stats = app.deliver()
     finally:
         app.close()

@@ -1,4 +1,4 @@
-"""The `serve` command: the dashboard and JSON API on the configured store (wired into cli.py).
+"""The `serve` command: the dashboard and JSON API on the configured store (wired into cli/commands.py).
 
     watcher [--config FILE] serve [--host HOST] [--port PORT]
 

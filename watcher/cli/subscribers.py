@@ -1,4 +1,4 @@
-"""Commands for subscribers and digests; cli.py adds the parsers and the commands to its own.
+"""Commands for subscribers and digests; cli/commands.py adds the parsers and the commands to its own.
 
     watcher subscribers add EMAIL [--daily|--weekly|--no-digest] [--immediate|--no-immediate]
                         [--indicator I]… [--subject S]… [--keyword K]… [--kind KIND]…
@@ -9,7 +9,7 @@
     watcher digest --send                 send the digests that are due now
 
 `add` of a known address changes its subscription (and resumes it). Errors are WatcherError /
-ConfigError, which cli.py prints as one line.
+ConfigError, which cli/commands.py prints as one line.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING
 
 from watcher.config import Settings
 from watcher.errors import WatcherError
+from watcher.models import CHANGE_KINDS
 from watcher.render import aligned
-from watcher.track.changes import CHANGE_KINDS
 
 if TYPE_CHECKING:
     from watcher.app import App
@@ -123,7 +123,7 @@ def cmd_subscribers(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _add(args: argparse.Namespace, app: App) -> int:
-    from watcher.notify.outbox import unsubscribe_url
+    from watcher.notify.message import unsubscribe_url
 
     subscriber, created = app.store.add_subscriber(
         _email(args.email),
@@ -181,20 +181,20 @@ def _pause(args: argparse.Namespace, app: App) -> int:
 
 def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     from watcher.app import build_app
-    from watcher.notify.digest import render_digest, send_due_digests
+    from watcher.delivery import preview_digest
 
     app = build_app(settings)
     try:
         if args.send:
             if not settings.digests.enabled:
                 print("watcher: digests are disabled (digests.enabled = false)", file=sys.stderr)
-            stats = send_due_digests(app, app.clock())
+            stats = app.send_digests()
             print(stats.line())
             return 1 if stats.failed else 0
         subscriber = app.store.subscriber_by_email(args.preview)
         if subscriber is None:
             raise WatcherError(f"no subscriber {args.preview!r}")
-        message = render_digest(app, subscriber, app.clock())
+        message = preview_digest(app.store, settings, subscriber, app.clock())
     finally:
         app.close()
     folder = settings.storage_path / "previews"

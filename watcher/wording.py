@@ -1,8 +1,14 @@
-"""Values and changes in words people read: 超1600亿元, 1—10月, 上调 / raised."""
+"""Values and changes in words people read, in Chinese and English: 超1600亿元, 1—10月, 上调 / raised.
+
+The bottom layer beside `models`: the tracker writes change summaries with it, the notifiers, views and
+digests show values, stages and change kinds with it.
+"""
 
 from __future__ import annotations
 
 import re
+
+from watcher.models import SeriesKey
 
 _QUAL_ZH = {"=": "", ">": "超", "~": "约", "<": "不到"}
 _QUAL_EN = {"=": "", ">": "over ", "~": "about ", "<": "under "}
@@ -25,6 +31,25 @@ _STAGE_EN = {
     "topped_out": "topped out",
     "completed": "completed",
     "operational": "in operation",
+}
+_MEASURE_ZH = {"level": "", "yoy": "增速", "share": "占比", "progress": "完成进度", "rank": "排名"}
+_MEASURE_EN = {"level": "", "yoy": " growth", "share": " share", "progress": " progress", "rank": " rank"}
+KIND_ZH = {
+    "target_set": "设定目标",
+    "target_changed": "目标调整",
+    "forecast_revised": "预计修正",
+    "progress_reported": "进度",
+    "milestone_reached": "项目节点",
+    "milestone_date_changed": "节点日期变化",
+    "milestone_regressed": "进度存疑",
+    "figure_conflict": "数据不一致",
+    "new_actual": "新数据",
+    "figure_revised": "数据修订",
+    "target_met": "目标实现",
+    "target_missed": "目标未实现",
+    "source_failing": "来源失败",
+    "source_quiet": "来源沉寂",
+    "source_recovered": "来源恢复",
 }
 _MONTHS = re.compile(r"^(\d{4})-(\d{2})/(\d{4})-(\d{2})$")
 
@@ -84,3 +109,16 @@ def direction(old: float, new: float) -> tuple[str, str]:
     if new < old:
         return "下调", "lowered"
     return "调整", "changed"
+
+
+def label_zh(key: SeriesKey) -> str:
+    return f"{key.subject} {key.indicator}{_MEASURE_ZH.get(key.measure, '')}"
+
+
+def label_en(key: SeriesKey) -> str:
+    return f"{key.subject} {key.indicator}{_MEASURE_EN.get(key.measure, '')}"
+
+
+def kind_zh(kind: str) -> str:
+    """target_changed → 目标调整 (the kind itself when it has no Chinese name)."""
+    return KIND_ZH.get(kind, kind)

@@ -1,5 +1,5 @@
 """The `check-config` command: validates the config, its sources, lexicon and channels, and says where
-everything is (wired into cli.py beside the other commands).
+everything is (wired into cli/commands.py beside the other commands).
 
     watcher [--config FILE] check-config
 
