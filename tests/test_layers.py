@@ -13,7 +13,7 @@ RANK = {
     **dict.fromkeys(["models", "errors", "wording", "schedule", "config"], 0),
     **dict.fromkeys(["extract", "track"], 1),
     **dict.fromkeys(["fetch", "discover", "page", "store", "notify", "render", "views"], 2),
-    **dict.fromkeys(["pipeline", "delivery", "health"], 3),
+    **dict.fromkeys(["pipeline", "ingest", "delivery", "health"], 3),
     **dict.fromkeys(["app", "daemon", "service", "web", "demo"], 4),
 }
 SIDEWAYS = {  # arrows between modules of one rank, each one way
@@ -24,6 +24,7 @@ SIDEWAYS = {  # arrows between modules of one rank, each one way
     ("track", "extract"),  # the tracker canonicalises names with the extractor's lexicon
     ("discover", "fetch"),  # URL canonicalisation
     ("page", "fetch"),  # decoding
+    ("pipeline", "ingest"),  # a run's fetched pages go to its store workers
     ("views", "render"),
     ("daemon", "app"),
     ("daemon", "service"),

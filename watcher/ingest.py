@@ -26,17 +26,19 @@ import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from functools import partial
-from typing import TYPE_CHECKING, TypeVar
+from typing import Any, Protocol, TypeVar
 
+from watcher.config import AlertSettings, SourceSpec
 from watcher.errors import InputError
-from watcher.extract import Lexicon
+from watcher.extract import Extractor, Lexicon
 from watcher.fetch.client import FetchResult
 from watcher.fetch.decode import decode_body
 from watcher.models import Article, Fact, Milestone
 from watcher.page import parse_article
 from watcher.page.tables import table_facts
+from watcher.store import Store
 from watcher.store.codec import from_dict, to_dict
 from watcher.store.repo import FetchedArticle
 from watcher.store.tracking import TrackedArticle
@@ -53,8 +55,34 @@ from watcher.track import (
 )
 from watcher.track.rules import is_immediate
 
-if TYPE_CHECKING:
-    from watcher.pipeline import Crawl, CrawlSummary
+
+class Summary(Protocol):
+    """The counts of a run that storing and tracking add to (pipeline.CrawlSummary)."""
+
+    new: int
+    changed: int
+    unchanged: int
+    near_duplicates: int
+    facts: int
+    changes: int
+
+
+class Crawl(Protocol):
+    """What the store side asks of a source run (pipeline.Crawl)."""
+
+    spec: SourceSpec
+    store: Store
+    extractor: Extractor
+    region: str
+    clock: Callable[[], datetime]
+    alerts: AlertSettings
+    channels: list[str]
+    progress: Callable[[str], None] | None
+
+    def failed(self, summary: Any, url: str, exc: Exception) -> None: ...
+
+    def save_state(self, url: str, source_id: int, kind: str, result: FetchResult) -> None: ...
+
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +123,7 @@ class _Waiting:
 class Ingest:
     crawl: Crawl
     source_id: int
-    summary: CrawlSummary
+    summary: Summary
     order: dict[str, int] = field(default_factory=dict)  # url → place in the fetch list
     _waiting: list[_Waiting] = field(default_factory=list)  # extended by the workers, once committed
 
