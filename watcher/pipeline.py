@@ -32,7 +32,7 @@ from watcher.discover import (
     next_pages,
     sitemap_links,
 )
-from watcher.errors import BlockedError, FetchError, WatcherError
+from watcher.errors import BlockedError, FetchError, NotHtmlError, WatcherError
 from watcher.extract import Extractor
 from watcher.fetch.client import Fetcher, FetchResult
 from watcher.fetch.decode import decode_body
@@ -58,6 +58,7 @@ class CrawlSummary:
     facts: int = 0
     changes: int = 0
     errors: int = 0
+    skipped: int = 0  # linked documents that are not HTML (PDF, images): skipped, not errors
     blocked: bool = False
     error: str | None = None
     elapsed_s: float = 0.0
@@ -78,7 +79,9 @@ class CrawlSummary:
         return (
             f"{self.source}: {state} listings {self.listing_fetched} fetched / {self.listing_not_modified} "
             f"not modified, {self.new} new, {self.changed} changed, {self.near_duplicates} near-duplicates, "
-            f"{self.facts} facts, {self.changes} changes, {self.errors} errors ({self.elapsed_s:.1f}s)"
+            f"{self.facts} facts, {self.changes} changes, {self.errors} errors"
+            + (f", {self.skipped} not HTML skipped" if self.skipped else "")
+            + f" ({self.elapsed_s:.1f}s)"
             + "".join(f" — {note}" for note in ([self.error] if self.error else []) + self.warnings)
         )
 
@@ -300,6 +303,10 @@ async def _fetch_articles(
             result = await _get(crawl, url, source_id, "article", conditional=url in known)
         except BlockedError as exc:
             blocked.append(exc)
+            return
+        except NotHtmlError as exc:  # a PDF or image linked like an article: named, not an error
+            summary.skipped += 1
+            logger.warning("%s", exc, extra={"source": crawl.spec.name, "url": url})
             return
         except FetchError as exc:
             crawl.failed(summary, url, exc)
