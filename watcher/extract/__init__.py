@@ -43,12 +43,13 @@ class Extractor:
         original = article.text
         text = normalize(original)
         region = infer_region(article, region, self.lexicon)
-        frame = read_frame(normalize(article.title), text, article.published, self.lexicon)
+        title = normalize(article.title)
+        frame = read_frame(title, text, article.published, self.lexicon)
         published = article.published
         ctx = Context(published=published, region=region, memory=SubjectMemory(), section=frame)
         facts: list[Fact] = []
         projects = ProjectMemory()
-        self._milestones.note_title(normalize(article.title), projects)
+        self._milestones.note_title(title, projects)
         for s in split_sentences(text):
             if is_heading(s.text, self.lexicon):
                 ctx.section = refine(ctx.section, s.text, published, self.lexicon)

@@ -12,7 +12,7 @@ import re
 from datetime import date
 
 from watcher.extract.lexicon import Lexicon
-from watcher.extract.periods import find_times
+from watcher.extract.periods import find_times, iter_times
 from watcher.extract.projects import strip_ends
 from watcher.models import STAGE_ORDER
 
@@ -149,7 +149,7 @@ def date_before(sentence: str, clause: int, pos: int, published: date | None, le
     if best is not None and any(w in sentence[clause:pos] for w in _OWN_TIME):
         return (
             None
-            if not any(t.start >= clause and t.date for t in find_times(sentence[clause:pos], published))
+            if not any(t.start >= clause and t.date for t in iter_times(sentence[clause:pos], published))
             else best
         )
     return best

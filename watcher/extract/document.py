@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from watcher.extract.lexicon import Lexicon
-from watcher.extract.periods import TimeRef, find_times
+from watcher.extract.periods import TimeRef, find_times, iter_times
 
 HEAD_CHARS = 400  # the first lines of the text that frame it, with the title
 HEADING_CHARS = 30  # a heading is a short line
@@ -78,7 +78,7 @@ def _is_frame_time(t: TimeRef) -> bool:
 def first_period(text: str, published: date | None, latest: int | None = None) -> str | None:
     """The first period `text` names, not one starting after the year `latest` (news: 2022年建成投产后…
     in a 2020 report is a plan, not what the report is about)."""
-    for t in find_times(text, published):
+    for t in iter_times(text, published):
         if _is_frame_time(t) and (latest is None or int((t.period or "0")[:4]) <= latest):
             return t.period
     return None
@@ -86,7 +86,7 @@ def first_period(text: str, published: date | None, latest: int | None = None) -
 
 def event_day(text: str, published: date | None) -> str | None:
     """The day a news report's event happened, when it names one (3月28日上午, …集中开工)."""
-    for t in find_times(text, published):
+    for t in iter_times(text, published):
         if t.date and len(t.date) == 10 and not t.comparison:
             return t.date
     return None

@@ -53,10 +53,14 @@ def compile_cues(lex: Lexicon, quantity: re.Pattern[str]) -> Cues:
 
 def left_edge(sentence: str, pos: int, floor: int, chars: str = _CLAUSE_END + "、") -> int:
     """Start of the clause (or list item) that `pos` is in, not before `floor`."""
-    for i in range(pos - 1, floor - 1, -1):  # a clause is short: walking back beats any index of the sentence
-        if sentence[i] in chars:
-            return i + 1
-    return floor
+    # One rfind per mark, each looking only after the latest mark found so far: compiled, indexing the
+    # sentence character by character makes a new string for each (a segment can be the whole sentence).
+    last = floor - 1
+    for ch in chars:
+        i = sentence.rfind(ch, last + 1, pos)
+        if i > last:
+            last = i
+    return last + 1
 
 
 def measure_of(prefix: str, q: Quantity, cues: Cues, lex: Lexicon, indicator: str) -> tuple[str, int]:

@@ -18,8 +18,11 @@ def longest_first(words: list[str] | set[str] | tuple[str, ...]) -> tuple[str, .
 
 
 def alternation(words: list[str] | set[str] | tuple[str, ...]) -> str:
-    """A regex alternation of literal words, longest first (so 同比增长 wins over 增长)."""
-    return "|".join(re.escape(w) for w in longest_first(words) if w)
+    """A regex that matches any of the literal words, the longest at a position winning (so 同比增长
+    wins over 增长), as `a|b|c` longest first would; written as a `trie`, which the regex engine tries
+    one character at a time instead of one word at a time (the indicator, subject and cue lists are
+    searched over every sentence)."""
+    return trie([w for w in words if w])
 
 
 def trie(words: list[str] | set[str] | tuple[str, ...]) -> str:

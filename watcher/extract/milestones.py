@@ -33,7 +33,7 @@ from watcher.extract.clauses import (
     trim,
 )
 from watcher.extract.lexicon import Lexicon, alternation, trie
-from watcher.extract.periods import find_times
+from watcher.extract.periods import iter_times
 from watcher.extract.phrases import is_phrase_char
 from watcher.extract.projects import (
     ALIAS,
@@ -132,7 +132,7 @@ class MilestoneReader:
         if self.successive.search(pre) is None:
             return False
         text = paragraph_before(document, offset) + head
-        return not any(t.date and not t.comparison for t in find_times(text, published))
+        return not any(t.date and not t.comparison for t in iter_times(text, published))
 
     def read(
         self,
@@ -278,7 +278,7 @@ def _is_one_event(
     step = STAGE_ORDER.index(stage)  # type: ignore[arg-type]
     if not any(m.project in last and STAGE_ORDER.index(m.stage) == step - 1 for m in found):
         return False
-    return not any(t.date for t in find_times(between, published))
+    return not any(t.date for t in iter_times(between, published))
 
 
 def _named_in_object(sentence: str, verb_start: int, after: str, lex: Lexicon) -> list[str]:

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -269,6 +270,17 @@ def find_times(sentence: str, published: date | None) -> list[TimeRef]:
         if ref is not None:
             refs.append(ref)
     return refs
+
+
+def iter_times(text: str, published: date | None) -> Iterator[TimeRef]:
+    """The time expressions of `find_times`, one at a time: a caller that wants the first of a kind
+    (the frame's period in a document's first lines) stops reading there."""
+    for m in _TIME.finditer(text):
+        if not m.group().strip() or m.group() == m.group("prefix"):
+            continue
+        ref = _classify(m, text, published)
+        if ref is not None:
+            yield ref
 
 
 def _classify(m: re.Match[str], sentence: str, published: date | None) -> TimeRef | None:

@@ -164,19 +164,17 @@ def _unit(g: dict[str, str | None], lex: Lexicon) -> tuple[str, float, str] | No
     return None
 
 
-def _bare_numbers_sharing(
-    matches: list[tuple[re.Match[str], dict[str, str | None]]], sentence: str
-) -> dict[int, dict[str, str | None]]:
+def _bare_numbers_sharing(matches: list[re.Match[str]], sentence: str) -> dict[int, dict[str, str | None]]:
     """分别为3.2、1.8亿元: a bare number takes the unit of the figure its list ends with."""
     shared: dict[int, dict[str, str | None]] = {}
     for i in range(len(matches) - 2, -1, -1):
-        (m, g), (nxt, ng) = matches[i], matches[i + 1]
+        m, nxt = matches[i], matches[i + 1]
         if (
-            g["num"]
-            and not (g["unit"] or g["mag"])
+            m.group("num")
+            and not (m.group("unit") or m.group("mag"))
             and sentence[m.end() : nxt.start()] in ("、", "和", "及", "，")
         ):
-            donor = shared.get(i + 1, ng)
+            donor = shared[i + 1] if i + 1 in shared else nxt.groupdict()
             if donor["unit"] or donor["mag"]:
                 shared[i] = donor
     return shared
@@ -185,15 +183,18 @@ def _bare_numbers_sharing(
 def find_quantities(sentence: str, lex: Lexicon, pattern: re.Pattern[str]) -> list[Quantity]:
     """Every figure of a normalised sentence, in order."""
     found: list[Quantity] = []
-    matches = [(m, m.groupdict()) for m in pattern.finditer(sentence)]
+    matches = list(pattern.finditer(sentence))
     shared = _bare_numbers_sharing(matches, sentence)
-    for i, (m, g) in enumerate(matches):
+    for i, m in enumerate(matches):
         if i in shared:
-            q = _shared_unit(m, g, shared[i], lex)
+            q = _shared_unit(m, m.groupdict(), shared[i], lex)
             if q is not None:
                 found.append(q)
             continue
-        if not (g["unit"] or g["mag"] or g["bare"]) or _reject(m, g, sentence, lex):
+        if not (m.group("unit") or m.group("mag") or m.group("bare")):
+            continue  # a number without a unit (2009年): no groups read for it
+        g = m.groupdict()
+        if _reject(m, g, sentence, lex):
             continue
         unit = _unit(g, lex)
         value = _value(g)

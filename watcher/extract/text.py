@@ -114,4 +114,10 @@ def has_digit(text: str) -> bool:
     return _ANY_NUMBER.search(text) is not None
 
 
-_ANY_NUMBER = re.compile(r"[0-9零〇二两三四五六七八九十百千万亿]|第一|一[个项家套所名条座]")
+# A digit or numeral, 第一, or 一 before a counter. Written to start with one character class (the
+# lookbehinds then say which of the three it is), so that the regex engine skips every other character
+# at once instead of trying three branches at each position.
+_ANY_NUMBER = re.compile(
+    r"[0-9零〇二两三四五六七八九十百千万亿第一]"
+    r"(?:(?<=[0-9零〇二两三四五六七八九十百千万亿])|(?<=第)一|(?<=一)[个项家套所名条座])"
+)
