@@ -35,11 +35,11 @@ from watcher.errors import InputError
 from watcher.extract import Extractor, Lexicon
 from watcher.fetch.client import FetchResult
 from watcher.fetch.decode import decode_body
-from watcher.models import Article, Fact, Milestone
+from watcher.models import Article, Fact, Milestone, observation_to_dict
 from watcher.page import parse_article
 from watcher.page.tables import table_facts
 from watcher.store import Store
-from watcher.store.codec import from_dict, to_dict
+from watcher.store.codec import from_dict
 from watcher.store.repo import FetchedArticle
 from watcher.store.tracking import TrackedArticle
 from watcher.track import (
@@ -241,7 +241,7 @@ class Ingest:
             result.validators,
             crawl.clock(),
             facts,
-            [to_dict(o) for o in observed],
+            [observation_to_dict(o) for o in observed],
         )
         return page, observed
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 Measure = Literal["level", "yoy", "share", "progress", "rank"]
 Kind = Literal["actual", "target", "forecast"]
@@ -278,3 +278,40 @@ class FailingSource:
     name: str
     error: str
     finished_at: datetime
+
+
+def evidence_to_dict(ev: Evidence) -> dict[str, Any]:
+    return {
+        "url": ev.url,
+        "outlet": ev.outlet,
+        "published": ev.published.isoformat() if ev.published else None,
+        "sentence": ev.sentence,
+    }
+
+
+def observation_to_dict(o: Observation | MilestoneObservation) -> dict[str, Any]:
+    """An observation as JSON-ready data: how the store keeps a change's old and new, and what webhooks
+    carry (decoded by `store.codec.from_dict`)."""
+    if isinstance(o, MilestoneObservation):
+        return {
+            "type": "milestone",
+            "project": o.project,
+            "name": o.name,
+            "stage": o.stage,
+            "date": o.date,
+            "evidence": evidence_to_dict(o.evidence),
+        }
+    k = o.key
+    return {
+        "type": "value",
+        "indicator": k.indicator,
+        "subject": k.subject,
+        "measure": k.measure,
+        "kind": k.kind,
+        "when": o.when,
+        "value": o.value,
+        "unit": o.unit,
+        "qualifier": o.qualifier,
+        "raw": o.raw,
+        "evidence": evidence_to_dict(o.evidence),
+    }

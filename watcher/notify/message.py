@@ -22,7 +22,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from watcher.models import Change, Evidence, MilestoneObservation, Observation
+from watcher.models import Change, MilestoneObservation, Observation, observation_to_dict
 from watcher.wording import period_zh, quantity_zh, stage_en, stage_zh
 
 logger = logging.getLogger(__name__)
@@ -173,35 +173,8 @@ def _change_payload(change: Change) -> dict[str, object]:
 
 
 def _observation_payload(o: Observation | MilestoneObservation) -> dict[str, object]:
+    """The observation as the store encodes it; a value also carries its amount in words (超1600亿元)."""
+    payload = observation_to_dict(o)
     if isinstance(o, Observation):
-        return {
-            "type": "value",
-            "indicator": o.key.indicator,
-            "subject": o.key.subject,
-            "measure": o.key.measure,
-            "kind": o.key.kind,
-            "when": o.when,
-            "value": o.value,
-            "unit": o.unit,
-            "qualifier": o.qualifier,
-            "text_zh": quantity_zh(o.value, o.unit, o.qualifier),
-            "raw": o.raw,
-            "evidence": _evidence_payload(o.evidence),
-        }
-    return {
-        "type": "milestone",
-        "project": o.project,
-        "name": o.name,
-        "stage": o.stage,
-        "date": o.date,
-        "evidence": _evidence_payload(o.evidence),
-    }
-
-
-def _evidence_payload(ev: Evidence) -> dict[str, object]:
-    return {
-        "url": ev.url,
-        "outlet": ev.outlet,
-        "published": ev.published.isoformat() if ev.published else None,
-        "sentence": ev.sentence,
-    }
+        payload["text_zh"] = quantity_zh(o.value, o.unit, o.qualifier)
+    return payload

@@ -1,4 +1,5 @@
-"""Observations and changes to and from JSON-ready dicts (the store keeps a change's old and new this way)."""
+"""Observations and changes from the JSON-ready dicts the store keeps a change's old and new as (written by
+`models.observation_to_dict`)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,6 @@ from datetime import date
 from typing import Any, cast
 
 from watcher.models import Change, ChangeKind, Evidence, MilestoneObservation, Observation, SeriesKey
-
-
-def evidence_to_dict(ev: Evidence) -> dict[str, Any]:
-    return {
-        "url": ev.url,
-        "outlet": ev.outlet,
-        "published": ev.published.isoformat() if ev.published else None,
-        "sentence": ev.sentence,
-    }
 
 
 def evidence_from_dict(data: dict[str, Any]) -> Evidence:
@@ -25,32 +17,6 @@ def evidence_from_dict(data: dict[str, Any]) -> Evidence:
         date.fromisoformat(published) if published else None,
         data.get("sentence") or "",
     )
-
-
-def to_dict(o: Observation | MilestoneObservation) -> dict[str, Any]:
-    if isinstance(o, MilestoneObservation):
-        return {
-            "type": "milestone",
-            "project": o.project,
-            "name": o.name,
-            "stage": o.stage,
-            "date": o.date,
-            "evidence": evidence_to_dict(o.evidence),
-        }
-    k = o.key
-    return {
-        "type": "value",
-        "indicator": k.indicator,
-        "subject": k.subject,
-        "measure": k.measure,
-        "kind": k.kind,
-        "when": o.when,
-        "value": o.value,
-        "unit": o.unit,
-        "qualifier": o.qualifier,
-        "raw": o.raw,
-        "evidence": evidence_to_dict(o.evidence),
-    }
 
 
 def from_dict(data: dict[str, Any]) -> Observation | MilestoneObservation:

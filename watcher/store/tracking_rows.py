@@ -15,9 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, insert
 
-from watcher.models import Change, MilestoneObservation, Observation
+from watcher.models import Change, MilestoneObservation, Observation, observation_to_dict
 from watcher.store import latest
-from watcher.store.codec import to_dict
 from watcher.store.latest import series_text, upsert
 from watcher.store.tables import ChangeRecord
 
@@ -83,8 +82,8 @@ def _change_row(change: Change, immediate: bool, article_id: int | None, seen_at
         "subject": change.subject,
         "summary_zh": change.summary_zh,
         "summary_en": change.summary_en,
-        "old": to_dict(change.old) if change.old else None,
-        "new": to_dict(change.new),
+        "old": observation_to_dict(change.old) if change.old else None,
+        "new": observation_to_dict(change.new),
         "immediate": immediate,
         "article_id": article_id,
         "created_at": seen_at,

@@ -87,7 +87,7 @@ class FetchedArticle:
     validators: Validators
     fetched_at: datetime
     facts: list[Fact]
-    observations: list[dict[str, Any]]  # what tracking will file, as watcher.track.codec.to_dict
+    observations: list[dict[str, Any]]  # what tracking will file, as models.observation_to_dict
 
 
 def save_article_rows(
