@@ -265,8 +265,8 @@ class Service:
 
     @property
     def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        assert self._server is not None, "service not started"
+        return self._server.url
 
     def close(self) -> None:
         if self._server is not None:

@@ -195,7 +195,7 @@ def date_from_page(
         window = page_text[anchor:] if anchor >= 0 else page_text
         return find_labelled_date(window[:3000]) or date_from_url(url) or find_weekday_date(window)
     head = page_text[:start]
-    title_at = _last_position(head, title)
+    title_at = title_position(head, title, last=True)
     region = head[title_at + len(title) :][:_REGION_CHARS] if title_at >= 0 else ""
     if is_article_text(lines):
         found = find_block_date(region) or _date_atop_text(lines)
@@ -262,11 +262,13 @@ def _line_position(page_text: str, lines: list[str], start: int) -> int:
     return page_text.find(max(line.split(), key=len)[:_LINE_KEY_CHARS], start)
 
 
-def _last_position(text: str, title: str, prefix_chars: int = 8) -> int:
-    """Where the title is last written in text (its start at least), or -1."""
+def title_position(text: str, title: str, *, last: bool = False, prefix_chars: int = 8) -> int:
+    """Where the title is written in text (its first or, with `last`, its last place; its start at
+    worst), or -1."""
     if not title:
         return -1
-    position = text.rfind(title)
+    find = text.rfind if last else text.find
+    position = find(title)
     if position < 0 and len(title) > prefix_chars:
-        position = text.rfind(title[:prefix_chars])
+        position = find(title[:prefix_chars])
     return position

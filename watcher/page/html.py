@@ -26,6 +26,7 @@ from watcher.page.dates import (
     find_block_date,
     is_article_text,
     text_start,
+    title_position,
 )
 from watcher.page.furniture import clean_lines, find_outlet, split_lines
 from watcher.page.titles import find_title, headline_block, squash
@@ -88,7 +89,7 @@ def parse_article(html: str, url: str = "", content_selector: str | None = None)
         if published is None and is_article_text(lines):
             published = _date_from_elements(tree, page_text[: text_start(page_text, lines)])
     if outlet is None and page_text:
-        anchor = _title_position(page_text, title)
+        anchor = title_position(page_text, title)
         outlet = find_outlet(page_text[anchor : anchor + _SEARCH_WINDOW] if anchor >= 0 else page_text)
     return Article(
         url=url,
@@ -98,16 +99,6 @@ def parse_article(html: str, url: str = "", content_selector: str | None = None)
         outlet=outlet,
         attachments=attachments,
     )
-
-
-def _title_position(page_text: str, title: str, prefix_chars: int = 8) -> int:
-    """Where the title is written on the page (its start, at worst), or -1."""
-    if not title:
-        return -1
-    position = page_text.find(title)
-    if position < 0 and len(title) > prefix_chars:
-        position = page_text.find(title[:prefix_chars])
-    return position
 
 
 def _meta_values(tree: LexborHTMLParser) -> dict[str, str]:
