@@ -53,7 +53,7 @@ from watcher.track import (
     observe_milestone,
     observe_value,
 )
-from watcher.track.rules import is_immediate
+from watcher.track.rules import alert_filters, is_immediate
 
 
 class Summary(Protocol):
@@ -294,6 +294,7 @@ def track_batch(crawl: Crawl, batch: list[_Waiting]) -> int:
     milestones = [m for w in batch for m in w.observed if isinstance(m, MilestoneObservation)]
     histories = crawl.store.latest_histories(_series_read(observations), _figures_read(observations))
     projects = crawl.store.latest_project_histories(dict.fromkeys(m.project for m in milestones))
+    filters = alert_filters(crawl.alerts)  # once a batch, not once a change
     tracked = []
     for w in batch:
         changes: list[tuple[Change, bool]] = []
@@ -305,7 +306,7 @@ def track_batch(crawl: Crawl, batch: list[_Waiting]) -> int:
                 targets = histories[replace(o.key, kind="target")] if o.key.kind == "actual" else []
                 found = diff_value(histories[o.key], o, targets)
                 histories[o.key].append(o)
-            changes.extend((c, is_immediate(c, crawl.alerts)) for c in found)
+            changes.extend((c, is_immediate(c, crawl.alerts, filters)) for c in found)
         own = [o for o in w.observed if isinstance(o, Observation)]
         marks = [m for m in w.observed if isinstance(m, MilestoneObservation)]
         tracked.append(TrackedArticle(w.article_id, own, marks, changes))
