@@ -695,9 +695,16 @@ def print_top(rows: list[tuple[int, float, float, str]], order: str, top: int) -
         print(f"{calls:9d} {tottime:8.3f} {cumtime:8.3f}  {name}")
 
 
-def profile(site: SiteServer, work: Path, count: int, top: int) -> None:
-    """One first crawl into a fresh SQLite database under cProfile; the top functions both ways."""
-    app = make_app(site, f"sqlite:///{work / 'profile.db'}", work, count)
+def profile(site: SiteServer, work: Path, count: int, top: int, postgres: str | None) -> None:
+    """One first crawl into a fresh SQLite database (or a fresh schema on --postgres) under cProfile;
+    the top functions both ways."""
+    with databases(work, postgres) as urls:
+        database_url = urls["postgresql" if postgres else "sqlite"](0)
+        _profile_into(site, database_url, work, count, top)
+
+
+def _profile_into(site: SiteServer, database_url: str, work: Path, count: int, top: int) -> None:
+    app = make_app(site, database_url, work, count)
     try:
         open_store(app)
         profiler = cProfile.Profile()
@@ -744,7 +751,7 @@ def main() -> None:
         stories = write_site(work / "site", args.articles, args.seed)
         with SiteServer(work / "site") as site:
             if args.profile:
-                profile(site, work, args.articles, top=25)
+                profile(site, work, args.articles, 25, args.postgres)
                 return
             urls = [f"{site.base}/{SECTION}/content/{s.id}.html" for s in stories]
             samples = run_rounds(site, work, urls, args)

@@ -55,10 +55,15 @@ _LOOKUP = (
     .where(or_(ARTICLES.c.url == bindparam("url"), ARTICLES.c.content_hash == bindparam("hash")))
     .order_by(ARTICLES.c.id)
 )
+# `article_id + 0`: compared and ordered as an expression, not the column, so that no planner reads the
+# article_id index (PostgreSQL did, walking it backwards or bitmap-scanning `article_id < before`, and
+# filtering on band_key: every row of the index read when few match, a look-up growing with the store).
+# The band keys' own index finds the few matches; they are sorted after.
+_BEFORE = BANDS.c.article_id + 0
 _PROBE = (
     select(BANDS.c.article_id, BANDS.c.simhash)
-    .where(BANDS.c.band_key.in_(bindparam("keys", expanding=True)), BANDS.c.article_id < bindparam("before"))
-    .order_by(BANDS.c.article_id.desc())
+    .where(BANDS.c.band_key.in_(bindparam("keys", expanding=True)), _BEFORE < bindparam("before"))  # noqa: SIM300
+    .order_by(_BEFORE.desc())
     .limit(MAX_CANDIDATES)
 )
 _INSERT_ARTICLE = insert(ARTICLES).returning(ARTICLES.c.id)
