@@ -7,8 +7,8 @@ the run's articles are tracked oldest first once fetching ends.
                                           stopped run left pending) tracked, oldest publication first
 
     fetcher (event loop) ─ put ─▶ bounded queue ─▶ worker thread: decode → parse → extract → observe
-        → Store.store_fetched (article, snapshot, facts, URL state, observations pending) for each page
-          of what waits, up to STORE_BATCH pages: ONE transaction
+        → Store.store_fetched_many (articles, snapshots, facts, URL states, observations pending) for
+          what waits, up to STORE_BATCH pages: ONE transaction of a few multi-row statements
     finish ─▶ worker thread: pending observations, oldest first → diff against the series' briefs →
         Store.record_tracked (observations, changes, alerts; pending rows cleared: ONE transaction a batch)
 
@@ -40,7 +40,7 @@ from watcher.page import parse_article
 from watcher.page.tables import table_facts
 from watcher.store import Store
 from watcher.store.codec import from_dict
-from watcher.store.repo import FetchedArticle
+from watcher.store.repo import FetchedArticle, SaveResult
 from watcher.store.tracking import TrackedArticle
 from watcher.track import (
     Change,
@@ -202,17 +202,15 @@ class Ingest:
     def _store_batch(self, batch: list[tuple[str, FetchResult]]) -> list[Stored]:
         """Read and store a batch of pages in ONE transaction: all of them, or none (fetched again)."""
         prepared = [self._prepare(url, result) for url, result in batch]
-        results: list[Stored] = []
-        waiting: list[_Waiting] = []
+        pages = [p for p in prepared if not isinstance(p, Stored)]
         store = self.crawl.store
         with store.writing(), store.transaction():  # one batch of this process at a time: see writing()
             for (url, result), page in zip(batch, prepared, strict=True):
-                if isinstance(page, Stored):
-                    if result.not_modified:
-                        self.crawl.save_state(url, self.source_id, "article", result)
-                    results.append(page)
-                else:
-                    results.append(self._save(*page, waiting))
+                if isinstance(page, Stored) and result.not_modified:
+                    self.crawl.save_state(url, self.source_id, "article", result)
+            saved = iter(store.store_fetched_many([page for page, _ in pages]) if pages else [])
+        waiting: list[_Waiting] = []
+        results = [p if isinstance(p, Stored) else self._saved(*p, next(saved), waiting) for p in prepared]
         self._waiting.extend(waiting)  # committed: to be tracked
         return results
 
@@ -245,8 +243,10 @@ class Ingest:
         )
         return page, observed
 
-    def _save(self, page: FetchedArticle, observed: list[Observed], waiting: list[_Waiting]) -> Stored:
-        saved = self.crawl.store.store_fetched(page)
+    def _saved(
+        self, page: FetchedArticle, observed: list[Observed], saved: SaveResult, waiting: list[_Waiting]
+    ) -> Stored:
+        """What storing the page did; its observations wait to be tracked."""
         if saved.status == "unchanged":
             return Stored(page.url, "unchanged")
         if observed:

@@ -201,39 +201,14 @@ class Store(TrackingStore, OutboxStore, SubscriberStore, DigestStore, HealthStor
             )
 
     def store_fetched(self, page: FetchedArticle) -> SaveResult:
-        """The hot path of a crawl: a fetched article, its facts, its URL state and its observations (to
-        be tracked) in ONE transaction of a few multi-row statements. A near-duplicate's facts are its
-        first copy's: not stored again, but its observations are evidence all the same."""
+        """`store_fetched_many` of one page."""
+        return self.store_fetched_many([page])[0]
+
+    def store_fetched_many(self, pages: list[FetchedArticle]) -> list[SaveResult]:
+        """The hot path of a crawl: fetched article pages, their facts, URL states and observations (to
+        be tracked), in ONE transaction of a few multi-row statements (`writes.store_pages`)."""
         with self._session() as s:
-            conn = s.connection()
-            saved = writes.save_article_rows(
-                conn,
-                source_id=page.source_id,
-                url=page.url,
-                article=page.article,
-                raw=page.raw,
-                fetched_at=page.fetched_at,
-            )
-            writes.upsert_url_state(
-                conn,
-                page.url,
-                source_id=page.source_id,
-                kind="article",
-                status=page.status,
-                validators=page.validators,
-                fetched_at=page.fetched_at,
-            )
-            if saved.status == "unchanged":
-                return saved
-            if saved.duplicate_of is None and saved.snapshot_id is not None:
-                fresh = saved.status == "new"
-                writes.replace_fact_rows(
-                    conn, saved.article_id, saved.snapshot_id, page.facts, page.fetched_at, fresh=fresh
-                )
-            if page.observations:
-                published = page.article.published
-                writes.add_pending(conn, saved.article_id, page.source_id, published, page.observations)
-            return saved
+            return writes.store_pages(s.connection(), pages)
 
     def pending_tracking(self, source_id: int) -> list[tuple[int, date | None, list[dict[str, Any]]]]:
         """The source's articles stored and not tracked (a run that stopped short): (id, published,
