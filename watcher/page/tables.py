@@ -30,6 +30,7 @@ from watcher.extract.periods import resolve_period
 from watcher.models import Measure, ValueFact
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_TABLE_TAG = re.compile(r"<table[\s>]", re.IGNORECASE)  # most pages have none: no second parse for them
 _GROWTH = re.compile(r"增长|增速|增减|同比|比上年|比去年|涨跌|升降|增幅|±")
 _SHARE = re.compile(r"比重|占比|占全")
 _SKIP_COLUMN = re.compile(r"^(?:上年同期|去年同期|上年|去年)(?:数|值)?$|位次|排名|排位|序号")
@@ -73,6 +74,8 @@ def table_facts(
     html: str, *, published: date | None, region: str, sentence_prefix: str = ""
 ) -> list[ValueFact]:
     """The facts of every statistics table in a page, each once, in table and row order."""
+    if _TABLE_TAG.search(html) is None:
+        return []
     tree = LexborHTMLParser(html)
     facts: dict[tuple[object, ...], ValueFact] = {}
     for table in tree.css("table"):

@@ -43,7 +43,6 @@ from watcher.store.writes import FetchedArticle, SaveResult, SaveStatus
 __all__ = ["FetchedArticle", "SaveResult", "SaveStatus", "Snapshot", "Store", "UrlKind"]
 
 UrlKind = Literal["listing", "article", "feed"]
-PG_WRITERS = 4
 
 # The open `Store.transaction()` of this thread or task, with the engine it belongs to. A context variable,
 # not an attribute: a thread (the lease keeper, the delivery job) never joins another's transaction.
@@ -129,11 +128,6 @@ class Store(TrackingStore, OutboxStore, SubscriberStore, DigestStore, HealthStor
         before it, and its change detection every observation, whichever source's run wrote them (two
         transactions side by side would not see each other's rows)."""
         return self._writing
-
-    def writers(self) -> int:
-        """How many threads should store a run's pages: one on SQLite, PG_WRITERS on PostgreSQL, where
-        one reads and extracts its pages while another writes its batch (see `writing`)."""
-        return PG_WRITERS if self._engine.dialect.name == "postgresql" else 1
 
     def schema_version(self) -> str | None:
         try:

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Row, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Integer, Row, bindparam, case, delete, func, insert, or_, select, update
 
 from watcher.models import Article, Fact, Validators, ValueFact
 from watcher.store import neardup
@@ -94,7 +94,7 @@ _PROBE_MANY = (
     select(BANDS.c.band_key, BANDS.c.article_id, BANDS.c.simhash)
     .where(BANDS.c.band_key.in_(bindparam("keys", expanding=True)))
     .order_by(_BEFORE.desc())
-    .limit(bindparam("most"))
+    .limit(bindparam("most", type_=Integer))
 )
 _INSERT_ARTICLE = insert(ARTICLES).returning(ARTICLES.c.id)
 _INSERT_SNAPSHOT = insert(SNAPSHOTS).returning(SNAPSHOTS.c.id)
