@@ -32,11 +32,28 @@ from __future__ import annotations
 
 import hashlib
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Integer, Row, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Integer,
+    Row,
+    Select,
+    any_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql
 
 from watcher.models import Article, Fact, Validators, ValueFact
 from watcher.store import neardup
@@ -73,29 +90,61 @@ _LOOKUP = (
 # filtering on band_key: every row of the index read when few match, a look-up growing with the store).
 # The band keys' own index finds the few matches; they are sorted after.
 _BEFORE = BANDS.c.article_id + 0
-_PROBE = (
-    select(BANDS.c.article_id, BANDS.c.simhash)
-    .where(BANDS.c.band_key.in_(bindparam("keys", expanding=True)), _BEFORE < bindparam("before"))  # noqa: SIM300
-    .order_by(_BEFORE.desc())
-    .limit(MAX_CANDIDATES)
-)
-# a batch: the rows of its URLs and of its texts' copies; the band index under all its probe keys
-_LOOKUP_MANY = (
-    select(ARTICLES.c.id, ARTICLES.c.url, ARTICLES.c.content_hash, ARTICLES.c.duplicate_of_id)
-    .where(
-        or_(
-            ARTICLES.c.url.in_(bindparam("urls", expanding=True)),
-            ARTICLES.c.content_hash.in_(bindparam("hashes", expanding=True)),
-        )
+
+
+def _one_of(column: Any, name: str, dialect: str) -> Any:
+    """`column` is one of the list bound as `name`, in ONE parameter however long the list: an expanding
+    IN renders a placeholder per item (68 a signature), and the text of the statement changes with the
+    list's length, so the driver can neither cache its parsing nor prepare it. PostgreSQL takes an
+    array (`= ANY`), SQLite a JSON array (`IN (SELECT value FROM json_each(…))`); both read the index."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
+    items = func.json_each(bindparam(name, type_=JSON)).table_valued("value")
+    return column.in_(select(items.c.value))
+
+
+def _probe(dialect: str) -> Select[Any]:
+    """The newest MAX_CANDIDATES band matches under the probe keys of one signature, before an article."""
+    return (
+        select(BANDS.c.article_id, BANDS.c.simhash)
+        .where(_one_of(BANDS.c.band_key, "keys", dialect), _BEFORE < bindparam("before"))  # noqa: SIM300
+        .order_by(_BEFORE.desc())
+        .limit(MAX_CANDIDATES)
     )
-    .order_by(ARTICLES.c.id)
-)
-_PROBE_MANY = (
-    select(BANDS.c.band_key, BANDS.c.article_id, BANDS.c.simhash)
-    .where(BANDS.c.band_key.in_(bindparam("keys", expanding=True)))
-    .order_by(_BEFORE.desc())
-    .limit(bindparam("most", type_=Integer))
-)
+
+
+def _lookup_many(dialect: str) -> Select[Any]:
+    """A batch's look-up: the rows of its URLs and of its texts' copies (both indexed)."""
+    a = ARTICLES.c
+    return (
+        select(a.id, a.url, a.content_hash, a.duplicate_of_id)
+        .where(or_(_one_of(a.url, "urls", dialect), _one_of(a.content_hash, "hashes", dialect)))
+        .order_by(a.id)
+    )
+
+
+def _probe_many(dialect: str) -> Select[Any]:
+    """The band index under all the probe keys of a batch, newest first, at most `most` rows."""
+    return (
+        select(BANDS.c.band_key, BANDS.c.article_id, BANDS.c.simhash)
+        .where(_one_of(BANDS.c.band_key, "keys", dialect))
+        .order_by(_BEFORE.desc())
+        .limit(bindparam("most", type_=Integer))
+    )
+
+
+_BUILT: dict[tuple[str, str], Select[Any]] = {}
+
+
+def _query(conn: Connection, build: Callable[[str], Select[Any]]) -> Select[Any]:
+    """The query `build` makes for this connection's dialect, built once."""
+    key = (conn.dialect.name, build.__name__)
+    found = _BUILT.get(key)
+    if found is None:
+        found = _BUILT[key] = build(key[0])
+    return found
+
+
 _INSERT_ARTICLE = insert(ARTICLES).returning(ARTICLES.c.id)
 _INSERT_SNAPSHOT = insert(SNAPSHOTS).returning(SNAPSHOTS.c.id)
 # many rows, their ids back in the rows' order
@@ -180,7 +229,7 @@ def _save_articles(conn: Connection, pages: list[FetchedArticle]) -> list[SaveRe
     if len(pages) == 1 or _alike_in_batch(pages):
         return [_save_one(conn, page) for page in pages]
     rows = conn.execute(
-        _LOOKUP_MANY, {"urls": [p.url for p in pages], "hashes": [p.text_hash for p in pages]}
+        _query(conn, _lookup_many), {"urls": [p.url for p in pages], "hashes": [p.text_hash for p in pages]}
     )
     stored: dict[str, Row[Any]] = {}
     copies: set[str] = set()
@@ -218,14 +267,14 @@ def _alike_in_batch(pages: list[FetchedArticle]) -> bool:
 
 def _with_near_copies(conn: Connection, pages: list[FetchedArticle]) -> list[bool]:
     """For each page, whether the band index holds a signature near its own: one probe for all of them,
-    each page getting what its own probe (`_PROBE`, newest MAX_CANDIDATES matches) would. When the joint
+    each page getting what its own probe (`_probe`, newest MAX_CANDIDATES matches) would. When the joint
     probe reaches its limit, some page may have been cut short: then each page is probed on its own."""
     probes = [set(neardup.probe_keys(p.simhash)) if p.simhash is not None else set() for p in pages]
     keys = sorted(set().union(*probes))
     if not keys:
         return [False] * len(pages)
     most = MAX_CANDIDATES * len(pages)
-    rows = conn.execute(_PROBE_MANY, {"keys": keys, "most": most}).all()
+    rows = conn.execute(_query(conn, _probe_many), {"keys": keys, "most": most}).all()
     out = []
     for page, mine in zip(pages, probes, strict=True):
         if page.simhash is None:
@@ -234,7 +283,8 @@ def _with_near_copies(conn: Connection, pages: list[FetchedArticle]) -> list[boo
         if len(rows) < most:
             matches = [(aid, simhash) for key, aid, simhash in rows if key in mine][:MAX_CANDIDATES]
         else:
-            matches = list(conn.execute(_PROBE, {"keys": sorted(mine), "before": 2**31 - 1}))
+            probe = {"keys": sorted(mine), "before": 2**31 - 1}
+            matches = list(conn.execute(_query(conn, _probe), probe))
         out.append(any(neardup.is_near(neardup.to_unsigned(simhash), page.simhash) for _, simhash in matches))
     return out
 
@@ -335,7 +385,7 @@ def _first_copy(
         return int(exact.duplicate_of_id or exact.id)
     a = ARTICLES.c
     keys = {"keys": neardup.probe_keys(sig), "before": before if before is not None else 2**31 - 1}
-    found = conn.execute(_PROBE, keys)
+    found = conn.execute(_query(conn, _probe), keys)
     near = [aid for aid, simhash in found if neardup.is_near(neardup.to_unsigned(simhash), sig)]
     if not near:
         return None
