@@ -25,6 +25,7 @@ import logging
 import socket
 import threading
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from aiohttp import ThreadedResolver
@@ -58,6 +59,7 @@ def _hostname(url: str) -> str:
     return (urlsplit(url).hostname or "").lower().rstrip(".")
 
 
+@lru_cache(maxsize=1024)  # asked before every request: a host name's failed parse is an exception each time
 def _literal(host: str) -> Address | None:
     try:
         return ipaddress.ip_address(host)

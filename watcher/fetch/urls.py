@@ -19,6 +19,7 @@ of which this module must not do.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit, urlunsplit
 
 _HTTP_PORTS = {"http": 80, "https": 443}
@@ -52,6 +53,7 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 _TAB_NEWLINE = re.compile(r"[\t\n\r]")
 
 
+@lru_cache(maxsize=8192)  # a fetched URL is spelled out again at every step of its fetch: 6 calls a page
 def canonicalize(url: str, base: str | None = None) -> str:
     """The canonical spelling of `url` (resolved against `base` when given)."""
     url = _TAB_NEWLINE.sub("", url.strip())
@@ -66,6 +68,7 @@ def canonicalize(url: str, base: str | None = None) -> str:
     return urlunsplit((scheme, _netloc(parts, scheme), path, query, ""))
 
 
+@lru_cache(maxsize=8192)
 def host_of(url: str) -> str:
     """The host a URL is served from, as politeness counts hosts: "host" or "host:port" (non-default)."""
     return urlsplit(canonicalize(url)).netloc.rpartition("@")[2]
