@@ -231,15 +231,16 @@ class HealthStore:
         counted twice.
 
         The work follows what is old, never a source's whole history: recoveries older than the cutoff
-        through ix_changes_kind_created_at, the change that opened each by its key, their deliveries by
-        change id; `batch` recoveries a transaction. With nothing to prune, it is two index probes."""
+        whose own alerts are out, through ix_changes_kind_created_at, the change that opened each by its
+        key, their deliveries by change id; `batch` recoveries a transaction. With nothing to prune it is
+        two index probes (an episode whose opening alert still waits is looked at again each time)."""
         with self._session() as s:
             cutoff = _before_open_digests(s, before)
-        deleted, after = 0, 0
-        while after is not None:
+        deleted, kept, more = 0, set[int](), True
+        while more:
             with self._session() as s:
-                gone, after = _prune_episodes(s.connection(), cutoff, after, batch)
-            deleted += gone
+                gone, left, more = _prune_episodes(s.connection(), cutoff, kept, batch)
+            deleted, kept = deleted + gone, kept | left
         return deleted
 
     # --- counters for /metrics ---
@@ -347,42 +348,44 @@ def _before_open_digests(s: Session, before: datetime) -> datetime:
     return before if since is None or since >= before else since
 
 
-def _prune_episodes(conn: Connection, before: datetime, after: int, batch: int) -> tuple[int, int | None]:
-    """One batch of recoveries older than `before` (ids above `after`): their closed episodes deleted and
-    counted. Returns the changes deleted and the last recovery read (None: no more to read)."""
+def _prune_episodes(
+    conn: Connection, before: datetime, kept: set[int], batch: int
+) -> tuple[int, set[int], bool]:
+    """One batch of recoveries older than `before` (not those `kept` by an earlier batch): their closed
+    episodes deleted and counted. Returns how many changes were deleted, the recoveries kept, and whether
+    there may be more (a whole batch was read)."""
     c, d = CHANGES.c, DELIVERIES.c
-    recoveries = conn.execute(
-        select_rows(c.id, c.new)
-        .where(c.kind == "source_recovered", c.created_at < before, c.id > after)
-        .order_by(c.id)
-        .limit(batch)
-    ).all()
-    if not recoveries:
-        return 0, None
-    episodes = _episodes(conn, recoveries, before)
+    waits = select_rows(d.id).where(d.change_id == c.id, d.status.in_(OPEN_STATUSES)).exists()
+    old = select_rows(c.id, c.new).where(c.kind == "source_recovered", c.created_at < before, ~waits)
+    if kept:
+        old = old.where(c.id.not_in(list(kept)))
+    recoveries = conn.execute(old.order_by(c.created_at).limit(batch)).all()
+    more = len(recoveries) == batch
+    episodes = _episodes(conn, recoveries, before) if recoveries else []
     ids = [i for episode in episodes for i in episode]
     outbox = select_rows(d.id, d.change_id, d.status).where(d.change_id.in_(ids))
     if conn.dialect.name == "postgresql":  # a dead letter requeued meanwhile waits for this transaction
         outbox = outbox.with_for_update()
-    rows = conn.execute(outbox).all()
+    rows = conn.execute(outbox).all() if ids else []
     busy = {change_id for _, change_id, status in rows if status in OPEN_STATUSES}
     doomed = {i for episode in episodes if busy.isdisjoint(episode) for i in episode}
-    last = recoveries[-1][0] if len(recoveries) == batch else None
-    if not doomed:
-        return 0, last
-    gone_deliveries = conn.execute(
-        sa_delete(DELIVERIES)
-        .where(
-            d.id.in_([i for i, change_id, _ in rows if change_id in doomed]), d.status.not_in(OPEN_STATUSES)
-        )
-        .returning(d.channel, d.status)
-    ).all()
-    left = select_rows(d.id).where(d.change_id == c.id).exists()
-    gone_changes = conn.execute(
-        sa_delete(CHANGES).where(c.id.in_(list(doomed)), ~left).returning(c.kind)
-    ).all()
-    _count_pruned(conn, gone_changes, gone_deliveries)
-    return len(gone_changes), last
+    gone_changes: Sequence[Row[Any]] = []
+    if doomed:
+        gone_deliveries = conn.execute(
+            sa_delete(DELIVERIES)
+            .where(
+                d.id.in_([i for i, change_id, _ in rows if change_id in doomed]),
+                d.status.not_in(OPEN_STATUSES),
+            )
+            .returning(d.channel, d.status)
+        ).all()
+        left = select_rows(d.id).where(d.change_id == c.id).exists()
+        gone_changes = conn.execute(
+            sa_delete(CHANGES).where(c.id.in_(list(doomed)), ~left).returning(c.id, c.kind)
+        ).all()
+        _count_pruned(conn, [kind for _, kind in gone_changes], gone_deliveries)
+    gone = {i for i, _ in gone_changes}
+    return len(gone_changes), {i for i, _ in recoveries if i not in gone}, more
 
 
 def _episodes(conn: Connection, recoveries: Sequence[Row[Any]], before: datetime) -> list[list[int]]:
@@ -409,11 +412,11 @@ def _episodes(conn: Connection, recoveries: Sequence[Row[Any]], before: datetime
     return list(episodes.values())
 
 
-def _count_pruned(conn: Connection, changes: Sequence[Row[Any]], deliveries: Sequence[Row[Any]]) -> None:
+def _count_pruned(conn: Connection, kinds: list[str], deliveries: Sequence[Row[Any]]) -> None:
     """Add what was deleted to pruned_changes and pruned_deliveries (an atomic increment: two processes
     pruning at once add both their counts)."""
     by_kind: dict[str, int] = {}
-    for (kind,) in changes:
+    for kind in kinds:
         by_kind[kind] = by_kind.get(kind, 0) + 1
     by_outcome: dict[tuple[str, str], int] = {}
     for channel, status in deliveries:
