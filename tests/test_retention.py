@@ -351,3 +351,25 @@ def test_a_prune_with_nothing_to_do_is_two_index_probes(make_app, clock, db_url)
                 )
     finally:
         db.close()
+
+
+def test_closed_quiet_episodes_are_pruned_too(make_app, clock):
+    app = make_app()
+    for n in range(5):  # an article, then three days of silence (quiet), then the next one (recovered)
+        publish(app, n)
+        run(app, ok=True)
+        assert check(app) == ([] if n == 0 else ["source_recovered"])
+        clock.move(3 * DAY)
+        assert check(app) == ["source_quiet"]
+    publish(app, 5)
+    assert check(app) == ["source_recovered"]
+    counts = (app.store.change_counts(), app.store.delivery_counts(), metrics_text(app, clock()))
+    assert counts[0] == {"source_quiet": 5, "source_recovered": 5}
+    clock.move((KEEP_DAYS - 4) * DAY)  # episodes ended on days 3, 6, 9, 12 and 15: now day 41
+    publish(app, 6)
+    assert check(make_app(keep_health_days=KEEP_DAYS)) == []
+    kept = app.store.change_rows()
+    assert [r.kind for r in kept] == ["source_quiet", "source_recovered"] * 2, "those after day 11"
+    assert min(r.created_at for r in kept) >= clock() - KEEP_DAYS * DAY
+    assert (app.store.change_counts(), app.store.delivery_counts()) == counts[:2]
+    assert open_episodes(app.store.health_events()) == {}
