@@ -337,6 +337,7 @@ class DaemonSettings(BaseModel):
     quiet_after: DurationSetting = Duration(14, "d")  # nothing new this long: "quiet" (or expected_period)
     lease_s: float = Field(default=600.0, gt=0)  # a replica's claim on a source run, renewed while it runs
     keep_runs_days: float = Field(default=90.0, gt=0)  # older crawl runs are pruned (their counts kept)
+    keep_health_days: float = Field(default=90.0, gt=0)  # closed health episodes older are pruned
 
 
 Channel = Annotated[EmailChannel | WebhookChannel | AppriseChannel, Field(discriminator="type")]

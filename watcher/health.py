@@ -13,7 +13,8 @@ An episode of *failing* starts with the first failed run of a streak that reache
 source's `expected_period` (else `daemon.quiet_after`) and ends when a newer article arrives; a failing
 source is not also reported quiet. Each start raises `source_failing` / `source_quiet`, each end
 `source_recovered`, with the key sha256(kind|source|dimension|episode): recorded at most once, whichever
-process sees it first.
+process sees it first. Closed episodes older than `daemon.keep_health_days` are pruned (their counts
+kept for /metrics); an open one stays however old.
 
 Health changes are immediate and go to the configured alert channels (operators, not subscribers). The
 change's `new` side has the shape of a value observation (kind "health": 3 次 failed runs, 15 天 without
@@ -23,7 +24,6 @@ news), so alert rendering, the codec and digests handle it like any other change
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 from watcher.config import DaemonSettings, Settings, SourceSpec
 from watcher.schedule import Duration
 from watcher.store import Store
-from watcher.store.health import HealthEventRow, SourceState
+from watcher.store.health import HealthEventRow, SourceState, episode_key
 
 logger = logging.getLogger(__name__)
 
@@ -79,8 +79,7 @@ class SourceEvent:
 
     @property
     def key(self) -> str:
-        text = f"{self.kind}|{self.source}|{self.dimension}|{self.episode}"
-        return hashlib.sha256(text.encode()).hexdigest()[:32]
+        return episode_key(self.kind, self.source, self.dimension, self.episode)
 
     def new(self, day: str) -> dict[str, Any]:
         """The change's new side: a value observation of kind "health", plus the episode."""
@@ -224,10 +223,11 @@ def source_health(app: Host, now: datetime, names: set[str] | None = None) -> li
 def check_sources(app: Host, now: datetime | None = None, names: set[str] | None = None) -> list[SourceEvent]:
     """Assess the sources (the named ones: only their rows are read) and record what changed in their
     health; returns the events recorded. A check of all sources also prunes runs older than
-    daemon.keep_runs_days."""
+    daemon.keep_runs_days and health episodes closed before daemon.keep_health_days."""
     now = now or app.clock()
     if names is None:
         app.store.prune_runs(now - timedelta(days=app.settings.daemon.keep_runs_days))
+        app.store.prune_health(now - timedelta(days=app.settings.daemon.keep_health_days))
     day = now.astimezone(ZoneInfo(app.settings.digests.timezone)).date().isoformat()
     opened = open_episodes(app.store.health_events(names))
     channels = alert_channels(app.settings)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -51,10 +52,12 @@ ADDED_AFTER = [
     ("0004", {"subscribers", "digests"}),
     ("0005", {"leases", "host_pacing"}),
     ("0006", {"series_latest", "milestone_latest", "pending_tracking", "pruned_runs"}),
+    ("0007", {"pruned_changes", "pruned_deliveries"}),
 ]
 LATER_TABLES = set().union(*(tables for _, tables in ADDED_AFTER))
-# tables of earlier revisions that 0006 gives an index or a column
-ALTERED_BY_0006 = {"articles", "changes", "crawl_runs", "simhash_bands"}
+# tables of earlier revisions that a later revision gives an index or a column
+ALTERED_BY = {"0006": {"articles", "changes", "crawl_runs", "simhash_bands"}, "0007": {"changes"}}
+ALTERED = set().union(*ALTERED_BY.values())
 
 
 def _touched(diff: tuple) -> str:
@@ -69,7 +72,7 @@ def _touched(diff: tuple) -> str:
 def test_first_revision_lacks_what_the_second_adds(engine: Engine) -> None:
     upgrade(engine, "0001")
     assert current_revision(engine) == "0001"
-    diffs = [d for d in schema_diffs(engine) if _touched(d) not in LATER_TABLES | ALTERED_BY_0006]
+    diffs = [d for d in schema_diffs(engine) if _touched(d) not in LATER_TABLES | ALTERED]
     assert len(diffs) == 1 and diffs[0][0] == "add_index"  # type: ignore[index]
     assert diffs[0][1].name == "ix_facts_project_stage"  # type: ignore[index]
 
@@ -79,8 +82,9 @@ def test_each_revision_adds_its_tables(engine: Engine, index: int) -> None:
     previous = ADDED_AFTER[index][0][:-1] + str(int(ADDED_AFTER[index][0][-1]) - 1)
     upgrade(engine, previous)
     missing = set().union(*(tables for _, tables in ADDED_AFTER[index:]))
+    altered = set().union(*(ALTERED_BY.get(rev, set()) for rev, _ in ADDED_AFTER[index:]))
     diffs = schema_diffs(engine)
-    assert {_touched(d) for d in diffs} == missing | ALTERED_BY_0006
+    assert {_touched(d) for d in diffs} == missing | altered
     assert {d[1].name for d in diffs if d[0] == "add_table"} == missing
 
 
@@ -121,6 +125,40 @@ def test_old_database_upgrades_in_place_with_its_rows(db_url: str, engine: Engin
         assert store.snapshot(1) is not None and store.snapshot(1).raw == b""  # type: ignore[union-attr]
     indexes = {ix["name"] for ix in inspect(engine).get_indexes("facts")}
     assert "ix_facts_project_stage" in indexes
+    assert schema_diffs(engine) == []
+
+
+def _downgrade(engine: Engine, revision: str) -> None:
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), revision)
+
+
+def test_0007_downgrades_and_upgrades_again(db_url: str, engine: Engine) -> None:
+    """Down to 0006: the pruned counts' tables and the (kind, created_at) index go, the changes stay."""
+    now = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+    with Store.open(db_url) as store:
+        assert store.record_health_change(
+            key="k1",
+            kind="source_failing",
+            subject="old",
+            summary_zh="失败",
+            summary_en="failing",
+            new={"health": {"source": "old", "dimension": "failing", "episode": "1"}},
+            created_at=now,
+            channels=["ops"],
+        )
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO pruned_changes (kind, changes) VALUES ('source_quiet', 3)"))
+    _downgrade(engine, "0006")
+    assert current_revision(engine) == "0006"
+    names = set(inspect(engine).get_table_names())
+    assert {"pruned_changes", "pruned_deliveries"}.isdisjoint(names) and "pruned_runs" in names
+    assert "ix_changes_kind_created_at" not in {ix["name"] for ix in inspect(engine).get_indexes("changes")}
+    diffs = schema_diffs(engine)
+    assert {_touched(d) for d in diffs} == {"pruned_changes", "pruned_deliveries", "changes"}
+    with Store.open(db_url) as store:  # opening upgrades it again
+        assert store.schema_version() == HEAD
+        assert store.change_counts() == {"source_failing": 1}, "the changes kept, the pruned count gone"
     assert schema_diffs(engine) == []
 
 

@@ -6,6 +6,8 @@
                                   changes recorded so far, oldest first (which episodes are open)
     record_health_change(...)     a health change and its outbox rows in ONE transaction, once per key
     prune_runs(before)            old runs deleted, their counts folded into pruned_runs
+    prune_health(before)          closed health episodes older than that deleted with their outbox rows,
+                                  their counts folded into pruned_changes and pruned_deliveries
     crawl_totals() / change_counts() / delivery_counts() / digest_counts()
                                   counters summed from the database, so they survive restarts
 
@@ -14,13 +16,14 @@ Mixed into `Store` like `TrackingStore`: the methods use its `_session()`.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import hashlib
+from collections.abc import Collection, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func
+from sqlalchemy import Connection, Row, func
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import select as select_rows
 from sqlalchemy.orm import aliased
@@ -35,12 +38,21 @@ from watcher.store.tables import (
     CrawlRun,
     DeliveryRecord,
     DigestRecord,
+    PrunedChanges,
+    PrunedDeliveries,
     PrunedRuns,
     SourceRecord,
 )
 
 CRAWL_RUNS = CrawlRun.__table__  # type: ignore[attr-defined]
 PRUNED = PrunedRuns.__table__  # type: ignore[attr-defined]
+CHANGES = ChangeRecord.__table__  # type: ignore[attr-defined]
+DELIVERIES = DeliveryRecord.__table__  # type: ignore[attr-defined]
+PRUNED_CHANGES = PrunedChanges.__table__  # type: ignore[attr-defined]
+PRUNED_DELIVERIES = PrunedDeliveries.__table__  # type: ignore[attr-defined]
+RAISED_BY = {"failing": "source_failing", "quiet": "source_quiet"}  # the change that opens an episode
+OPEN_STATUSES = ("pending", "sending")  # a delivery still to be sent needs its change
+PRUNE_BATCH = 500  # recoveries read per transaction
 
 RUN_STATS = (
     "listing_fetched",
@@ -209,6 +221,28 @@ class HealthStore:
                 _fold(conn, totals)
             return len(gone)
 
+    def prune_health(self, before: datetime, *, batch: int = PRUNE_BATCH) -> int:
+        """Delete the closed health episodes that ended before `before` — the source_failing or
+        source_quiet change that opened one, the source_recovered that closed it — with their outbox
+        rows, once each of those was sent, given up or cancelled. Their counts go to pruned_changes and
+        pruned_deliveries in the same transaction, so change_counts() and delivery_counts() stay as they
+        were. An open episode (raised, not recovered) is never touched, nor a change a digest still to be
+        sent may cover. Returns how many changes were deleted; one another process deleted first is not
+        counted twice.
+
+        The work follows what is old, never a source's whole history: recoveries older than the cutoff
+        whose own alerts are out, through ix_changes_kind_created_at, the change that opened each by its
+        key, their deliveries by change id; `batch` recoveries a transaction. With nothing to prune it is
+        two index probes (an episode whose opening alert still waits is looked at again each time)."""
+        with self._session() as s:
+            cutoff = _before_open_digests(s, before)
+        deleted, kept, more = 0, set[int](), True
+        while more:
+            with self._session() as s:
+                gone, left, more = _prune_episodes(s.connection(), cutoff, kept, batch)
+            deleted, kept = deleted + gone, kept | left
+        return deleted
+
     # --- counters for /metrics ---
 
     def crawl_totals(self) -> dict[str, CrawlTotals]:
@@ -239,20 +273,30 @@ class HealthStore:
         return totals
 
     def change_counts(self) -> dict[str, int]:
-        """Changes recorded, by kind."""
+        """Changes recorded, by kind (the pruned ones too)."""
         with self._session() as s:
-            rows = s.exec(select(ChangeRecord.kind, func.count()).group_by(ChangeRecord.kind))
-            return {kind: int(n) for kind, n in rows}
+            rows = s.exec(select(ChangeRecord.kind, func.count()).group_by(ChangeRecord.kind)).all()
+            pruned = s.exec(select(PrunedChanges.kind, PrunedChanges.changes)).all()
+        counts: dict[str, int] = {}
+        for kind, n in [*rows, *pruned]:
+            counts[kind] = counts.get(kind, 0) + int(n)
+        return counts
 
     def delivery_counts(self) -> dict[tuple[str, str], int]:
-        """Alert deliveries by (channel, status): pending | sending | sent | failed."""
+        """Alert deliveries by (channel, status): pending | sending | sent | failed (the pruned ones too)."""
         with self._session() as s:
             rows = s.exec(
                 select(DeliveryRecord.channel, DeliveryRecord.status, func.count()).group_by(
                     DeliveryRecord.channel, DeliveryRecord.status
                 )
-            )
-            return {(channel, status): int(n) for channel, status, n in rows}
+            ).all()
+            pruned = s.exec(
+                select(PrunedDeliveries.channel, PrunedDeliveries.status, PrunedDeliveries.deliveries)
+            ).all()
+        counts: dict[tuple[str, str], int] = {}
+        for channel, status, n in [*rows, *pruned]:
+            counts[channel, status] = counts.get((channel, status), 0) + int(n)
+        return counts
 
     def digest_counts(self) -> dict[tuple[str, str], int]:
         """Digest periods by (frequency, status): pending | sending | sent | empty | failed."""
@@ -288,6 +332,105 @@ def _fold(conn: Connection, totals: dict[int, CrawlTotals]) -> None:
     new = stmt.excluded
     replace = {"runs_ok": new.runs_ok, "runs_failed": new.runs_failed, "stats": new.stats}
     conn.execute(stmt.on_conflict_do_update(index_elements=["source_id"], set_=replace), rows)
+
+
+def episode_key(kind: str, source: str, dimension: str, episode: str) -> str:
+    """The key of a health change: one per kind, source, dimension and episode, so it is recorded once
+    (`SourceEvent.key`), and the change that opened an episode is found from its recovery."""
+    text = f"{kind}|{source}|{dimension}|{episode}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _before_open_digests(s: Session, before: datetime) -> datetime:
+    """`before`, or earlier: where the oldest digest not yet sent starts (it reads its changes again)."""
+    oldest = s.exec(select(func.min(DigestRecord.since)).where(col(DigestRecord.status).in_(OPEN_STATUSES)))
+    since = oldest.one()
+    return before if since is None or since >= before else since
+
+
+def _prune_episodes(
+    conn: Connection, before: datetime, kept: set[int], batch: int
+) -> tuple[int, set[int], bool]:
+    """One batch of recoveries older than `before` (not those `kept` by an earlier batch): their closed
+    episodes deleted and counted. Returns how many changes were deleted, the recoveries kept, and whether
+    there may be more (a whole batch was read)."""
+    c, d = CHANGES.c, DELIVERIES.c
+    waits = select_rows(d.id).where(d.change_id == c.id, d.status.in_(OPEN_STATUSES)).exists()
+    old = select_rows(c.id, c.new).where(c.kind == "source_recovered", c.created_at < before, ~waits)
+    if kept:
+        old = old.where(c.id.not_in(list(kept)))
+    recoveries = conn.execute(old.order_by(c.created_at).limit(batch)).all()
+    more = len(recoveries) == batch
+    episodes = _episodes(conn, recoveries, before) if recoveries else []
+    ids = [i for episode in episodes for i in episode]
+    outbox = select_rows(d.id, d.change_id, d.status).where(d.change_id.in_(ids))
+    if conn.dialect.name == "postgresql":  # a dead letter requeued meanwhile waits for this transaction
+        outbox = outbox.with_for_update()
+    rows = conn.execute(outbox).all() if ids else []
+    busy = {change_id for _, change_id, status in rows if status in OPEN_STATUSES}
+    doomed = {i for episode in episodes if busy.isdisjoint(episode) for i in episode}
+    gone_changes: Sequence[Row[Any]] = []
+    if doomed:
+        gone_deliveries = conn.execute(
+            sa_delete(DELIVERIES)
+            .where(
+                d.id.in_([i for i, change_id, _ in rows if change_id in doomed]),
+                d.status.not_in(OPEN_STATUSES),
+            )
+            .returning(d.channel, d.status)
+        ).all()
+        left = select_rows(d.id).where(d.change_id == c.id).exists()
+        gone_changes = conn.execute(
+            sa_delete(CHANGES).where(c.id.in_(list(doomed)), ~left).returning(c.id, c.kind)
+        ).all()
+        _count_pruned(conn, [kind for _, kind in gone_changes], gone_deliveries)
+    gone = {i for i, _ in gone_changes}
+    return len(gone_changes), {i for i, _ in recoveries if i not in gone}, more
+
+
+def _episodes(conn: Connection, recoveries: Sequence[Row[Any]], before: datetime) -> list[list[int]]:
+    """The change ids of each closed episode: [recovery, the change that opened it]. A recovery whose
+    opening change is gone is an episode of one; one whose opening change came later or is not yet old
+    is left alone."""
+    opened_by: dict[str, int] = {}  # key of the opening change → recovery id
+    for recovery_id, new in recoveries:
+        health = (new or {}).get("health") or {}
+        kind = RAISED_BY.get(health.get("dimension", ""))
+        if kind and {"source", "episode"} <= health.keys():
+            key = episode_key(kind, health["source"], health["dimension"], health["episode"])
+            opened_by[key] = recovery_id
+    episodes = {recovery_id: [recovery_id] for recovery_id, _ in recoveries}
+    c = CHANGES.c
+    for opening_id, key, created_at in conn.execute(
+        select_rows(c.id, c.key, c.created_at).where(c.key.in_(list(opened_by)))
+    ):
+        recovery_id = opened_by[key]
+        if opening_id < recovery_id and created_at < before:
+            episodes[recovery_id].append(opening_id)
+        else:
+            del episodes[recovery_id]
+    return list(episodes.values())
+
+
+def _count_pruned(conn: Connection, kinds: list[str], deliveries: Sequence[Row[Any]]) -> None:
+    """Add what was deleted to pruned_changes and pruned_deliveries (an atomic increment: two processes
+    pruning at once add both their counts)."""
+    by_kind: dict[str, int] = {}
+    for kind in kinds:
+        by_kind[kind] = by_kind.get(kind, 0) + 1
+    by_outcome: dict[tuple[str, str], int] = {}
+    for channel, status in deliveries:
+        by_outcome[channel, status] = by_outcome.get((channel, status), 0) + 1
+    if by_kind:
+        stmt = upsert(conn, PRUNED_CHANGES)
+        add = {"changes": PRUNED_CHANGES.c.changes + stmt.excluded.changes}
+        rows = [{"kind": k, "changes": n} for k, n in by_kind.items()]
+        conn.execute(stmt.on_conflict_do_update(index_elements=["kind"], set_=add), rows)
+    if by_outcome:
+        stmt = upsert(conn, PRUNED_DELIVERIES)
+        add = {"deliveries": PRUNED_DELIVERIES.c.deliveries + stmt.excluded.deliveries}
+        rows = [{"channel": ch, "status": st, "deliveries": n} for (ch, st), n in by_outcome.items()]
+        conn.execute(stmt.on_conflict_do_update(index_elements=["channel", "status"], set_=add), rows)
 
 
 def _has_change(s: Session, key: str) -> bool:

@@ -9,6 +9,8 @@
                   │       └─ pending_tracking  stored, not yet tracked (a run tracks its articles last)
                   └─ duplicate_of → articles (the first copy of a reposted text)
     observations → series_latest, milestone_observations → milestone_latest: what change detection reads
+    changes ── deliveries; pruned_changes, pruned_deliveries: what the health episodes older than
+               daemon.keep_health_days counted, by kind and by (channel, status)
 
 Timestamps are timezone-aware UTC on every backend (`UTCDateTime`); JSON and binary columns use portable
 types, so one schema serves SQLite and PostgreSQL. The migrations in `migrations/versions/` create exactly
@@ -237,7 +239,10 @@ class ChangeRecord(SQLModel, table=True):
     """A change event: what moved, old and new with their sources, in two languages."""
 
     __tablename__ = "changes"
-    __table_args__ = (Index("ix_changes_kind_subject", "kind", "subject"),)
+    __table_args__ = (
+        Index("ix_changes_kind_subject", "kind", "subject"),
+        Index("ix_changes_kind_created_at", "kind", "created_at"),  # old health changes, for pruning
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True)  # the same evidence never makes two changes
@@ -315,6 +320,26 @@ class DeliveryRecord(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_type=Text)
     created_at: dt.datetime = _utc()
     sent_at: dt.datetime | None = _utc(nullable=True)
+
+
+class PrunedChanges(SQLModel, table=True):
+    """How many changes of a kind were pruned (old health episodes, daemon.keep_health_days): /metrics
+    adds it to the changes kept, so its counters never go down."""
+
+    __tablename__ = "pruned_changes"
+
+    kind: str = Field(primary_key=True)
+    changes: int = 0
+
+
+class PrunedDeliveries(SQLModel, table=True):
+    """How many deliveries of a channel and final status were pruned with their changes."""
+
+    __tablename__ = "pruned_deliveries"
+
+    channel: str = Field(primary_key=True)
+    status: str = Field(primary_key=True)  # sent | failed | cancelled
+    deliveries: int = 0
 
 
 # --- subscribers and their digests -----------------------------------------------------------------
