@@ -132,12 +132,13 @@ FIGURE = ("series", "value", "unit", "qualifier")  # series_latest's columns a F
 
 
 def _observations(conn: Connection, ids: list[int]) -> Any:
-    """The observations of those ids, oldest first (PostgreSQL: the ids as one array)."""
+    """The observations of those ids, oldest first (PostgreSQL: the ids as one array), fetched at once:
+    psycopg hands rows over one by one at a cost each."""
     c = OBSERVATIONS.c
     if conn.dialect.name == "postgresql":
         by_id = statement(conn, "observations_by_id", lambda _: _by_ids(OBSERVATIONS))
-        return conn.execute(by_id, {"ids": arrays.array(conn.dialect, c.id, ids)})
-    return conn.execute(select(OBSERVATIONS).where(c.id.in_(ids)).order_by(c.id))
+        return conn.execute(by_id, {"ids": arrays.array(conn.dialect, c.id, ids)}).all()
+    return conn.execute(select(OBSERVATIONS).where(c.id.in_(ids)).order_by(c.id)).all()
 
 
 def _by_ids(table: Any) -> Any:
@@ -148,20 +149,23 @@ def _brief_ids(conn: Connection, series: list[str], equal: list[Figure]) -> set[
     """The ids of the briefs `latest_histories` reads: of each span its RECENT_FIGURES latest, and the
     equals of the new figures. On PostgreSQL the series and figures go as arrays: a figure list written
     out as literals was an OR of a thousand tuple tests against every row."""
+    t = SERIES_LATEST
     if conn.dialect.name == "postgresql":
-        rows = [dict(zip(FIGURE, f, strict=True)) for f in equal]
-        params = arrays.column_arrays(conn.dialect, SERIES_LATEST, FIGURE, rows, "f_")
-        params["series"] = arrays.array(conn.dialect, SERIES_LATEST.c.series, series)
+        values = list(zip(*equal, strict=True)) or [()] * len(FIGURE)  # one tuple a column
+        params = {
+            f"f_{name}": arrays.array(conn.dialect, t.c[name], list(v))
+            for name, v in zip(FIGURE, values, strict=True)
+        }
+        params["series"] = arrays.array(conn.dialect, t.c.series, series)
         found = conn.execute(statement(conn, "brief_ids", _brief_ids_arrays), params)
     else:
-        t = SERIES_LATEST
         r = _ranked(t.c.series.in_(series))
         wanted = r.c.rank <= RECENT_FIGURES
         if equal:
             wanted = or_(wanted, tuple_(r.c.series, r.c.value, r.c.unit, r.c.qualifier).in_(equal))
         found = conn.execute(select(r.c.latest_id, r.c.earliest_id).where(wanted))
     ids: set[int] = set()
-    for latest_id, earliest_id in found:
+    for latest_id, earliest_id in found.all():
         ids.update((latest_id, earliest_id))
     return ids
 

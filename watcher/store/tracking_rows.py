@@ -41,7 +41,9 @@ def add_observations(conn: Connection, articles: list[TrackedArticle], seen_at: 
     c = latest.OBSERVATIONS.c  # what a brief needs comes back with each id: no order to keep
     back = (c.id, c.series, c.span, c.value, c.unit, c.qualifier, c.published)
     briefs: dict[tuple[Any, ...], latest.SeriesBrief] = {}
-    for r in sorted(latest.write_rows(conn, "observations", latest.OBSERVATIONS, rows, _returning(back))):
+    for r in sorted(
+        latest.write_rows(conn, "observations", latest.OBSERVATIONS, rows, _returning(back)).all()
+    ):
         key = (r.series, r.span or "", r.value, r.unit, r.qualifier)
         briefs.setdefault(key, latest.SeriesBrief(*key)).add(r.id, latest.day_number(r.published))
     latest.upsert_series(conn, briefs.values())
@@ -54,7 +56,7 @@ def add_milestones(conn: Connection, articles: list[TrackedArticle], seen_at: da
     c = latest.MILESTONES.c
     back = (c.id, c.project, c.stage, c.date, c.published)
     briefs: dict[tuple[str, str, str], latest.MilestoneBrief] = {}
-    for r in sorted(latest.write_rows(conn, "milestones", latest.MILESTONES, rows, _returning(back))):
+    for r in sorted(latest.write_rows(conn, "milestones", latest.MILESTONES, rows, _returning(back)).all()):
         key = (r.project, r.stage, r.date or "")
         briefs.setdefault(key, latest.MilestoneBrief(*key)).add(r.id, latest.day_number(r.published))
     latest.upsert_milestones(conn, briefs.values())
@@ -72,7 +74,7 @@ def add_changes(
         return []
     rows = [_change_row(c, immediate, aid, seen_at) for c, immediate, aid in wanted.values()]
     written = latest.write_rows(conn, "changes", CHANGES, rows, _new_changes)
-    ids = {key: id_ for key, id_ in written}
+    ids = {key: id_ for key, id_ in written.all()}
     return [(c, ids[key], immediate) for key, (c, immediate, _) in wanted.items() if key in ids]
 
 
