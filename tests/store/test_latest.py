@@ -4,6 +4,7 @@ PostgreSQL one array a column) stored exactly as one row at a time stores them."
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -85,3 +86,14 @@ def test_rows_already_there_are_skipped_and_not_returned(store: Store) -> None:
         assert [r.key for r in latest.write_rows(conn, "test_new_changes", CHANGES, again, new_changes)] == [
             "k2"
         ]
+
+
+def test_whole_and_fractional_figures_go_in_one_batch(store: Store) -> None:
+    """A figure may come as an int (1400) beside floats (14.5): one column's array takes both."""
+    whole = replace(figure(1.0, day=1), value=1400)
+    fractional = figure(14.5, day=2, span="2024")
+    store.record_tracking(
+        article_id=None, seen_at=T0, observations=[whole, fractional], milestones=[], changes=[], channels=[]
+    )
+    found = store.latest_histories([EXPORTS], [whole, fractional])[EXPORTS]
+    assert [(o.when, o.value) for o in found] == [(whole.when, 1400.0), (fractional.when, fractional.value)]

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Dialect, Select, bindparam, cast, func, select
+from sqlalchemy import Dialect, Float, Select, bindparam, cast, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import NullType
 
@@ -76,11 +76,14 @@ def column_arrays(
 
 
 def array(dialect: Dialect, column: Any, values: list[Any]) -> list[Any]:
-    """The values as the column's array parameter. A list of only NULLs (or none) goes as text: the
-    binary format wants an item to take its type from."""
+    """The values as the column's array parameter. A float column's ints become floats (an array has
+    one type; a row at a time each went alone, and the server cast it the same). A list of only NULLs
+    (or none) goes as text: the binary format wants an item to take its type from."""
     process = column.type.dialect_impl(dialect).bind_processor(dialect)
     if process is not None:
         values = [process(v) for v in values]
+    if isinstance(column.type, Float):
+        values = [v if v is None else float(v) for v in values]
     return BinaryArray(values) if any(v is not None for v in values) else values
 
 
