@@ -7,6 +7,8 @@
     latest_project_histories(conn, projects) → {project: [MilestoneObservation]}   per project, stage
                                    and date: the one published last
     upsert_series(conn, briefs) / upsert_milestones(conn, briefs)   fold new observations in, one statement
+    write_rows(conn, name, table, rows, finish)   a tracking batch's rows in one statement (PostgreSQL:
+                                   one array a column, watcher.store.arrays)
 
 Why this is enough for `watcher.track.changes`: every question it asks of a history is "is there one like
 this" (same or compatible value, same span, same stage and date) or "which is the latest / the greatest
