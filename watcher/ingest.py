@@ -290,7 +290,10 @@ def track_batch(crawl: Crawl, batch: list[_Waiting]) -> int:
     projects they name (read in one query each), and record it all in one transaction."""
     observations = [o for w in batch for o in w.observed if isinstance(o, Observation)]
     milestones = [m for w in batch for m in w.observed if isinstance(m, MilestoneObservation)]
-    histories = crawl.store.latest_histories(_series_read(observations), _figures_read(observations))
+    targets = _targets(observations)
+    histories = crawl.store.latest_histories(
+        _series_read(observations, targets), _figures_read(observations, targets)
+    )
     projects = crawl.store.latest_project_histories(dict.fromkeys(m.project for m in milestones))
     filters = alert_filters(crawl.alerts)  # once a batch, not once a change
     tracked = []
@@ -301,8 +304,7 @@ def track_batch(crawl: Crawl, batch: list[_Waiting]) -> int:
                 found = diff_milestone(projects[o.project], o)
                 projects[o.project].append(o)
             else:
-                targets = histories[replace(o.key, kind="target")] if o.key.kind == "actual" else []
-                found = diff_value(histories[o.key], o, targets)
+                found = diff_value(histories[o.key], o, histories[targets[o.key]] if o.key in targets else [])
                 histories[o.key].append(o)
             changes.extend((c, is_immediate(c, crawl.alerts, filters)) for c in found)
         own = [o for o in w.observed if isinstance(o, Observation)]
@@ -311,19 +313,24 @@ def track_batch(crawl: Crawl, batch: list[_Waiting]) -> int:
     return crawl.store.record_tracked(tracked, seen_at=crawl.clock(), channels=crawl.channels)
 
 
-def _figures_read(observations: list[Observation]) -> list[Observation]:
+def _targets(observations: list[Observation]) -> dict[SeriesKey, SeriesKey]:
+    """Each actual's series → its targets' series, made once a series (not once an observation)."""
+    actuals = dict.fromkeys(o.key for o in observations if o.key.kind == "actual")
+    return {key: replace(key, kind="target") for key in actuals}
+
+
+def _figures_read(observations: list[Observation], targets: dict[SeriesKey, SeriesKey]) -> list[Observation]:
     """The figures whose equals are read however old: the new ones, and an actual's as a target's."""
-    return [
-        *observations,
-        *(replace(o, key=replace(o.key, kind="target")) for o in observations if o.key.kind == "actual"),
-    ]
+    return [*observations, *(replace(o, key=targets[o.key]) for o in observations if o.key in targets)]
 
 
-def _series_read(observations: list[Observation]) -> dict[SeriesKey, None]:
+def _series_read(
+    observations: list[Observation], targets: dict[SeriesKey, SeriesKey]
+) -> dict[SeriesKey, None]:
     """The series an article's observations are diffed against: their own, and an actual's targets."""
     keys: dict[SeriesKey, None] = {}
     for o in observations:
         keys[o.key] = None
-        if o.key.kind == "actual":
-            keys[replace(o.key, kind="target")] = None
+        if o.key in targets:
+            keys[targets[o.key]] = None
     return keys

@@ -7,6 +7,8 @@
     latest_project_histories(conn, projects) → {project: [MilestoneObservation]}   per project, stage
                                    and date: the one published last
     upsert_series(conn, briefs) / upsert_milestones(conn, briefs)   fold new observations in, one statement
+    write_rows(conn, name, table, rows, finish)   a tracking batch's rows in one statement (PostgreSQL:
+                                   one array a column, watcher.store.arrays)
 
 Why this is enough for `watcher.track.changes`: every question it asks of a history is "is there one like
 this" (same or compatible value, same span, same stage and date) or "which is the latest / the greatest
@@ -27,10 +29,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Row, case, func, or_, select, tuple_
+from sqlalchemy import Connection, CursorResult, Row, any_, case, func, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from watcher.models import Evidence, MilestoneObservation, Observation, SeriesKey
+from watcher.store import arrays
 from watcher.store.tables import MilestoneLatest, MilestoneObservationRecord, ObservationRecord, SeriesLatest
 
 LOOKUP_CHUNK = 500  # series or projects a look-up query names at most (bound parameters stay few)
@@ -121,14 +124,57 @@ def latest_histories(
     for chunk in _chunks(list(wanted), LOOKUP_CHUNK):
         inside = set(chunk)
         ids = _brief_ids(conn, chunk, [f for f in equal if f[0] in inside])
-        query = select(OBSERVATIONS).where(OBSERVATIONS.c.id.in_(sorted(ids))).order_by(OBSERVATIONS.c.id)
-        for r in conn.execute(query) if ids else ():
+        for r in _observations(conn, sorted(ids)) if ids else ():
             for key in wanted[r.series]:
                 found[key].append(observation_from_row(r))
     return found
 
 
+FIGURE = ("series", "value", "unit", "qualifier")  # series_latest's columns a Figure holds
+
+
+def _observations(conn: Connection, ids: list[int]) -> Any:
+    """The observations of those ids, oldest first (PostgreSQL: the ids as one array), fetched at once:
+    psycopg hands rows over one by one at a cost each."""
+    c = OBSERVATIONS.c
+    if conn.dialect.name == "postgresql":
+        by_id = statement(conn, "observations_by_id", lambda _: _by_ids(OBSERVATIONS))
+        return conn.execute(by_id, {"ids": arrays.array(conn.dialect, c.id, ids)}).all()
+    return conn.execute(select(OBSERVATIONS).where(c.id.in_(ids)).order_by(c.id)).all()
+
+
+def _by_ids(table: Any) -> Any:
+    return select(table).where(table.c.id == any_(arrays.array_of(table.c.id, "ids"))).order_by(table.c.id)
+
+
 def _brief_ids(conn: Connection, series: list[str], equal: list[Figure]) -> set[int]:
+    """The ids of the briefs `latest_histories` reads: of each span its RECENT_FIGURES latest, and the
+    equals of the new figures. On PostgreSQL the series and figures go as arrays: a figure list written
+    out as literals was an OR of a thousand tuple tests against every row."""
+    t = SERIES_LATEST
+    if conn.dialect.name == "postgresql":
+        values = list(zip(*equal, strict=True)) or [()] * len(FIGURE)  # one tuple a column
+        params = {
+            f"f_{name}": arrays.array(conn.dialect, t.c[name], list(v))
+            for name, v in zip(FIGURE, values, strict=True)
+        }
+        params["series"] = arrays.array(conn.dialect, t.c.series, series)
+        found = conn.execute(statement(conn, "brief_ids", _brief_ids_arrays), params)
+    else:
+        r = _ranked(t.c.series.in_(series))
+        wanted = r.c.rank <= RECENT_FIGURES
+        if equal:
+            wanted = or_(wanted, tuple_(r.c.series, r.c.value, r.c.unit, r.c.qualifier).in_(equal))
+        found = conn.execute(select(r.c.latest_id, r.c.earliest_id).where(wanted))
+    ids: set[int] = set()
+    for latest_id, earliest_id in found.all():
+        ids.update((latest_id, earliest_id))
+    return ids
+
+
+def _ranked(where: Any) -> Any:
+    """series_latest's rows that match, each with its rank among its span's by day published, latest
+    first."""
     t = SERIES_LATEST
     recent = func.row_number().over(
         partition_by=(t.c.series, t.c.span), order_by=(t.c.latest_day.desc(), t.c.latest_id)
@@ -136,14 +182,15 @@ def _brief_ids(conn: Connection, series: list[str], equal: list[Figure]) -> set[
     ranked = select(
         t.c.latest_id, t.c.earliest_id, t.c.series, t.c.value, t.c.unit, t.c.qualifier, recent.label("rank")
     )
-    r = ranked.where(t.c.series.in_(series)).subquery()
-    wanted = r.c.rank <= RECENT_FIGURES
-    if equal:
-        wanted = or_(wanted, tuple_(r.c.series, r.c.value, r.c.unit, r.c.qualifier).in_(equal))
-    ids: set[int] = set()
-    for latest_id, earliest_id in conn.execute(select(r.c.latest_id, r.c.earliest_id).where(wanted)):
-        ids.update((latest_id, earliest_id))
-    return ids
+    return ranked.where(where).subquery()
+
+
+def _brief_ids_arrays(_: Any) -> Any:
+    t = SERIES_LATEST
+    r = _ranked(t.c.series == any_(arrays.array_of(t.c.series, "series")))
+    figures = tuple_(r.c.series, r.c.value, r.c.unit, r.c.qualifier)
+    equal = figures.in_(arrays.rows_source(t, FIGURE, "f_"))  # a hashed look-up, not a test a figure
+    return select(r.c.latest_id, r.c.earliest_id).where(or_(r.c.rank <= RECENT_FIGURES, equal))
 
 
 def figure_of(o: Observation) -> Figure:
@@ -172,6 +219,10 @@ def upsert(conn: Connection, table: Any) -> Any:
 _BUILT: dict[tuple[str, str], Any] = {}
 
 
+def _as_is(stmt: Any) -> Any:
+    return stmt
+
+
 def statement(conn: Connection, name: str, build: Callable[[Any], Any]) -> Any:
     """A statement built once per dialect: `build(insert)` gets the dialect's INSERT. Building an upsert
     (its `excluded` columns) cost more than running it."""
@@ -182,17 +233,29 @@ def statement(conn: Connection, name: str, build: Callable[[Any], Any]) -> Any:
     return found
 
 
+def write_rows(
+    conn: Connection, name: str, table: Any, rows: list[dict[str, Any]], finish: Callable[[Any], Any] = _as_is
+) -> CursorResult[Any]:
+    """Execute `finish(INSERT INTO table)` (ON CONFLICT, RETURNING…) for rows of the same keys, in one
+    statement: on PostgreSQL one array a column (watcher.store.arrays), elsewhere a multi-row VALUES."""
+    columns = tuple(rows[0])
+    key = f"{name}({','.join(columns)})"
+    if conn.dialect.name != "postgresql":
+        return conn.execute(statement(conn, key, lambda insert: finish(insert(table))), rows)
+    found = statement(conn, key, lambda insert: finish(arrays.insert_rows(insert, table, columns)))
+    return conn.execute(found, arrays.column_arrays(conn.dialect, table, columns, rows))
+
+
 def upsert_series(conn: Connection, briefs: Iterable[SeriesBrief]) -> None:
     """Fold each brief (one per series, span and value) into the stored one: a later day replaces the
     latest, an earlier one the earliest; equal days keep what is stored (it was crawled first)."""
     rows = [b.row() for b in briefs]
     if rows:
-        conn.execute(statement(conn, "series_latest", _series_upsert), rows)
+        write_rows(conn, "series_latest", SERIES_LATEST, rows, _series_upsert)
 
 
-def _series_upsert(insert: Any) -> Any:
+def _series_upsert(stmt: Any) -> Any:
     t = SERIES_LATEST
-    stmt = insert(t)
     new = stmt.excluded
     later, earlier = new.latest_day > t.c.latest_day, new.earliest_day < t.c.earliest_day
     return stmt.on_conflict_do_update(
@@ -209,12 +272,11 @@ def _series_upsert(insert: Any) -> Any:
 def upsert_milestones(conn: Connection, briefs: Iterable[MilestoneBrief]) -> None:
     rows = [b.row() for b in briefs]
     if rows:
-        conn.execute(statement(conn, "milestone_latest", _milestone_upsert), rows)
+        write_rows(conn, "milestone_latest", MILESTONE_LATEST, rows, _milestone_upsert)
 
 
-def _milestone_upsert(insert: Any) -> Any:
+def _milestone_upsert(stmt: Any) -> Any:
     t = MILESTONE_LATEST
-    stmt = insert(t)
     new = stmt.excluded
     later = new.latest_day > t.c.latest_day
     return stmt.on_conflict_do_update(

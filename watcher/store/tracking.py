@@ -34,7 +34,7 @@ from watcher.store import latest
 from watcher.store import tracking_rows as rows
 from watcher.store.latest import milestone_from_row as _milestone
 from watcher.store.latest import observation_from_row as _observation
-from watcher.store.latest import series_text, upsert
+from watcher.store.latest import series_text
 from watcher.store.subscribers import immediate_subscribers
 from watcher.store.tables import (
     ChangeRecord,
@@ -156,8 +156,7 @@ class TrackingStore:
                 for channel in channels + [x.channel for x in subscribers if x.wants(change)]
             ]
             if outbox:
-                stmt = upsert(conn, DELIVERIES)
-                conn.execute(stmt.on_conflict_do_nothing(index_elements=["key"]), outbox)
+                latest.write_rows(conn, "deliveries", DELIVERIES, outbox, _once_a_key)
             done = [a.article_id for a in articles if a.article_id is not None]
             if done:
                 conn.execute(delete(PENDING).where(PENDING.c.article_id.in_(done)))
@@ -226,6 +225,10 @@ class TrackingStore:
             if project:
                 query = query.where(col(MilestoneObservationRecord.project).contains(project))
             return [_milestone(r) for r in s.exec(query)]
+
+
+def _once_a_key(stmt: Any) -> Any:
+    return stmt.on_conflict_do_nothing(index_elements=["key"])
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:

@@ -1,0 +1,99 @@
+"""What change detection reads and what a tracking batch writes, on every backend: the briefs of a series
+(its latest figures, and a new figure's equal however old), and many rows in one statement (on
+PostgreSQL one array a column) stored exactly as one row at a time stores them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from tests.store.conftest import T0
+from watcher.store import Store, latest
+from watcher.store.tables import ChangeRecord
+from watcher.track import Evidence, Observation, SeriesKey
+
+EXPORTS = SeriesKey("出口总额", "江门", "level", "actual")
+CHANGES = ChangeRecord.__table__
+
+
+def figure(value: float, day: int, span: str = "2024-01/2024-06") -> Observation:
+    published = date(2024, 7, 1) + timedelta(days=day)
+    evidence = Evidence(f"http://a/{day}.html", "江门日报", published, f"出口总额{value}亿元")
+    return Observation(EXPORTS, span, value * 1e8, "元", "=", evidence, f"{value}亿元")
+
+
+def test_briefs_hold_the_latest_figures_and_any_equal_of_a_new_one(store: Store) -> None:
+    """Ten outlets disagree on one span: the RECENT_FIGURES published last are read, the older ones
+    only when a new observation states the same figure (a repeat is known as one however old)."""
+    stated = [figure(100.0 + n, day=n) for n in range(10)]
+    store.record_tracking(
+        article_id=None, seen_at=T0, observations=stated, milestones=[], changes=[], channels=[]
+    )
+    recent = stated[-latest.RECENT_FIGURES :]
+    assert store.latest_histories([EXPORTS])[EXPORTS] == recent
+    repeat = figure(101.0, day=30)  # the second oldest figure, stated again
+    assert store.latest_histories([EXPORTS], [repeat])[EXPORTS] == [stated[1], *recent]
+    other_unit = Observation(EXPORTS, repeat.when, repeat.value, "美元", "=", repeat.evidence, repeat.raw)
+    assert store.latest_histories([EXPORTS], [other_unit])[EXPORTS] == recent, "equal means every part"
+
+
+def change_row(n: int, old: dict[str, Any] | None) -> dict[str, Any]:
+    """A change row whose texts hold what array encodings must carry through: quotes, backslashes,
+    braces, commas, non-ASCII, and a column that is NULL on every row."""
+    return {
+        "key": f"k{n}",
+        "kind": "revised",
+        "subject": f'江门 "出口" \\ {{{n}}}, NULL',
+        "summary_zh": "出口总额：1.5万亿元（此前 1.4万亿元）",
+        "summary_en": 'exports "revised"',
+        "old": old,
+        "new": {"value": 1.5e12 + n, "text": '引号"和\\反斜杠', "none": None},
+        "immediate": n % 2 == 0,
+        "article_id": None,
+        "created_at": T0,
+    }
+
+
+def stored_changes(store: Store, keys: list[str]) -> list[tuple[Any, ...]]:
+    with store._engine.connect() as conn:
+        query = select(CHANGES).where(CHANGES.c.key.in_(keys)).order_by(CHANGES.c.id)
+        return [tuple(r)[2:] for r in conn.execute(query)]  # not the id nor the key
+
+
+def test_rows_written_at_once_are_stored_as_one_at_a_time(store: Store) -> None:
+    many = [change_row(n, {"was": n} if n % 3 else None) for n in range(50)]
+    once = [{**row, "key": f"one-{row['key']}"} for row in many]
+    with store._engine.begin() as conn:
+        for row in once:
+            conn.execute(insert(CHANGES), row)
+        written = latest.write_rows(conn, "test_changes", CHANGES, many, lambda s: s.returning(CHANGES.c.id))
+        ids = [r.id for r in written]
+    assert ids == sorted(ids), "ids are drawn in the rows' order"
+    assert stored_changes(store, [r["key"] for r in many]) == stored_changes(store, [r["key"] for r in once])
+
+
+def test_rows_already_there_are_skipped_and_not_returned(store: Store) -> None:
+    def new_changes(stmt: Any) -> Any:
+        return stmt.on_conflict_do_nothing(index_elements=["key"]).returning(CHANGES.c.key)
+
+    with store._engine.begin() as conn:
+        first = latest.write_rows(conn, "test_new_changes", CHANGES, [change_row(1, None)], new_changes)
+        assert [r.key for r in first] == ["k1"]
+        again = [change_row(1, None), change_row(2, None)]
+        assert [r.key for r in latest.write_rows(conn, "test_new_changes", CHANGES, again, new_changes)] == [
+            "k2"
+        ]
+
+
+def test_whole_and_fractional_figures_go_in_one_batch(store: Store) -> None:
+    """A figure may come as an int (1400) beside floats (14.5): one column's array takes both."""
+    whole = replace(figure(1.0, day=1), value=1400)
+    fractional = figure(14.5, day=2, span="2024")
+    store.record_tracking(
+        article_id=None, seen_at=T0, observations=[whole, fractional], milestones=[], changes=[], channels=[]
+    )
+    found = store.latest_histories([EXPORTS], [whole, fractional])[EXPORTS]
+    assert [(o.when, o.value) for o in found] == [(whole.when, 1400.0), (fractional.when, fractional.value)]
