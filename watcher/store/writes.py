@@ -53,11 +53,10 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql
 
 from watcher.models import Article, Fact, Validators, ValueFact
-from watcher.store import neardup
-from watcher.store.latest import statement
+from watcher.store import arrays, neardup
+from watcher.store.latest import write_rows
 from watcher.store.queries import MILESTONE_FIELDS, VALUE_FIELDS
 from watcher.store.tables import (
     ArticleRecord,
@@ -96,11 +95,18 @@ def _one_of(column: Any, name: str, dialect: str) -> Any:
     """`column` is one of the list bound as `name`, in ONE parameter however long the list: an expanding
     IN renders a placeholder per item (68 a signature), and the text of the statement changes with the
     list's length, so the driver can neither cache its parsing nor prepare it. PostgreSQL takes an
-    array (`= ANY`), SQLite a JSON array (`IN (SELECT value FROM json_each(…))`); both read the index."""
+    array (`= ANY`, see `_listed`), SQLite a JSON array (`IN (SELECT value FROM json_each(…))`); both
+    read the index."""
     if dialect == "postgresql":
-        return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
+        return column == any_(arrays.array_of(column, name))
     items = func.json_each(bindparam(name, type_=JSON)).table_valued("value")
     return column.in_(select(items.c.value))
+
+
+def _listed(conn: Connection, column: Any, values: list[Any]) -> list[Any]:
+    """The value of a `_one_of` parameter: on PostgreSQL an array in the binary format (its text format
+    tests every item with a regular expression), on SQLite the list (sent as JSON)."""
+    return arrays.array(conn.dialect, column, values) if conn.dialect.name == "postgresql" else values
 
 
 def _probe(dialect: str) -> Select[Any]:
@@ -148,8 +154,6 @@ def _query(conn: Connection, build: Callable[[str], Select[Any]]) -> Select[Any]
 _INSERT_ARTICLE = insert(ARTICLES).returning(ARTICLES.c.id)
 _INSERT_SNAPSHOT = insert(SNAPSHOTS).returning(SNAPSHOTS.c.id)
 # many rows, their ids back in the rows' order
-_INSERT_ARTICLES = insert(ARTICLES).returning(ARTICLES.c.id, sort_by_parameter_order=True)
-_INSERT_SNAPSHOTS = insert(SNAPSHOTS).returning(SNAPSHOTS.c.id, sort_by_parameter_order=True)
 _INSERT_BANDS = insert(BANDS)
 _INSERT_FACTS = insert(FACTS)
 
@@ -198,8 +202,8 @@ def store_pages(conn: Connection, pages: list[FetchedArticle]) -> list[SaveResul
         p.url: _url_state_row(p.url, p.source_id, "article", p.status, p.validators, p.fetched_at)
         for p in pages
     }
-    conn.execute(
-        statement(conn, "url_states", _url_state_upsert), list(states.values())
+    write_rows(
+        conn, "url_states", URL_STATES, list(states.values()), _url_state_upsert
     )  # the last fetch wins
     facts: dict[int, list[dict[str, Any]]] = {}  # article → its facts; a later page of it replaces them
     pending: dict[int, dict[str, Any]] = {}
@@ -217,10 +221,17 @@ def store_pages(conn: Connection, pages: list[FetchedArticle]) -> list[SaveResul
             )
     rows = [row for article_facts in facts.values() for row in article_facts]
     if rows:
-        conn.execute(_INSERT_FACTS, rows)
+        write_rows(conn, "facts", FACTS, rows)
     if pending:
-        conn.execute(statement(conn, "pending_tracking", _pending_upsert), list(pending.values()))
+        write_rows(conn, "pending_tracking", PENDING, list(pending.values()), _pending_upsert)
     return saved
+
+
+def _returning(key: Any) -> Callable[[Any], Any]:
+    """An insert's finish: each row's id back beside its `key` (an INSERT … SELECT returns its rows in
+    no promised order)."""
+    table = key.table
+    return lambda stmt: stmt.returning(key, table.c.id)
 
 
 def _save_articles(conn: Connection, pages: list[FetchedArticle]) -> list[SaveResult]:
@@ -229,7 +240,11 @@ def _save_articles(conn: Connection, pages: list[FetchedArticle]) -> list[SaveRe
     if len(pages) == 1 or _alike_in_batch(pages):
         return [_save_one(conn, page) for page in pages]
     rows = conn.execute(
-        _query(conn, _lookup_many), {"urls": [p.url for p in pages], "hashes": [p.text_hash for p in pages]}
+        _query(conn, _lookup_many),
+        {
+            "urls": _listed(conn, ARTICLES.c.url, [p.url for p in pages]),
+            "hashes": _listed(conn, ARTICLES.c.content_hash, [p.text_hash for p in pages]),
+        },
     )
     stored: dict[str, Row[Any]] = {}
     copies: set[str] = set()
@@ -274,7 +289,8 @@ def _with_near_copies(conn: Connection, pages: list[FetchedArticle]) -> list[boo
     if not keys:
         return [False] * len(pages)
     most = MAX_CANDIDATES * len(pages)
-    rows = conn.execute(_query(conn, _probe_many), {"keys": keys, "most": most}).all()
+    found = {"keys": _listed(conn, BANDS.c.band_key, keys), "most": most}
+    rows = conn.execute(_query(conn, _probe_many), found).all()
     out = []
     for page, mine in zip(pages, probes, strict=True):
         if page.simhash is None:
@@ -283,7 +299,7 @@ def _with_near_copies(conn: Connection, pages: list[FetchedArticle]) -> list[boo
         if len(rows) < most:
             matches = [(aid, simhash) for key, aid, simhash in rows if key in mine][:MAX_CANDIDATES]
         else:
-            probe = {"keys": sorted(mine), "before": 2**31 - 1}
+            probe = {"keys": _listed(conn, BANDS.c.band_key, sorted(mine)), "before": 2**31 - 1}
             matches = list(conn.execute(_query(conn, _probe), probe))
         out.append(any(neardup.is_near(neardup.to_unsigned(simhash), page.simhash) for _, simhash in matches))
     return out
@@ -297,12 +313,16 @@ def _insert_new(conn: Connection, pages: list[FetchedArticle]) -> list[SaveResul
         {"source_id": p.source_id, "url": p.url, "first_seen": p.fetched_at, **_article_values(p, None)}
         for p in pages
     ]
-    article_ids = conn.execute(_INSERT_ARTICLES, articles).scalars().all()
+    by_url = dict(write_rows(conn, "articles", ARTICLES, articles, _returning(ARTICLES.c.url)).all())
+    article_ids = [by_url[p.url] for p in pages]  # no two of them share a URL (see _alike_in_batch)
     snapshots = [_snapshot_row(p, aid) for p, aid in zip(pages, article_ids, strict=True)]
-    snapshot_ids = conn.execute(_INSERT_SNAPSHOTS, snapshots).scalars().all()
+    by_article = dict(
+        write_rows(conn, "snapshots", SNAPSHOTS, snapshots, _returning(SNAPSHOTS.c.article_id)).all()
+    )
+    snapshot_ids = [by_article[aid] for aid in article_ids]
     bands = [row for p, aid in zip(pages, article_ids, strict=True) for row in _band_rows(p.simhash, aid)]
     if bands:
-        conn.execute(_INSERT_BANDS, bands)
+        write_rows(conn, "simhash_bands", BANDS, bands)
     return [SaveResult("new", aid, sid, None) for aid, sid in zip(article_ids, snapshot_ids, strict=True)]
 
 
@@ -384,7 +404,10 @@ def _first_copy(
     if exact is not None:
         return int(exact.duplicate_of_id or exact.id)
     a = ARTICLES.c
-    keys = {"keys": neardup.probe_keys(sig), "before": before if before is not None else 2**31 - 1}
+    keys = {
+        "keys": _listed(conn, BANDS.c.band_key, neardup.probe_keys(sig)),
+        "before": before if before is not None else 2**31 - 1,
+    }
     found = conn.execute(_query(conn, _probe), keys)
     near = [aid for aid, simhash in found if neardup.is_near(neardup.to_unsigned(simhash), sig)]
     if not near:
@@ -444,7 +467,7 @@ def upsert_url_state(
 ) -> None:
     """Record a fetch. A 304 without validators of its own keeps the ones it confirmed."""
     row = _url_state_row(url, source_id, kind, status, validators, fetched_at)
-    conn.execute(statement(conn, "url_states", _url_state_upsert), row)
+    write_rows(conn, "url_states", URL_STATES, [row], _url_state_upsert)
 
 
 def _url_state_row(
@@ -461,8 +484,7 @@ def _url_state_row(
     }
 
 
-def _url_state_upsert(insert: Any) -> Any:
-    stmt = insert(URL_STATES)
+def _url_state_upsert(stmt: Any) -> Any:
     new, old = stmt.excluded, URL_STATES.c
     confirmed = new.status == 304  # a 304 without validators of its own keeps the ones it confirmed
     return stmt.on_conflict_do_update(
@@ -489,7 +511,7 @@ def add_pending(
 ) -> None:
     """The article's observations wait for its run to track them (replacing any it was waiting with)."""
     row = _pending_row(article_id, source_id, published, observations)
-    conn.execute(statement(conn, "pending_tracking", _pending_upsert), row)
+    write_rows(conn, "pending_tracking", PENDING, [row], _pending_upsert)
 
 
 def _pending_row(
@@ -503,8 +525,7 @@ def _pending_row(
     }
 
 
-def _pending_upsert(insert: Any) -> Any:
-    stmt = insert(PENDING)
+def _pending_upsert(stmt: Any) -> Any:
     new = stmt.excluded
     replace = {"source_id": new.source_id, "published": new.published, "observations": new.observations}
     return stmt.on_conflict_do_update(index_elements=["article_id"], set_=replace)
