@@ -43,7 +43,15 @@ NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 LEXICON = ROOT / "config" / "lexicon"
 
 
-def make_app(database_url: str, folder: Path, sources: int) -> App:
+def make_app(
+    database_url: str,
+    folder: Path,
+    sources: int,
+    *,
+    daemon: dict[str, Any] | None = None,
+    now: datetime = NOW,
+) -> App:
+    """An app of `sources` sources on 127.0.0.1:9, a webhook channel, fed `now` by its clock."""
     specs = [
         {"name": f"source{n:04d}", "start_urls": [f"http://127.0.0.1:9/s{n}/"], "expected_period": "30d"}
         for n in range(sources)
@@ -55,10 +63,10 @@ def make_app(database_url: str, folder: Path, sources: int) -> App:
             "lexicon_dir": str(LEXICON),
             "sources": specs,
             "channels": [{"type": "webhook", "name": "ops", "url": "http://127.0.0.1:9/hook"}],
-            "daemon": {"failing_after_runs": 2},
+            "daemon": {"failing_after_runs": 2} | (daemon or {}),
         }
     )
-    return build_app(settings, clock=lambda: NOW)
+    return build_app(settings, clock=lambda: now)
 
 
 def fill(app: App, runs: int) -> None:

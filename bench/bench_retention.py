@@ -28,34 +28,21 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT)]
 
+from bench import bench_health  # noqa: E402
 from bench.bench_crawl import postgres_schema  # noqa: E402
-from watcher.app import App, build_app  # noqa: E402
-from watcher.config import Settings  # noqa: E402
+from watcher.app import App  # noqa: E402
 from watcher.health import SourceEvent, check_sources  # noqa: E402
 from watcher.models import Article  # noqa: E402
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 WEEK = timedelta(days=7)
-LEXICON = ROOT / "config" / "lexicon"
 KEEP_DAYS = 90.0
 
 
 def make_app(database_url: str, folder: Path, sources: int) -> App:
-    specs = [
-        {"name": f"source{n:04d}", "start_urls": [f"http://127.0.0.1:9/s{n}/"], "expected_period": "30d"}
-        for n in range(sources)
-    ]
-    settings = Settings.model_validate(
-        {
-            "database_url": database_url,
-            "storage_dir": str(folder),
-            "lexicon_dir": str(LEXICON),
-            "sources": specs,
-            "channels": [{"type": "webhook", "name": "ops", "url": "http://127.0.0.1:9/hook"}],
-            "daemon": {"failing_after_runs": 2, "keep_health_days": KEEP_DAYS},
-        }
+    return bench_health.make_app(
+        database_url, folder, sources, daemon={"keep_health_days": KEEP_DAYS}, now=NOW
     )
-    return build_app(settings, clock=lambda: NOW)
 
 
 def _event(kind: str, source: str, week: int) -> SourceEvent:

@@ -22,10 +22,10 @@ import pytest
 from sqlalchemy import Engine, event
 
 from tests.conftest import ROOT
+from tests.test_health import publish, run
 from watcher.app import App, build_app
 from watcher.config import Settings
 from watcher.health import check_sources, health_report, open_episodes
-from watcher.models import Article
 from watcher.service import metrics_text
 from watcher.web import create_app
 
@@ -91,23 +91,6 @@ def make_app(db_url: str, tmp_path: Path, clock: Clock, webhook_receiver) -> Ite
     yield make
     for app in apps:
         app.close()
-
-
-def run(app: App, *, ok: bool) -> None:
-    """A finished crawl run of the source at the app's time."""
-    source_id = app.store.ensure_source("bureau", region=None, outlet=None)
-    run_id = app.store.start_run(source_id, app.clock())
-    app.store.finish_run(
-        run_id, finished_at=app.clock(), stats={"errors": int(not ok)}, error=None if ok else "HTTP 503"
-    )
-
-
-def publish(app: App, n: int) -> None:
-    source_id = app.store.ensure_source("bureau", region=None, outlet=None)
-    article = Article(url=f"http://127.0.0.1:9/news/{n}.html", text=f"第{n}篇文章。" * 20, title=f"文章{n}")
-    app.store.save_article(
-        source_id=source_id, url=article.url, article=article, raw=b"", fetched_at=app.clock()
-    )
 
 
 def check(app: App, by: App | None = None) -> list[str]:
