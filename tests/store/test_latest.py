@@ -4,11 +4,14 @@ PostgreSQL one array a column) stored exactly as one row at a time stores them."
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+import pytest
+from sqlalchemy import event, insert, select
 
 from tests.store.conftest import T0
 from watcher.store import Store, latest
@@ -97,3 +100,36 @@ def test_whole_and_fractional_figures_go_in_one_batch(store: Store) -> None:
     )
     found = store.latest_histories([EXPORTS], [whole, fractional])[EXPORTS]
     assert [(o.when, o.value) for o in found] == [(whole.when, 1400.0), (fractional.when, fractional.value)]
+
+
+def test_a_batch_statement_stays_the_same_size_however_many_rows_on_postgresql(store: Store) -> None:
+    """Rows as arrays: the statement text does not grow with the batch (a VALUES list of thousands of
+    placeholders was re-parsed by psycopg and planned anew by the server on every batch)."""
+    if store._engine.dialect.name != "postgresql":
+        pytest.skip("SQLite keeps its multi-row VALUES")
+
+    def longest(count: int) -> int:
+        stated = [figure(100.0 + n, day=n % 28, span=f"2024-{n:03d}") for n in range(count)]
+        with sent(store) as statements:
+            store.record_tracking(
+                article_id=None, seen_at=T0, observations=stated, milestones=[], changes=[], channels=[]
+            )
+            store.latest_histories([EXPORTS], stated)
+        return max(map(len, statements))
+
+    assert longest(300) == longest(3)
+
+
+@contextmanager
+def sent(store: Store) -> Iterator[list[str]]:
+    """The statements the store sends meanwhile."""
+    statements: list[str] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(store._engine, "before_cursor_execute", capture)
+    try:
+        yield statements
+    finally:
+        event.remove(store._engine, "before_cursor_execute", capture)

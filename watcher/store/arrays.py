@@ -4,7 +4,7 @@ back into rows.
     rows_source(table, columns) → Select   the rows as a SELECT over unnest(:col1, :col2, …), in order
     insert_rows(insert, table, columns) → Insert   INSERT … SELECT of those rows (the dialect's INSERT,
                                          so ON CONFLICT and RETURNING chain on as usual)
-    column_arrays(dialect, table, columns, rows) → {column: array}   its parameters, from row dicts
+    column_arrays(conn, table, columns, rows) → {column: array}   its parameters, from row dicts
     array_of(column, name)               one parameter, an array of the column's values (for = ANY)
 
 Why: a multi-row INSERT … VALUES of a thousand rows carries sixteen thousand placeholders. psycopg
@@ -26,27 +26,30 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Dialect, Float, Select, bindparam, cast, func, select
+from sqlalchemy import Connection, Float, Select, bindparam, cast, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import NullType
 
 ORDER = "ordinality"  # the position unnest numbers each row with
+BINARY_ARRAYS = "watcher_binary_arrays"  # in a pooled connection's info: BinaryArray registered
 
 
 class BinaryArray(list[Any]):
-    """A list psycopg sends as an array in its binary format (registered below): no item is escaped."""
+    """A list psycopg sends as an array in its binary format (`_binary_arrays`): no item is escaped."""
 
 
-def _register_binary() -> None:
-    try:
-        import psycopg
-        from psycopg.types.array import ListBinaryDumper
-    except ImportError:  # no PostgreSQL driver: nothing to send
+def _binary_arrays(conn: Connection) -> None:
+    """Have this connection's psycopg send a BinaryArray in its binary format. Registered on the
+    connection (once: noted in its pool record), not on psycopg's defaults at import: SQLAlchemy gives
+    each new connection adapters of its own, and a SQLite store never loads psycopg (its objects would
+    slow every garbage collection)."""
+    record = conn.connection
+    if record.info.get(BINARY_ARRAYS):
         return
-    psycopg.adapters.register_dumper(BinaryArray, ListBinaryDumper)
+    from psycopg.types.array import ListBinaryDumper
 
-
-_register_binary()
+    record.dbapi_connection.adapters.register_dumper(BinaryArray, ListBinaryDumper)  # type: ignore[union-attr]
+    record.info[BINARY_ARRAYS] = True
 
 
 def array_param(name: str, column: Any) -> Any:
@@ -68,26 +71,30 @@ def insert_rows(insert: Callable[[Any], Any], table: Any, columns: Sequence[str]
 
 
 def column_arrays(
-    dialect: Dialect, table: Any, columns: Sequence[str], rows: Sequence[dict[str, Any]], prefix: str = ""
+    conn: Connection, table: Any, columns: Sequence[str], rows: Sequence[dict[str, Any]], prefix: str = ""
 ) -> dict[str, list[Any]]:
     """Row dicts (each with every column) as one array a column, each value bind-processed by its
     column's type as SQLAlchemy does one row at a time."""
-    return {prefix + name: array(dialect, table.c[name], [row[name] for row in rows]) for name in columns}
+    return {prefix + name: array(conn, table.c[name], [row[name] for row in rows]) for name in columns}
 
 
-def array(dialect: Dialect, column: Any, values: list[Any]) -> list[Any]:
+def array(conn: Connection, column: Any, values: list[Any]) -> list[Any]:
     """The values as the column's array parameter. A float column's ints become floats (an array has
     one type; a row at a time each went alone, and the server cast it the same). A list of only NULLs
     (or none) goes as text: the binary format wants an item to take its type from."""
+    dialect = conn.dialect
     process = column.type.dialect_impl(dialect).bind_processor(dialect)
     if process is not None:
         values = [process(v) for v in values]
     if isinstance(column.type, Float):
         values = [v if v is None else float(v) for v in values]
-    return BinaryArray(values) if any(v is not None for v in values) else values
+    if not any(v is not None for v in values):
+        return values
+    _binary_arrays(conn)
+    return BinaryArray(values)
 
 
 def array_of(column: Any, name: str) -> Any:
     """A parameter holding an array of the column's values (`column == any_(array_of(…))`); pass
-    `array(dialect, column, values)`."""
+    `array(conn, column, values)`."""
     return array_param(name, column)

@@ -139,7 +139,7 @@ def _observations(conn: Connection, ids: list[int]) -> Any:
     c = OBSERVATIONS.c
     if conn.dialect.name == "postgresql":
         by_id = statement(conn, "observations_by_id", lambda _: _by_ids(OBSERVATIONS))
-        return conn.execute(by_id, {"ids": arrays.array(conn.dialect, c.id, ids)}).all()
+        return conn.execute(by_id, {"ids": arrays.array(conn, c.id, ids)}).all()
     return conn.execute(select(OBSERVATIONS).where(c.id.in_(ids)).order_by(c.id)).all()
 
 
@@ -155,10 +155,10 @@ def _brief_ids(conn: Connection, series: list[str], equal: list[Figure]) -> set[
     if conn.dialect.name == "postgresql":
         values = list(zip(*equal, strict=True)) or [()] * len(FIGURE)  # one tuple a column
         params = {
-            f"f_{name}": arrays.array(conn.dialect, t.c[name], list(v))
+            f"f_{name}": arrays.array(conn, t.c[name], list(v))
             for name, v in zip(FIGURE, values, strict=True)
         }
-        params["series"] = arrays.array(conn.dialect, t.c.series, series)
+        params["series"] = arrays.array(conn, t.c.series, series)
         found = conn.execute(statement(conn, "brief_ids", _brief_ids_arrays), params)
     else:
         r = _ranked(t.c.series.in_(series))
@@ -243,7 +243,7 @@ def write_rows(
     if conn.dialect.name != "postgresql":
         return conn.execute(statement(conn, key, lambda insert: finish(insert(table))), rows)
     found = statement(conn, key, lambda insert: finish(arrays.insert_rows(insert, table, columns)))
-    return conn.execute(found, arrays.column_arrays(conn.dialect, table, columns, rows))
+    return conn.execute(found, arrays.column_arrays(conn, table, columns, rows))
 
 
 def upsert_series(conn: Connection, briefs: Iterable[SeriesBrief]) -> None:

@@ -74,7 +74,7 @@ def add_changes(
         return []
     rows = [_change_row(c, immediate, aid, seen_at) for c, immediate, aid in wanted.values()]
     written = latest.write_rows(conn, "changes", CHANGES, rows, _new_changes)
-    ids = {key: id_ for key, id_ in written.all()}
+    ids = {r.key: r.id for r in written.all()}
     return [(c, ids[key], immediate) for key, (c, immediate, _) in wanted.items() if key in ids]
 
 
