@@ -54,7 +54,9 @@ from sqlalchemy import Engine, create_engine, event, text
 
 ROOT = Path(__file__).resolve().parent.parent
 SITES = ROOT / "tests" / "data" / "sites"
-sys.path[:0] = [str(ROOT), str(SITES)]  # tests.server; generate.py imports texts.py as a top-level module
+# tests.server; generate.py imports texts.py as a top-level module. Appended, not prepended: the build
+# on PYTHONPATH (scripts/bench: the compiled wheel) must come before the checkout's sources
+sys.path += [str(ROOT), str(SITES)]
 
 from generate import gov_article, gov_listing  # noqa: E402
 from texts import EPAPER, FGJ, JMYW, PORTAL, TJJ, Story  # noqa: E402
@@ -63,6 +65,7 @@ from tests import server as fixture_server  # noqa: E402
 from tests.server import FixtureServer  # noqa: E402
 from watcher.app import App, build_app  # noqa: E402
 from watcher.config import Settings, SourceSpec  # noqa: E402
+from watcher.extract import COMPILED  # noqa: E402
 from watcher.fetch.client import Fetcher, FetchResult  # noqa: E402
 from watcher.fetch.transport import make_transport  # noqa: E402
 from watcher.ingest import Ingest  # noqa: E402
@@ -599,6 +602,7 @@ def report(samples: Samples, site: dict[str, Any], rounds: int) -> dict[str, Any
         "date": date.today().isoformat(),
         "python": platform.python_version(),
         "machine": cpu_name(),
+        "build": "compiled with mypyc" if COMPILED else "pure Python (from source)",
         "site": site,
         "in_flight": IN_FLIGHT,
         "rounds": rounds,
@@ -646,6 +650,7 @@ def print_table(result: dict[str, Any]) -> None:
     print(f"site    {site['articles']} articles ({site['mb']:.2f} MB of GBK pages, {text}), {pages}")
     print(f"        closest two texts {site['closest_simhash_bits']} SimHash bits apart (linked at <= 7)")
     print(f"machine {result['machine']}, Python {result['python']}, {result['date']}")
+    print(f"build   watcher {result['build']}")
     print(
         f"timing  {result['in_flight']} in flight, median of {result['rounds']} rounds, CPU of this process"
     )

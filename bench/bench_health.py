@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT)]
+sys.path.append(str(ROOT))  # after PYTHONPATH: scripts/bench puts the compiled build there
 
 from bench.bench_crawl import postgres_schema  # noqa: E402
 from watcher.app import App, build_app  # noqa: E402

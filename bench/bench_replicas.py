@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT)]
+sys.path.append(str(ROOT))  # after PYTHONPATH: scripts/bench puts the compiled build there
 
 from sqlalchemy import Engine, Pool, create_engine, event, text  # noqa: E402
 

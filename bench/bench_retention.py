@@ -26,7 +26,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT)]
+sys.path.append(str(ROOT))  # after PYTHONPATH: scripts/bench puts the compiled build there
 
 from bench import bench_health  # noqa: E402
 from bench.bench_crawl import postgres_schema  # noqa: E402

@@ -37,7 +37,7 @@ from urllib.parse import quote
 import httpx
 from sqlalchemy import create_engine, insert, text
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.append(str(Path(__file__).resolve().parent.parent))  # after PYTHONPATH (scripts/bench: compiled)
 
 from watcher.app import build_app
 from watcher.config import ROOT, Settings
