@@ -106,7 +106,7 @@ def _one_of(column: Any, name: str, dialect: str) -> Any:
 def _listed(conn: Connection, column: Any, values: list[Any]) -> list[Any]:
     """The value of a `_one_of` parameter: on PostgreSQL an array in the binary format (its text format
     tests every item with a regular expression), on SQLite the list (sent as JSON)."""
-    return arrays.array(conn.dialect, column, values) if conn.dialect.name == "postgresql" else values
+    return arrays.array(conn, column, values) if conn.dialect.name == "postgresql" else values
 
 
 def _probe(dialect: str) -> Select[Any]:
