@@ -386,13 +386,16 @@ def run_rounds(
     return found
 
 
-def replica_figures(runs: list[ReplicaRun], one_replica_rate: float | None) -> dict[str, Any]:
+def replica_figures(runs: list[ReplicaRun], one: list[ReplicaRun] | None) -> dict[str, Any]:
+    """Medians of the rounds; the ratio to one replica is the median of the per-round ratios (each
+    round's one-replica wall time over this count's, measured side by side)."""
     wall_s = statistics.median(r.wall_s for r in runs)
-    rate = runs[0].articles / wall_s
+    per_round = [a.wall_s / b.wall_s for a, b in zip(one, runs, strict=True)] if one else []
     return {
         "wall_s": wall_s,
-        "articles_per_s": rate,
-        "ratio_to_one": rate / one_replica_rate if one_replica_rate else None,
+        "articles_per_s": runs[0].articles / wall_s,
+        "ratio_to_one": statistics.median(per_round) if per_round else None,
+        "ratio_per_round": per_round,
         "wall_s_each": [r.wall_s for r in runs],
         "runs_by_replica": [r.runs for r in runs],
         "late_starts": sum(r.late for r in runs),
@@ -403,8 +406,7 @@ def replica_figures(runs: list[ReplicaRun], one_replica_rate: float | None) -> d
 def report(
     args: argparse.Namespace, sections: list[Section], runs: dict[int, list[ReplicaRun]], trips: RoundTrips
 ) -> dict[str, Any]:
-    one = statistics.median(r.wall_s for r in runs[1]) if 1 in runs else None
-    one_rate = sections_total(sections) / one if one else None
+    one = runs.get(1)
     return {
         "date": date.today().isoformat(),
         "python": platform.python_version(),
@@ -417,7 +419,7 @@ def report(
             "per_section": len(sections[0].stories),
         },
         "rounds": args.rounds,
-        "replicas": {str(n): replica_figures(found, one_rate) for n, found in runs.items()},
+        "replicas": {str(n): replica_figures(found, one) for n, found in runs.items()},
         "round_trips": round_trip_figures(trips),
     }
 
@@ -458,7 +460,8 @@ def print_table(result: dict[str, Any]) -> None:
     )
     print(f"        PostgreSQL {result['postgres']} on the same machine")
     print(
-        f"timing  T0 → last article stored, median of {rounds} rounds; politeness off, {IN_FLIGHT} in flight"
+        f"timing  T0 → last article stored, median of {rounds} rounds; politeness off, {IN_FLIGHT} in flight;"
+        " ratio: the median of per-round ratios"
     )
     print(
         f"\n{'replicas':>8} {'wall s':>7} {'articles/s':>10} {'ratio':>6}  runs storing articles, by replica"
@@ -466,6 +469,9 @@ def print_table(result: dict[str, Any]) -> None:
     for n, r in result["replicas"].items():
         ratio = f"{r['ratio_to_one']:.2f}x" if r["ratio_to_one"] else ""
         print(f"{n:>8} {r['wall_s']:7.2f} {r['articles_per_s']:10.1f} {ratio:>6}  {r['runs_by_replica']}")
+    for n, r in result["replicas"].items():
+        if n != "1" and r["ratio_per_round"]:
+            print(f"{n} replicas / 1, each round: {', '.join(f'{x:.2f}x' for x in r['ratio_per_round'])}")
     t = result["round_trips"]
     traced = f"libpq trace of one replica's {t['runs']} crawl jobs, {t['articles']} articles"
     print(f"\ndatabase round trips per crawled article: {t['per_article']:.1f} ({traced})")

@@ -24,6 +24,7 @@ import asyncio
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -87,7 +88,8 @@ class Crawl(Protocol):
 logger = logging.getLogger(__name__)
 
 QUEUE_PAGES = 32  # fetched pages waiting for the worker at most: then the fetcher waits
-STORE_BATCH = 8  # pages stored in one transaction at most (only when that many are waiting)
+STORE_BATCH = 8  # pages stored in one transaction at most
+BATCH_WAIT_S = 0.02  # how long a batch waits for more pages after its first (never once the fetching ends)
 TRACK_BATCH = 200  # articles tracked in one transaction
 _T = TypeVar("_T")
 Observed = Observation | MilestoneObservation
@@ -171,24 +173,39 @@ class Ingest:
     # --- in the worker thread ---
 
     def _work(self, done: asyncio.Future[None]) -> None:
-        """Store what is queued, a batch at a time (what waits when the worker comes back, at most
-        STORE_BATCH pages: one transaction), until its stop."""
+        """Store what is queued, a batch at a time (at most STORE_BATCH pages: one transaction), until
+        its stop."""
         last = False
         try:
             while not last:
-                batch: list[tuple[str, FetchResult]] = []
-                while len(batch) < STORE_BATCH and (batch == [] or not self._queue.empty()):
-                    item = self._queue.get()
-                    if item is None:
-                        last = True
-                        break
-                    batch.append(item)
+                batch, last = self._take_batch()
                 results: list[Stored] = []
                 if batch and self._error is None:
                     results = self._guarded(partial(self._store_batch, batch)) or []
                 self._loop.call_soon_threadsafe(self._stored, len(batch), results)
         finally:
             self._loop.call_soon_threadsafe(_resolve, done, None)
+
+    def _take_batch(self) -> tuple[list[tuple[str, FetchResult]], bool]:
+        """The next batch, and whether the stop came with it: the first page waited for as long as it
+        takes, then what else arrives within BATCH_WAIT_S, up to STORE_BATCH pages. A batch costs the
+        statements of one page, so a worker that took pages one by one as they trickled in (a run of
+        a few dozen articles) sent eight statements a page where it could send one or two."""
+        batch: list[tuple[str, FetchResult]] = []
+        until = 0.0
+        while len(batch) < STORE_BATCH:
+            try:
+                if not batch:
+                    item = self._queue.get()
+                    until = time.monotonic() + BATCH_WAIT_S
+                else:
+                    item = self._queue.get(timeout=max(0.0, until - time.monotonic()))
+            except queue.Empty:
+                break
+            if item is None:
+                return batch, True
+            batch.append(item)
+        return batch, False
 
     def _guarded(self, work: Callable[[], _T]) -> _T | None:
         try:
