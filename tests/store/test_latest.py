@@ -36,11 +36,33 @@ def test_briefs_hold_the_latest_figures_and_any_equal_of_a_new_one(store: Store)
         article_id=None, seen_at=T0, observations=stated, milestones=[], changes=[], channels=[]
     )
     recent = stated[-latest.RECENT_FIGURES :]
-    assert store.latest_histories([EXPORTS])[EXPORTS] == recent
+    newer = figure(120.0, day=31)  # a new figure for that span: its recent figures are compared with it
+    assert store.latest_histories([EXPORTS], [newer])[EXPORTS] == recent
     repeat = figure(101.0, day=30)  # the second oldest figure, stated again
     assert store.latest_histories([EXPORTS], [repeat])[EXPORTS] == [stated[1], *recent]
     other_unit = Observation(EXPORTS, repeat.when, repeat.value, "美元", "=", repeat.evidence, repeat.raw)
     assert store.latest_histories([EXPORTS], [other_unit])[EXPORTS] == recent, "equal means every part"
+
+
+def test_of_a_span_no_new_figure_states_only_its_latest_is_read(store: Store) -> None:
+    """Five monthly spans, four outlets' figures each: a new figure for June reads June's recent figures
+    and the latest of every other month (change detection asks those only which is latest, or which ends
+    last before June) — a series read grows by a row a span, not RECENT_FIGURES."""
+    months = [f"2024-01/2024-0{m}" for m in range(1, 6)]
+    stated = [
+        figure(100.0 + 10 * m + n, day=10 * m + n, span=span)
+        for m, span in enumerate(months)
+        for n in range(4)
+    ]
+    store.record_tracking(
+        article_id=None, seen_at=T0, observations=stated, milestones=[], changes=[], channels=[]
+    )
+    june = figure(200.0, day=60, span="2024-01/2024-06")
+    assert store.latest_histories([EXPORTS], [june])[EXPORTS] == [stated[4 * m + 3] for m in range(5)]
+    may = figure(201.0, day=61, span=months[-1])
+    found = store.latest_histories([EXPORTS], [may])[EXPORTS]
+    assert found == [stated[4 * m + 3] for m in range(4)] + stated[-4:]
+    assert store.latest_histories([EXPORTS])[EXPORTS] == [stated[4 * m + 3] for m in range(5)]
 
 
 def change_row(n: int, old: dict[str, Any] | None) -> dict[str, Any]:

@@ -24,12 +24,13 @@ beyond a stated bound of the new one, but not equal to it, no longer counts as t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, Row, any_, case, func, or_, select, tuple_
+from sqlalchemy import Connection, CursorResult, Row, and_, any_, bindparam, case, func, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from watcher.models import Evidence, MilestoneObservation, Observation, SeriesKey
@@ -97,11 +98,13 @@ class MilestoneBrief:
         return {name: getattr(self, name) for name in self.__slots__}
 
 
-def observation_from_row(r: Row[Any]) -> Observation:
-    key = SeriesKey(r.indicator, r.subject, r.measure, r.kind)
-    return Observation(
-        key, r.span, r.value, r.unit, r.qualifier, Evidence(r.url, r.outlet, r.published, r.sentence), r.raw
-    )
+def observation_from_row(r: Row[Any], key: SeriesKey | None = None) -> Observation:
+    """An observation of a row of `observations`; `key`: its series' key when the caller has it (then
+    the row need not hold indicator, subject, measure and kind)."""
+    m = r._mapping
+    key = key or SeriesKey(m["indicator"], m["subject"], m["measure"], m["kind"])
+    evidence = Evidence(m["url"], m["outlet"], m["published"], m["sentence"])
+    return Observation(key, m["span"], m["value"], m["unit"], m["qualifier"], evidence, m["raw"])
 
 
 def milestone_from_row(r: Row[Any]) -> MilestoneObservation:
@@ -111,26 +114,30 @@ def milestone_from_row(r: Row[Any]) -> MilestoneObservation:
 
 
 def latest_histories(
-    conn: Connection, keys: Iterable[SeriesKey], figures: Iterable[Figure] = ()
+    conn: Connection, keys: Iterable[SeriesKey], new: Iterable[Observation] = ()
 ) -> dict[SeriesKey, list[Observation]]:
-    """Each series in brief, oldest crawled first ([] when unknown): per span, the RECENT_FIGURES
-    figures published last, and any figure equal to one of `figures` (the new observations': a repeat is
-    known as one however old). Two queries per LOOKUP_CHUNK series."""
+    """Each series in brief, oldest crawled first ([] when unknown): of each span the figure published
+    last; of the spans the `new` observations state, the RECENT_FIGURES published last; and any figure
+    equal to a new one (a repeat is known as one however old). Two queries per LOOKUP_CHUNK series."""
     found: dict[SeriesKey, list[Observation]] = {k: [] for k in keys}
     wanted: dict[str, list[SeriesKey]] = {}
     for key in found:
         wanted.setdefault(series_text(key), []).append(key)
-    equal = list(dict.fromkeys(figures))
+    stated = list(new)
+    equal = list(dict.fromkeys(map(figure_of, stated)))
+    spans = list(dict.fromkeys((series_text(o.key), o.when or "") for o in stated))
     for chunk in _chunks(list(wanted), LOOKUP_CHUNK):
         inside = set(chunk)
-        ids = _brief_ids(conn, chunk, [f for f in equal if f[0] in inside])
+        mine = [f for f in equal if f[0] in inside], [s for s in spans if s[0] in inside]
+        ids = _brief_ids(conn, chunk, *mine)
         for r in _observations(conn, sorted(ids)) if ids else ():
-            for key in wanted[r.series]:
-                found[key].append(observation_from_row(r))
+            for key in wanted[r.series]:  # the series text names the key: not built again a row
+                found[key].append(observation_from_row(r, key))
     return found
 
 
 FIGURE = ("series", "value", "unit", "qualifier")  # series_latest's columns a Figure holds
+SPAN = ("series", "span")
 
 
 def _observations(conn: Connection, ids: list[int]) -> Any:
@@ -140,36 +147,76 @@ def _observations(conn: Connection, ids: list[int]) -> Any:
     if conn.dialect.name == "postgresql":
         by_id = statement(conn, "observations_by_id", lambda _: _by_ids(OBSERVATIONS))
         return conn.execute(by_id, {"ids": arrays.array(conn, c.id, ids)}).all()
-    return conn.execute(select(OBSERVATIONS).where(c.id.in_(ids)).order_by(c.id)).all()
+    by_id = statement(conn, "observations_by_id", lambda _: _by_json_ids(OBSERVATIONS))
+    return conn.execute(by_id, {"ids": json.dumps(ids)}).all()
+
+
+# what an observation of a known series needs (observation_from_row with its key): not the series' parts
+# again, nor when it was seen (a time zone to attach a row)
+_BRIEF = (
+    "id",
+    "series",
+    "span",
+    "value",
+    "unit",
+    "qualifier",
+    "raw",
+    "url",
+    "outlet",
+    "published",
+    "sentence",
+)
 
 
 def _by_ids(table: Any) -> Any:
-    return select(table).where(table.c.id == any_(arrays.array_of(table.c.id, "ids"))).order_by(table.c.id)
+    wanted = table.c.id == any_(arrays.array_of(table.c.id, "ids"))
+    return select(*(table.c[name] for name in _BRIEF)).where(wanted).order_by(table.c.id)
 
 
-def _brief_ids(conn: Connection, series: list[str], equal: list[Figure]) -> set[int]:
-    """The ids of the briefs `latest_histories` reads: of each span its RECENT_FIGURES latest, and the
-    equals of the new figures. On PostgreSQL the series and figures go as arrays: a figure list written
-    out as literals was an OR of a thousand tuple tests against every row."""
+def _by_json_ids(table: Any) -> Any:
+    ids = func.json_each(bindparam("ids")).table_valued("value")
+    wanted = table.c.id.in_(select(ids.c.value))
+    return select(*(table.c[name] for name in _BRIEF)).where(wanted).order_by(table.c.id)
+
+
+def _brief_ids(
+    conn: Connection, series: list[str], equal: list[Figure], spans: list[tuple[str, str]]
+) -> set[int]:
+    """The ids of the briefs `latest_histories` reads. The lists go as one parameter each: on PostgreSQL
+    arrays (a figure list written out as literals was an OR of a thousand tuple tests against every
+    row), on SQLite JSON (an expanding IN bound a parameter an item)."""
     t = SERIES_LATEST
     if conn.dialect.name == "postgresql":
-        values = list(zip(*equal, strict=True)) or [()] * len(FIGURE)  # one tuple a column
-        params = {
-            f"f_{name}": arrays.array(conn, t.c[name], list(v))
-            for name, v in zip(FIGURE, values, strict=True)
-        }
+        params = _column_params(conn, FIGURE, equal, "f_") | _column_params(conn, SPAN, spans, "s_")
         params["series"] = arrays.array(conn, t.c.series, series)
         found = conn.execute(statement(conn, "brief_ids", _brief_ids_arrays), params)
     else:
-        r = _ranked(t.c.series.in_(series))
-        wanted = r.c.rank <= RECENT_FIGURES
-        if equal:
-            wanted = or_(wanted, tuple_(r.c.series, r.c.value, r.c.unit, r.c.qualifier).in_(equal))
-        found = conn.execute(select(r.c.latest_id, r.c.earliest_id).where(wanted))
+        lists = {"series": series, "figures": equal, "spans": spans}
+        params = {name: json.dumps(items, ensure_ascii=False) for name, items in lists.items()}
+        found = conn.execute(statement(conn, "brief_ids", _brief_ids_json), params)
     ids: set[int] = set()
     for latest_id, earliest_id in found.all():
         ids.update((latest_id, earliest_id))
     return ids
+
+
+def _column_params(
+    conn: Connection, columns: tuple[str, ...], rows: list[Any], prefix: str
+) -> dict[str, Any]:
+    """Tuples as one array a column (named prefix + column), for `arrays.rows_source`."""
+    values = list(zip(*rows, strict=True)) or [()] * len(columns)
+    return {
+        prefix + name: arrays.array(conn, SERIES_LATEST.c[name], list(v))
+        for name, v in zip(columns, values, strict=True)
+    }
+
+
+def _wanted(r: Any, equal: Any, stated: Any) -> Any:
+    """Of each span its latest figure, of the new observations' spans the RECENT_FIGURES latest, and the
+    equals of the new figures. Why the latest of the other spans is enough: change detection asks them
+    only which is latest, or which ends last before a new period (watcher.track.changes)."""
+    recent = and_(r.c.rank <= RECENT_FIGURES, tuple_(r.c.series, r.c.span).in_(stated))
+    return or_(r.c.rank == 1, recent, tuple_(r.c.series, r.c.value, r.c.unit, r.c.qualifier).in_(equal))
 
 
 def _ranked(where: Any) -> Any:
@@ -180,7 +227,14 @@ def _ranked(where: Any) -> Any:
         partition_by=(t.c.series, t.c.span), order_by=(t.c.latest_day.desc(), t.c.latest_id)
     )
     ranked = select(
-        t.c.latest_id, t.c.earliest_id, t.c.series, t.c.value, t.c.unit, t.c.qualifier, recent.label("rank")
+        t.c.latest_id,
+        t.c.earliest_id,
+        t.c.series,
+        t.c.span,
+        t.c.value,
+        t.c.unit,
+        t.c.qualifier,
+        recent.label("rank"),
     )
     return ranked.where(where).subquery()
 
@@ -188,9 +242,23 @@ def _ranked(where: Any) -> Any:
 def _brief_ids_arrays(_: Any) -> Any:
     t = SERIES_LATEST
     r = _ranked(t.c.series == any_(arrays.array_of(t.c.series, "series")))
-    figures = tuple_(r.c.series, r.c.value, r.c.unit, r.c.qualifier)
-    equal = figures.in_(arrays.rows_source(t, FIGURE, "f_"))  # a hashed look-up, not a test a figure
-    return select(r.c.latest_id, r.c.earliest_id).where(or_(r.c.rank <= RECENT_FIGURES, equal))
+    equal = arrays.rows_source(t, FIGURE, "f_")  # a hashed look-up, not a test a figure
+    wanted = _wanted(r, equal, arrays.rows_source(t, SPAN, "s_"))
+    return select(r.c.latest_id, r.c.earliest_id).where(wanted)
+
+
+def _brief_ids_json(_: Any) -> Any:
+    t = SERIES_LATEST
+    named = func.json_each(bindparam("series")).table_valued("value")
+    r = _ranked(t.c.series.in_(select(named.c.value)))
+    wanted = _wanted(r, _json_rows("figures", len(FIGURE)), _json_rows("spans", len(SPAN)))
+    return select(r.c.latest_id, r.c.earliest_id).where(wanted)
+
+
+def _json_rows(name: str, width: int) -> Any:
+    """SQLite: the rows of a JSON array of arrays bound as `name`."""
+    given = func.json_each(bindparam(name)).table_valued("value")
+    return select(*(func.json_extract(given.c.value, f"$[{n}]") for n in range(width)))
 
 
 def figure_of(o: Observation) -> Figure:

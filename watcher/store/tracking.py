@@ -168,7 +168,7 @@ class TrackingStore:
         """What change detection needs of each series (see `watcher.store.latest`) to diff the `new`
         observations, oldest first."""
         with self._session() as s:
-            return latest.latest_histories(s.connection(), keys, map(latest.figure_of, new))
+            return latest.latest_histories(s.connection(), keys, new)
 
     def latest_project_histories(self, projects: Iterable[str]) -> dict[str, list[MilestoneObservation]]:
         with self._session() as s:
