@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import Engine, event
 
 from tests.conftest import ROOT
-from tests.test_health import publish, run
+from tests.test_health import Clock, publish, run
 from watcher.app import App, build_app
 from watcher.config import Settings
 from watcher.health import check_sources, health_report, open_episodes
@@ -33,17 +33,6 @@ START = datetime(2024, 1, 1, 8, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
 WEEKS = 26  # half a year of a source failing once a week
 KEEP_DAYS = 30
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def move(self, delta: timedelta) -> None:
-        self.now += delta
 
 
 @pytest.fixture
