@@ -198,13 +198,11 @@ def store_pages(conn: Connection, pages: list[FetchedArticle]) -> list[SaveResul
     tracked), in the caller's transaction and a few multi-row statements. A near-duplicate's facts are
     its first copy's: not stored again, but its observations are evidence all the same."""
     saved = _save_articles(conn, pages)
-    states = {
+    states = {  # a URL fetched twice in a batch: the last fetch wins
         p.url: _url_state_row(p.url, p.source_id, "article", p.status, p.validators, p.fetched_at)
         for p in pages
     }
-    write_rows(
-        conn, "url_states", URL_STATES, list(states.values()), _url_state_upsert
-    )  # the last fetch wins
+    write_rows(conn, "url_states", URL_STATES, list(states.values()), _url_state_upsert)
     facts: dict[int, list[dict[str, Any]]] = {}  # article → its facts; a later page of it replaces them
     pending: dict[int, dict[str, Any]] = {}
     for page, s in zip(pages, saved, strict=True):
