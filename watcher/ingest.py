@@ -276,8 +276,7 @@ class Ingest:
         mine = {w.article_id for w in self._waiting}
         left = [
             _Waiting(aid, published, -1, [from_dict(d) for d in observed])
-            for aid, published, observed in crawl.store.pending_tracking(self.source_id)
-            if aid not in mine
+            for aid, published, observed in crawl.store.pending_tracking(self.source_id, skip=mine)
         ]
         waiting = sorted([*left, *self._waiting], key=lambda w: (w.published or date.max, w.order))
         self._waiting = []

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -204,13 +204,22 @@ class Store(TrackingStore, OutboxStore, SubscriberStore, DigestStore, HealthStor
         with self._session() as s:
             return writes.store_pages(s.connection(), pages)
 
-    def pending_tracking(self, source_id: int) -> list[tuple[int, date | None, list[dict[str, Any]]]]:
+    def pending_tracking(
+        self, source_id: int, *, skip: Collection[int] = ()
+    ) -> list[tuple[int, date | None, list[dict[str, Any]]]]:
         """The source's articles stored and not tracked (a run that stopped short): (id, published,
-        observations), in the order they were stored."""
+        observations), in the order they were stored. `skip`: articles the caller holds already (its own
+        run's): their observations are not read and decoded again."""
         p = writes.PENDING.c
-        query = select_rows(p.article_id, p.published, p.observations).where(p.source_id == source_id)
         with self._session() as s:
-            return [(r.article_id, r.published, r.observations) for r in s.connection().execute(query)]
+            conn = s.connection()
+            waiting = conn.execute(select_rows(p.article_id).where(p.source_id == source_id)).scalars()
+            left = [aid for aid in waiting if aid not in skip]
+            if not left:
+                return []
+            query = select_rows(p.article_id, p.published, p.observations).where(p.article_id.in_(left))
+            rows = conn.execute(query.order_by(p.article_id)).all()
+            return [(r.article_id, r.published, r.observations) for r in rows]
 
     def snapshot(self, snapshot_id: int) -> Snapshot | None:
         """A stored snapshot with its raw bytes decompressed."""
