@@ -6,7 +6,6 @@
     save_article_rows(conn, …) → SaveResult     one article, snapshot, near-duplicate link and band index
     replace_fact_rows(conn, …) → int            the snapshot's facts replace the article's old ones
     upsert_url_state(conn, …)                   the validators of a fetch, in one statement
-    add_pending(conn, …)                        the article's observations, to be tracked
 
 No ORM object is built on this path: each statement sends plain rows (the issue measured 6,092 SQLModel
 objects, 83,862 validated attribute sets and 2,510 flushes for 220 articles). The caller gives the
@@ -154,8 +153,6 @@ def _query(conn: Connection, build: Callable[[str], Select[Any]]) -> Select[Any]
 _INSERT_ARTICLE = insert(ARTICLES).returning(ARTICLES.c.id)
 _INSERT_SNAPSHOT = insert(SNAPSHOTS).returning(SNAPSHOTS.c.id)
 # many rows, their ids back in the rows' order
-_INSERT_BANDS = insert(BANDS)
-_INSERT_FACTS = insert(FACTS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,8 +208,7 @@ def store_pages(conn: Connection, pages: list[FetchedArticle]) -> list[SaveResul
         if s.duplicate_of is None and s.snapshot_id is not None:
             if s.status == "changed":
                 conn.execute(delete(FACTS).where(FACTS.c.article_id == s.article_id))
-            unique = dict.fromkeys(page.facts)
-            facts[s.article_id] = [fact_row(f, s.article_id, s.snapshot_id, page.fetched_at) for f in unique]
+            facts[s.article_id] = _fact_rows(page.facts, s.article_id, s.snapshot_id, page.fetched_at)
         if page.observations:
             pending[s.article_id] = _pending_row(
                 s.article_id, page.source_id, page.article.published, page.observations
@@ -355,7 +351,7 @@ def _save_one(conn: Connection, page: FetchedArticle) -> SaveResult:
     snapshot_id = conn.execute(_INSERT_SNAPSHOT, _snapshot_row(page, article_id)).scalar_one()
     bands = _band_rows(sig, article_id)
     if bands:
-        conn.execute(_INSERT_BANDS, bands)
+        write_rows(conn, "simhash_bands", BANDS, bands)
     return SaveResult("new" if known is None else "changed", article_id, snapshot_id, first)
 
 
@@ -428,12 +424,19 @@ def replace_fact_rows(
 ) -> int:
     """The snapshot's facts replace the article's old ones (repeats stored once); returns how many.
     `fresh`: the article is new, it has no old facts to delete."""
-    unique = list(dict.fromkeys(facts))
     if not fresh:
         conn.execute(delete(FACTS).where(FACTS.c.article_id == article_id))
-    if unique:
-        conn.execute(_INSERT_FACTS, [fact_row(f, article_id, snapshot_id, seen_at) for f in unique])
-    return len(unique)
+    rows = _fact_rows(facts, article_id, snapshot_id, seen_at)
+    if rows:
+        write_rows(conn, "facts", FACTS, rows)
+    return len(rows)
+
+
+def _fact_rows(
+    facts: list[Fact], article_id: int, snapshot_id: int, seen_at: datetime
+) -> list[dict[str, Any]]:
+    """A snapshot's facts as rows, repeats once."""
+    return [fact_row(f, article_id, snapshot_id, seen_at) for f in dict.fromkeys(facts)]
 
 
 def fact_row(fact: Fact, article_id: int, snapshot_id: int, seen_at: datetime) -> dict[str, Any]:
@@ -498,18 +501,6 @@ def _url_state_upsert(stmt: Any) -> Any:
             ),
         },
     )
-
-
-def add_pending(
-    conn: Connection,
-    article_id: int,
-    source_id: int,
-    published: date | None,
-    observations: list[dict[str, Any]],
-) -> None:
-    """The article's observations wait for its run to track them (replacing any it was waiting with)."""
-    row = _pending_row(article_id, source_id, published, observations)
-    write_rows(conn, "pending_tracking", PENDING, [row], _pending_upsert)
 
 
 def _pending_row(
