@@ -55,7 +55,7 @@ from sqlalchemy import (
 
 from watcher.models import Article, Fact, Validators, ValueFact
 from watcher.store import arrays, neardup
-from watcher.store.latest import write_rows
+from watcher.store.latest import statement, write_rows
 from watcher.store.queries import MILESTONE_FIELDS, VALUE_FIELDS
 from watcher.store.tables import (
     ArticleRecord,
@@ -138,15 +138,9 @@ def _probe_many(dialect: str) -> Select[Any]:
     )
 
 
-_BUILT: dict[tuple[str, str], Select[Any]] = {}
-
-
 def _query(conn: Connection, build: Callable[[str], Select[Any]]) -> Select[Any]:
-    """The query `build` makes for this connection's dialect, built once."""
-    key = (conn.dialect.name, build.__name__)
-    found = _BUILT.get(key)
-    if found is None:
-        found = _BUILT[key] = build(key[0])
+    """The query `build` makes for this connection's dialect, built once (`latest.statement`)."""
+    found: Select[Any] = statement(conn, build.__name__, lambda _: build(conn.dialect.name))
     return found
 
 
