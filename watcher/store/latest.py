@@ -8,7 +8,8 @@
                                    and date: the one published last
     upsert_series(conn, briefs) / upsert_milestones(conn, briefs)   fold new observations in, one statement
     write_rows(conn, name, table, rows, finish)   a tracking batch's rows in one statement (PostgreSQL:
-                                   one array a column, watcher.store.arrays)
+                                   one array a column, watcher.store.arrays); finishes `returning(…)`,
+                                   `once_a_key`
 
 Why this is enough for `watcher.track.changes`: every question it asks of a history is "is there one like
 this" (same or compatible value, same span, same stage and date) or "which is the latest / the greatest
@@ -312,6 +313,17 @@ def write_rows(
         return conn.execute(statement(conn, key, lambda insert: finish(insert(table))), rows)
     found = statement(conn, key, lambda insert: finish(arrays.insert_rows(insert, table, columns)))
     return conn.execute(found, arrays.column_arrays(conn, table, columns, rows))
+
+
+def returning(*columns: Any) -> Callable[[Any], Any]:
+    """A `write_rows` finish: those columns of each row written come back. An INSERT … SELECT returns
+    its rows in no promised order: name a column to match them by."""
+    return lambda stmt: stmt.returning(*columns)
+
+
+def once_a_key(stmt: Any) -> Any:
+    """A `write_rows` finish: a row whose key is stored already is skipped."""
+    return stmt.on_conflict_do_nothing(index_elements=["key"])
 
 
 def upsert_series(conn: Connection, briefs: Iterable[SeriesBrief]) -> None:

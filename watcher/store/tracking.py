@@ -156,7 +156,7 @@ class TrackingStore:
                 for channel in channels + [x.channel for x in subscribers if x.wants(change)]
             ]
             if outbox:
-                latest.write_rows(conn, "deliveries", DELIVERIES, outbox, _once_a_key)
+                latest.write_rows(conn, "deliveries", DELIVERIES, outbox, latest.once_a_key)
             done = [a.article_id for a in articles if a.article_id is not None]
             if done:
                 conn.execute(delete(PENDING).where(PENDING.c.article_id.in_(done)))
@@ -225,10 +225,6 @@ class TrackingStore:
             if project:
                 query = query.where(col(MilestoneObservationRecord.project).contains(project))
             return [_milestone(r) for r in s.exec(query)]
-
-
-def _once_a_key(stmt: Any) -> Any:
-    return stmt.on_conflict_do_nothing(index_elements=["key"])
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:

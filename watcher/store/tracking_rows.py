@@ -9,7 +9,6 @@ briefs they update, changes once per key, and their outbox rows.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -41,9 +40,8 @@ def add_observations(conn: Connection, articles: list[TrackedArticle], seen_at: 
     c = latest.OBSERVATIONS.c  # what a brief needs comes back with each id: no order to keep
     back = (c.id, c.series, c.span, c.value, c.unit, c.qualifier, c.published)
     briefs: dict[tuple[Any, ...], latest.SeriesBrief] = {}
-    for r in sorted(
-        latest.write_rows(conn, "observations", latest.OBSERVATIONS, rows, _returning(back)).all()
-    ):
+    written = latest.write_rows(conn, "observations", latest.OBSERVATIONS, rows, latest.returning(*back))
+    for r in sorted(written.all()):
         key = (r.series, r.span or "", r.value, r.unit, r.qualifier)
         briefs.setdefault(key, latest.SeriesBrief(*key)).add(r.id, latest.day_number(r.published))
     latest.upsert_series(conn, briefs.values())
@@ -56,7 +54,9 @@ def add_milestones(conn: Connection, articles: list[TrackedArticle], seen_at: da
     c = latest.MILESTONES.c
     back = (c.id, c.project, c.stage, c.date, c.published)
     briefs: dict[tuple[str, str, str], latest.MilestoneBrief] = {}
-    for r in sorted(latest.write_rows(conn, "milestones", latest.MILESTONES, rows, _returning(back)).all()):
+    for r in sorted(
+        latest.write_rows(conn, "milestones", latest.MILESTONES, rows, latest.returning(*back)).all()
+    ):
         key = (r.project, r.stage, r.date or "")
         briefs.setdefault(key, latest.MilestoneBrief(*key)).add(r.id, latest.day_number(r.published))
     latest.upsert_milestones(conn, briefs.values())
@@ -78,13 +78,9 @@ def add_changes(
     return [(c, ids[key], immediate) for key, (c, immediate, _) in wanted.items() if key in ids]
 
 
-def _returning(columns: tuple[Any, ...]) -> Callable[[Any], Any]:
-    return lambda stmt: stmt.returning(*columns)
-
-
 def _new_changes(stmt: Any) -> Any:
     """Each change once: a key recorded before is skipped, and only the new ones come back."""
-    return stmt.on_conflict_do_nothing(index_elements=["key"]).returning(CHANGES.c.key, CHANGES.c.id)
+    return latest.once_a_key(stmt).returning(CHANGES.c.key, CHANGES.c.id)
 
 
 def _change_row(change: Change, immediate: bool, article_id: int | None, seen_at: datetime) -> dict[str, Any]:

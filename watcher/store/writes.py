@@ -55,7 +55,7 @@ from sqlalchemy import (
 
 from watcher.models import Article, Fact, Validators, ValueFact
 from watcher.store import arrays, neardup
-from watcher.store.latest import statement, write_rows
+from watcher.store.latest import returning, statement, write_rows
 from watcher.store.queries import MILESTONE_FIELDS, VALUE_FIELDS
 from watcher.store.tables import (
     ArticleRecord,
@@ -215,13 +215,6 @@ def store_pages(conn: Connection, pages: list[FetchedArticle]) -> list[SaveResul
     return saved
 
 
-def _returning(key: Any) -> Callable[[Any], Any]:
-    """An insert's finish: each row's id back beside its `key` (an INSERT … SELECT returns its rows in
-    no promised order)."""
-    table = key.table
-    return lambda stmt: stmt.returning(key, table.c.id)
-
-
 def _save_articles(conn: Connection, pages: list[FetchedArticle]) -> list[SaveResult]:
     """Each page's article and snapshot: the plainly new ones in one insert per table, the others (a
     changed article, a copy, pages of the batch alike) one by one before them."""
@@ -301,11 +294,15 @@ def _insert_new(conn: Connection, pages: list[FetchedArticle]) -> list[SaveResul
         {"source_id": p.source_id, "url": p.url, "first_seen": p.fetched_at, **_article_values(p, None)}
         for p in pages
     ]
-    by_url = dict(write_rows(conn, "articles", ARTICLES, articles, _returning(ARTICLES.c.url)).all())
+    by_url = dict(
+        write_rows(conn, "articles", ARTICLES, articles, returning(ARTICLES.c.url, ARTICLES.c.id)).all()
+    )
     article_ids = [by_url[p.url] for p in pages]  # no two of them share a URL (see _alike_in_batch)
     snapshots = [_snapshot_row(p, aid) for p, aid in zip(pages, article_ids, strict=True)]
     by_article = dict(
-        write_rows(conn, "snapshots", SNAPSHOTS, snapshots, _returning(SNAPSHOTS.c.article_id)).all()
+        write_rows(
+            conn, "snapshots", SNAPSHOTS, snapshots, returning(SNAPSHOTS.c.article_id, SNAPSHOTS.c.id)
+        ).all()
     )
     snapshot_ids = [by_article[aid] for aid in article_ids]
     bands = [row for p, aid in zip(pages, article_ids, strict=True) for row in _band_rows(p.simhash, aid)]
