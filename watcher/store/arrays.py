@@ -6,6 +6,8 @@ back into rows.
                                          so ON CONFLICT and RETURNING chain on as usual)
     column_arrays(conn, table, columns, rows) → {column: array}   its parameters, from row dicts
     array_of(column, name)               one parameter, an array of the column's values (for = ANY)
+    one_of(column, name, dialect) / listed(conn, column, values)   "column is one of a list" in one
+                                         parameter on either dialect (SQLite: a JSON array), and its value
 
 Why: a multi-row INSERT … VALUES of a thousand rows carries sixteen thousand placeholders. psycopg
 rewrites such a statement with a regular expression on every execution (it is too long for its cache),
@@ -26,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Float, Select, bindparam, cast, func, select
+from sqlalchemy import JSON, Connection, Float, Select, any_, bindparam, cast, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import NullType
 
@@ -98,3 +100,20 @@ def array_of(column: Any, name: str) -> Any:
     """A parameter holding an array of the column's values (`column == any_(array_of(…))`); pass
     `array(conn, column, values)`."""
     return array_param(name, column)
+
+
+def one_of(column: Any, name: str, dialect: str) -> Any:
+    """`column` is one of the list bound as `name` (pass `listed(…)`), in ONE parameter however long the
+    list: an expanding IN renders a placeholder per item, and the text of the statement changes with the
+    list's length, so the driver can neither cache its parsing nor prepare it. PostgreSQL takes an
+    array (`= ANY`), SQLite a JSON array (`IN (SELECT value FROM json_each(…))`); both read the index."""
+    if dialect == "postgresql":
+        return column == any_(array_of(column, name))
+    items = func.json_each(bindparam(name, type_=JSON)).table_valued("value")
+    return column.in_(select(items.c.value))
+
+
+def listed(conn: Connection, column: Any, values: list[Any]) -> list[Any]:
+    """The value of a `one_of` parameter: on PostgreSQL an array in the binary format (its text format
+    tests every item with a regular expression), on SQLite the list (sent as JSON)."""
+    return array(conn, column, values) if conn.dialect.name == "postgresql" else values

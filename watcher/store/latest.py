@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, Row, and_, any_, bindparam, case, func, or_, select, tuple_
+from sqlalchemy import Connection, CursorResult, Row, and_, bindparam, case, func, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from watcher.models import Evidence, MilestoneObservation, Observation, SeriesKey
@@ -142,14 +142,10 @@ SPAN = ("series", "span")
 
 
 def _observations(conn: Connection, ids: list[int]) -> Any:
-    """The observations of those ids, oldest first (PostgreSQL: the ids as one array), fetched at once:
-    psycopg hands rows over one by one at a cost each."""
-    c = OBSERVATIONS.c
-    if conn.dialect.name == "postgresql":
-        by_id = statement(conn, "observations_by_id", lambda _: _by_ids(OBSERVATIONS))
-        return conn.execute(by_id, {"ids": arrays.array(conn, c.id, ids)}).all()
-    by_id = statement(conn, "observations_by_id", lambda _: _by_json_ids(OBSERVATIONS))
-    return conn.execute(by_id, {"ids": json.dumps(ids)}).all()
+    """The observations of those ids, oldest first, the ids in one parameter (`arrays.one_of`), fetched
+    at once: psycopg hands rows over one by one at a cost each."""
+    by_id = statement(conn, "observations_by_id", lambda _: _by_ids(conn.dialect.name))
+    return conn.execute(by_id, {"ids": arrays.listed(conn, OBSERVATIONS.c.id, ids)}).all()
 
 
 # what an observation of a known series needs (observation_from_row with its key): not the series' parts
@@ -169,15 +165,11 @@ _BRIEF = (
 )
 
 
-def _by_ids(table: Any) -> Any:
-    wanted = table.c.id == any_(arrays.array_of(table.c.id, "ids"))
-    return select(*(table.c[name] for name in _BRIEF)).where(wanted).order_by(table.c.id)
-
-
-def _by_json_ids(table: Any) -> Any:
-    ids = func.json_each(bindparam("ids")).table_valued("value")
-    wanted = table.c.id.in_(select(ids.c.value))
-    return select(*(table.c[name] for name in _BRIEF)).where(wanted).order_by(table.c.id)
+def _by_ids(dialect: str) -> Any:
+    t = OBSERVATIONS
+    return (
+        select(*(t.c[name] for name in _BRIEF)).where(arrays.one_of(t.c.id, "ids", dialect)).order_by(t.c.id)
+    )
 
 
 def _brief_ids(
@@ -186,15 +178,15 @@ def _brief_ids(
     """The ids of the briefs `latest_histories` reads. The lists go as one parameter each: on PostgreSQL
     arrays (a figure list written out as literals was an OR of a thousand tuple tests against every
     row), on SQLite JSON (an expanding IN bound a parameter an item)."""
-    t = SERIES_LATEST
     if conn.dialect.name == "postgresql":
         params = _column_params(conn, FIGURE, equal, "f_") | _column_params(conn, SPAN, spans, "s_")
-        params["series"] = arrays.array(conn, t.c.series, series)
-        found = conn.execute(statement(conn, "brief_ids", _brief_ids_arrays), params)
+        build = _brief_ids_arrays
     else:
-        lists = {"series": series, "figures": equal, "spans": spans}
-        params = {name: json.dumps(items, ensure_ascii=False) for name, items in lists.items()}
-        found = conn.execute(statement(conn, "brief_ids", _brief_ids_json), params)
+        tuples = {"figures": equal, "spans": spans}
+        params = {name: json.dumps(items, ensure_ascii=False) for name, items in tuples.items()}
+        build = _brief_ids_json
+    params["series"] = arrays.listed(conn, SERIES_LATEST.c.series, series)
+    found = conn.execute(statement(conn, "brief_ids", build), params)
     ids: set[int] = set()
     for latest_id, earliest_id in found.all():
         ids.update((latest_id, earliest_id))
@@ -242,7 +234,7 @@ def _ranked(where: Any) -> Any:
 
 def _brief_ids_arrays(_: Any) -> Any:
     t = SERIES_LATEST
-    r = _ranked(t.c.series == any_(arrays.array_of(t.c.series, "series")))
+    r = _ranked(arrays.one_of(t.c.series, "series", "postgresql"))
     equal = arrays.rows_source(t, FIGURE, "f_")  # a hashed look-up, not a test a figure
     wanted = _wanted(r, equal, arrays.rows_source(t, SPAN, "s_"))
     return select(r.c.latest_id, r.c.earliest_id).where(wanted)
@@ -250,8 +242,7 @@ def _brief_ids_arrays(_: Any) -> Any:
 
 def _brief_ids_json(_: Any) -> Any:
     t = SERIES_LATEST
-    named = func.json_each(bindparam("series")).table_valued("value")
-    r = _ranked(t.c.series.in_(select(named.c.value)))
+    r = _ranked(arrays.one_of(t.c.series, "series", "sqlite"))
     wanted = _wanted(r, _json_rows("figures", len(FIGURE)), _json_rows("spans", len(SPAN)))
     return select(r.c.latest_id, r.c.earliest_id).where(wanted)
 

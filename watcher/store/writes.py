@@ -37,12 +37,10 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from sqlalchemy import (
-    JSON,
     Connection,
     Integer,
     Row,
     Select,
-    any_,
     bindparam,
     case,
     delete,
@@ -90,29 +88,11 @@ _LOOKUP = (
 _BEFORE = BANDS.c.article_id + 0
 
 
-def _one_of(column: Any, name: str, dialect: str) -> Any:
-    """`column` is one of the list bound as `name`, in ONE parameter however long the list: an expanding
-    IN renders a placeholder per item (68 a signature), and the text of the statement changes with the
-    list's length, so the driver can neither cache its parsing nor prepare it. PostgreSQL takes an
-    array (`= ANY`, see `_listed`), SQLite a JSON array (`IN (SELECT value FROM json_each(…))`); both
-    read the index."""
-    if dialect == "postgresql":
-        return column == any_(arrays.array_of(column, name))
-    items = func.json_each(bindparam(name, type_=JSON)).table_valued("value")
-    return column.in_(select(items.c.value))
-
-
-def _listed(conn: Connection, column: Any, values: list[Any]) -> list[Any]:
-    """The value of a `_one_of` parameter: on PostgreSQL an array in the binary format (its text format
-    tests every item with a regular expression), on SQLite the list (sent as JSON)."""
-    return arrays.array(conn, column, values) if conn.dialect.name == "postgresql" else values
-
-
 def _probe(dialect: str) -> Select[Any]:
     """The newest MAX_CANDIDATES band matches under the probe keys of one signature, before an article."""
     return (
         select(BANDS.c.article_id, BANDS.c.simhash)
-        .where(_one_of(BANDS.c.band_key, "keys", dialect), _BEFORE < bindparam("before"))  # noqa: SIM300
+        .where(arrays.one_of(BANDS.c.band_key, "keys", dialect), _BEFORE < bindparam("before"))  # noqa: SIM300
         .order_by(_BEFORE.desc())
         .limit(MAX_CANDIDATES)
     )
@@ -123,7 +103,7 @@ def _lookup_many(dialect: str) -> Select[Any]:
     a = ARTICLES.c
     return (
         select(a.id, a.url, a.content_hash, a.duplicate_of_id)
-        .where(or_(_one_of(a.url, "urls", dialect), _one_of(a.content_hash, "hashes", dialect)))
+        .where(or_(arrays.one_of(a.url, "urls", dialect), arrays.one_of(a.content_hash, "hashes", dialect)))
         .order_by(a.id)
     )
 
@@ -132,7 +112,7 @@ def _probe_many(dialect: str) -> Select[Any]:
     """The band index under all the probe keys of a batch, newest first, at most `most` rows."""
     return (
         select(BANDS.c.band_key, BANDS.c.article_id, BANDS.c.simhash)
-        .where(_one_of(BANDS.c.band_key, "keys", dialect))
+        .where(arrays.one_of(BANDS.c.band_key, "keys", dialect))
         .order_by(_BEFORE.desc())
         .limit(bindparam("most", type_=Integer))
     )
@@ -223,8 +203,8 @@ def _save_articles(conn: Connection, pages: list[FetchedArticle]) -> list[SaveRe
     rows = conn.execute(
         _query(conn, _lookup_many),
         {
-            "urls": _listed(conn, ARTICLES.c.url, [p.url for p in pages]),
-            "hashes": _listed(conn, ARTICLES.c.content_hash, [p.text_hash for p in pages]),
+            "urls": arrays.listed(conn, ARTICLES.c.url, [p.url for p in pages]),
+            "hashes": arrays.listed(conn, ARTICLES.c.content_hash, [p.text_hash for p in pages]),
         },
     )
     stored: dict[str, Row[Any]] = {}
@@ -270,7 +250,7 @@ def _with_near_copies(conn: Connection, pages: list[FetchedArticle]) -> list[boo
     if not keys:
         return [False] * len(pages)
     most = MAX_CANDIDATES * len(pages)
-    found = {"keys": _listed(conn, BANDS.c.band_key, keys), "most": most}
+    found = {"keys": arrays.listed(conn, BANDS.c.band_key, keys), "most": most}
     rows = conn.execute(_query(conn, _probe_many), found).all()
     out = []
     for page, mine in zip(pages, probes, strict=True):
@@ -280,7 +260,7 @@ def _with_near_copies(conn: Connection, pages: list[FetchedArticle]) -> list[boo
         if len(rows) < most:
             matches = [(aid, simhash) for key, aid, simhash in rows if key in mine][:MAX_CANDIDATES]
         else:
-            probe = {"keys": _listed(conn, BANDS.c.band_key, sorted(mine)), "before": 2**31 - 1}
+            probe = {"keys": arrays.listed(conn, BANDS.c.band_key, sorted(mine)), "before": 2**31 - 1}
             matches = list(conn.execute(_query(conn, _probe), probe))
         out.append(any(neardup.is_near(neardup.to_unsigned(simhash), page.simhash) for _, simhash in matches))
     return out
@@ -390,7 +370,7 @@ def _first_copy(
         return int(exact.duplicate_of_id or exact.id)
     a = ARTICLES.c
     keys = {
-        "keys": _listed(conn, BANDS.c.band_key, neardup.probe_keys(sig)),
+        "keys": arrays.listed(conn, BANDS.c.band_key, neardup.probe_keys(sig)),
         "before": before if before is not None else 2**31 - 1,
     }
     found = conn.execute(_query(conn, _probe), keys)
